@@ -1,0 +1,566 @@
+"""Walk one parsed file once, resolve names through its imports, and ask the index.
+
+Name resolution is a light import table, not a full scope analysis: each scope
+(module, function, class) maps local names to the dotted name they were imported as
+(``import torch as th`` binds ``th -> torch``; ``from torch.cuda import amp`` binds
+``amp -> torch.cuda.amp``; ``c = torch.cuda`` binds ``c -> torch.cuda``), and any other
+binding of a name hides it. For this domain that gives the answers of libcst's
+qualified-name metadata at a fraction of its cost.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from portlint.findings import Finding, Fix
+from portlint.index import RuleIndex
+from portlint.rules import Matcher
+
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_PERCENT_FIELD = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?[sdirfgx]")
+_DEVICE_INDEX = re.compile(r":(\d+|\{\})$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+Scope = dict[str, "str | None"]
+
+
+def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
+    analyzer = _Analyzer(index, text, path)
+    analyzer.run(tree)
+    return analyzer.findings
+
+
+class _Analyzer:
+    def __init__(self, index: RuleIndex, text: str, path: str) -> None:
+        self.index = index
+        self.text = text
+        self.path = path
+        self._lines: list[str] | None = None
+        self.scopes: list[Scope] = [{}]
+        self.star_modules: list[str] = []
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, int, int, int, int]] = set()
+        self._dispatch = {
+            ast.Import: self.visit_import,
+            ast.ImportFrom: self.visit_import_from,
+            ast.Attribute: self.visit_chain,
+            ast.Name: self.visit_chain,
+            ast.Call: self.visit_call,
+            ast.Compare: self.visit_compare,
+            ast.Assign: self.visit_assign,
+            ast.AnnAssign: self.visit_assign,
+            ast.FunctionDef: self.visit_function,
+            ast.AsyncFunctionDef: self.visit_function,
+            ast.Lambda: self.visit_function,
+            ast.ClassDef: self.visit_class,
+            ast.Dict: self.visit_dict,
+            ast.Constant: self.visit_constant,
+        }
+
+    # ------------------------------------------------------------------ driving
+
+    def run(self, tree: ast.Module) -> None:
+        self._bind_module_imports(tree.body)
+        for stmt in tree.body:
+            self.visit(stmt)
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._dispatch.get(type(node))
+        if method is not None:
+            method(node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def _bind_module_imports(self, body: list[ast.stmt]) -> None:
+        """Bind module-level imports first: functions may use names imported below them."""
+        for stmt in body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._bind_import(stmt)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+                for block in ("body", "orelse", "finalbody"):
+                    self._bind_module_imports(getattr(stmt, block, []))
+                for handler in getattr(stmt, "handlers", []):
+                    self._bind_module_imports(handler.body)
+            elif hasattr(ast, "TryStar") and isinstance(stmt, ast.TryStar):  # pragma: no cover
+                self._bind_module_imports(stmt.body)
+
+    # ------------------------------------------------------------------ names
+
+    def lookup(self, name: str) -> str | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        for module in self.star_modules:
+            candidate = f"{module}.{name}"
+            if candidate in self.index.symbols:
+                return candidate
+        return None
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """The dotted name an expression refers to through imports, or None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        root = self.lookup(node.id)
+        if root is None:
+            return None
+        parts.append(root)
+        return ".".join(reversed(parts))
+
+    def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        scope = self.scopes[-1]
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".", 1)[0]
+                    scope[root] = root
+            return
+        if node.level or not node.module:
+            for alias in node.names:
+                if alias.name != "*":
+                    scope[alias.asname or alias.name] = None
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                if node.module not in self.star_modules:
+                    self.star_modules.append(node.module)
+            else:
+                scope[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    # ------------------------------------------------------------------ visitors
+
+    def visit_import(self, node: ast.Import) -> None:
+        if len(self.scopes) > 1:
+            self._bind_import(node)
+        if self.index.modules:
+            for alias in node.names:
+                matcher = self._module_matcher(alias.name)
+                if matcher is not None:
+                    self.report(matcher, alias, alias.name)
+
+    def visit_import_from(self, node: ast.ImportFrom) -> None:
+        if len(self.scopes) > 1:
+            self._bind_import(node)
+        if not self.index.modules or node.level or not node.module:
+            return
+        module_hit = self._module_matcher(node.module)
+        reported_statement = False
+        for alias in node.names:
+            full = node.module if alias.name == "*" else f"{node.module}.{alias.name}"
+            matcher = self._module_matcher(full)
+            if matcher is None:
+                continue
+            if matcher is module_hit:
+                if not reported_statement:
+                    self.report(matcher, node, node.module)
+                    reported_statement = True
+            else:
+                self.report(matcher, alias, full)
+
+    def _module_matcher(self, dotted: str) -> Matcher | None:
+        modules = self.index.modules
+        name = dotted
+        while True:
+            matchers = modules.get(name)
+            if matchers:
+                return matchers[0]
+            if "." not in name:
+                return None
+            name = name.rsplit(".", 1)[0]
+
+    def visit_chain(self, node: ast.expr, call: ast.Call | None = None) -> None:
+        """A Name or an Attribute chain: symbols first, then attribute matchers."""
+        if type(node) is ast.Name and type(node.ctx) is not ast.Load:
+            return
+        qualname = self.resolve(node) if self.index.symbols else None
+        if qualname is not None and self._match_symbol(node, qualname, call):
+            return
+        if isinstance(node, ast.Attribute):
+            matchers = self.index.attributes.get(node.attr)
+            if matchers:
+                for matcher in matchers:
+                    if self._attribute_applies(matcher, call):
+                        self._report_attribute(matcher, node, call)
+                        break
+            self.visit(node.value)
+
+    def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
+        symbols = self.index.symbols
+        ignored = self.index.ignored_symbols
+        current: ast.expr = node
+        name = qualname
+        outermost = True
+        while True:
+            if name in ignored:
+                return True
+            for matcher in symbols.get(name, ()):
+                if self._symbol_applies(matcher, call if outermost else None):
+                    self.report(matcher, current, name)
+                    return True
+            if not isinstance(current, ast.Attribute):
+                break
+            current = current.value
+            name = name.rsplit(".", 1)[0]
+            outermost = False
+        return self._match_symbol_prefix(node, qualname)
+
+    def _match_symbol_prefix(self, node: ast.expr, qualname: str) -> bool:
+        prefixes = self.index.symbol_prefixes
+        if not prefixes:
+            return False
+        # Walk from the outermost node down; the deepest prefix hit is the most specific.
+        chain: list[tuple[ast.expr, str]] = []
+        current: ast.expr = node
+        name = qualname
+        while True:
+            chain.append((current, name))
+            if not isinstance(current, ast.Attribute):
+                break
+            current = current.value
+            name = name.rsplit(".", 1)[0]
+        for position, (current, name) in enumerate(chain):
+            matchers = prefixes.get(name)
+            if matchers:
+                # Report the member right below the prefix (``torch.cuda.new_api``).
+                target_node, target_name = chain[position - 1] if position > 0 else (current, name)
+                self.report(matchers[0], target_node, target_name)
+                return True
+        return False
+
+    @staticmethod
+    def _symbol_applies(matcher: Matcher, call: ast.Call | None) -> bool:
+        if matcher.call is True and call is None:
+            return False
+        if matcher.call is False and call is not None:
+            return False
+        if matcher.nargs is not None and (call is None or len(call.args) + len(call.keywords) != matcher.nargs):
+            return False
+        return True
+
+    def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
+        if not self._symbol_applies(matcher, call):
+            return False
+        if matcher.first_arg is not None:
+            if call is None or not call.args:
+                return False
+            first = call.args[0]
+            text = _simple_text(first)
+            if text is None:
+                text = ast.unparse(first)
+            return matcher.first_arg.fullmatch(text) is not None
+        return True
+
+    def _report_attribute(self, matcher: Matcher, node: ast.Attribute, call: ast.Call | None) -> None:
+        """Report ``.name`` (and its call parentheses) without the receiver."""
+        end_node: ast.AST = call if call is not None else node
+        line = node.end_lineno or node.lineno
+        start = (node.end_col_offset or 0) - len(node.attr.encode("utf-8"))
+        self.report(matcher, node, node.attr, span=(line, start, end_node.end_lineno or line,
+                                                    end_node.end_col_offset or 0), call=call)
+
+    def visit_call(self, node: ast.Call) -> None:
+        func = node.func
+        index = self.index
+        qualname = None
+        method = None
+        if isinstance(func, (ast.Attribute, ast.Name)):
+            qualname = self.resolve(func)
+            if isinstance(func, ast.Attribute):
+                method = "." + func.attr
+            self.visit_chain(func, call=node)
+        else:
+            self.visit(func)
+        if index.positional_contexts and node.args:
+            for key in (qualname, method):
+                for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
+                    for position, arg in enumerate(node.args):
+                        if slots is None or position in slots:
+                            self.check_value(arg, ctx)
+        for keyword in node.keywords:
+            name = keyword.arg
+            if name is not None:
+                for ctx in index.keyword_contexts.get(name, ()):
+                    self.check_value(keyword.value, ctx)
+                for matcher in index.keywords.get(name, ()):
+                    if matcher.calls and qualname not in matcher.calls and method not in matcher.calls:
+                        continue
+                    if matcher.value is not None:
+                        text = _simple_text(keyword.value)
+                        if text is None:
+                            text = ast.unparse(keyword.value)
+                        if not matcher.value.fullmatch(text):
+                            continue
+                    self.report(matcher, keyword, f"{name}=")
+        for arg in node.args:
+            self.visit(arg)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+
+    def visit_compare(self, node: ast.Compare) -> None:
+        for ctx in self.index.compare_contexts:
+            for operand in (node.left, *node.comparators):
+                self.check_value(operand, ctx)
+        self.generic_visit(node)
+
+    def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        if value is not None and self.index.name_contexts:
+            for target in targets:
+                self._check_named_value(_target_name(target), value)
+        scope = self.scopes[-1]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                alias = self.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
+                scope[target.id] = alias
+        self.generic_visit(node)
+
+    def _check_named_value(self, name: str | None, value: ast.expr) -> None:
+        if name is None:
+            return
+        for pattern, ctx in self.index.name_contexts:
+            if pattern.search(name):
+                self.check_value(value, ctx)
+
+    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        params = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                  *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+        if self.index.name_contexts:
+            for param, default in params:
+                self._check_named_value(param.arg, default)
+        if not isinstance(node, ast.Lambda):
+            for decorator in node.decorator_list:
+                self.visit(decorator)
+            if node.returns is not None:
+                self.visit(node.returns)
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+        scope: Scope = {}
+        for arg in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                scope[arg.arg] = None
+                if arg.annotation is not None:
+                    self.visit(arg.annotation)
+        self.scopes.append(scope)
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body)
+        else:
+            for stmt in node.body:
+                self.visit(stmt)
+        self.scopes.pop()
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        self.scopes.append({})
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+
+    def visit_dict(self, node: ast.Dict) -> None:
+        if self.index.name_contexts:
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self._check_named_value(key.value, value)
+        self.generic_visit(node)
+
+    def visit_constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, str):
+            for matcher in self.index.literals.get("anywhere", ()):
+                if matcher.pattern is not None and matcher.pattern.fullmatch(value):
+                    self.report(matcher, node, value)
+                    return
+
+    # ------------------------------------------------------------------ literals in contexts
+
+    def check_value(self, expr: ast.expr, ctx: str) -> None:
+        """Test the string(s) an expression may evaluate to against the context's literals."""
+        kind = type(expr)
+        if kind is ast.Constant:
+            if isinstance(expr.value, str):
+                self._test_literal(expr, expr.value, ctx)
+        elif kind is ast.JoinedStr:
+            self._test_literal(expr, _fstring_shape(expr), ctx)
+        elif kind is ast.BinOp:
+            shape = _binop_shape(expr)
+            if shape is not None:
+                self._test_literal(expr, shape, ctx)
+        elif kind is ast.Call:
+            shape = _format_call_shape(expr)
+            if shape is not None:
+                self._test_literal(expr, shape, ctx)
+        elif kind is ast.IfExp:
+            self.check_value(expr.body, ctx)
+            self.check_value(expr.orelse, ctx)
+        elif kind is ast.BoolOp:
+            for value in expr.values:
+                self.check_value(value, ctx)
+        elif kind in (ast.List, ast.Tuple, ast.Set):
+            for element in expr.elts:
+                self.check_value(element, ctx)
+        elif kind is ast.Dict:
+            for value in expr.values:
+                self.check_value(value, ctx)
+        elif kind is ast.Starred:
+            self.check_value(expr.value, ctx)
+
+    def _test_literal(self, node: ast.expr, value: str, ctx: str) -> None:
+        for matcher in self.index.literals.get(ctx, ()):
+            if matcher.pattern is not None and matcher.pattern.fullmatch(value):
+                self.report(matcher, node, value)
+                return
+
+    # ------------------------------------------------------------------ findings
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = _LINE_BREAK.split(self.text)
+        return self._lines
+
+    def _char_column(self, line: int, byte_offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def segment(self, node: ast.AST) -> str:
+        """The exact source text of a node."""
+        start_line, end_line = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        start = self._char_column(start_line, node.col_offset)  # type: ignore[attr-defined]
+        end = self._char_column(end_line, node.end_col_offset or 0)  # type: ignore[attr-defined]
+        if start_line == end_line:
+            return self.lines[start_line - 1][start:end]
+        parts = [self.lines[start_line - 1][start:], *self.lines[start_line:end_line - 1],
+                 self.lines[end_line - 1][:end]]
+        return "\n".join(parts)
+
+    def report(self, matcher: Matcher, node: ast.AST, matched: str,
+               span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None) -> None:
+        if span is None:
+            span = (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+                    node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+        line, start, end_line, end = span
+        column = self._char_column(line, start)
+        end_column = self._char_column(end_line, end)
+        rule = matcher.rule
+        key = (rule.code, line, column, end_line, end_column)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        message = (matcher.message or rule.message).replace("{name}", matched)
+        fix, substitute = self.index.fix_for(matcher)
+        if fix is not None and fix.replacement is not None and "{" in fix.replacement:
+            fix = self._expand(fix, matched, call, span, substitute)
+        self.findings.append(Finding(
+            code=rule.code, rule=rule.name, message=message, path=self.path,
+            line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,
+            target=self.index.target, severity=rule.severity, fix=fix, matched=matched,
+        ))
+
+    def _expand(self, fix: Fix, matched: str, call: ast.Call | None,
+                span: tuple[int, int, int, int], substitute: tuple[str, str] | None) -> Fix:
+        """Fill a replacement template's placeholders from the matched code."""
+        values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        if "{source}" in (fix.replacement or ""):
+            source = self.segment(_Span.of(span))
+            values["source"] = source.replace(*substitute, 1) if substitute else source
+        found = _DEVICE_INDEX.search(matched)
+        if found and found.group(1).isdigit():
+            values["index"] = found.group(1)
+        if call is not None and (call.args or call.keywords):
+            first = min((*call.args, *call.keywords), key=lambda n: (n.lineno, n.col_offset))
+            last = max((*call.args, *call.keywords),
+                       key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
+            args = self.segment(_Span(first, last))
+            values["args"] = args
+            values["sep_args"] = ", " + args
+        replacement = fix.replacement or ""
+        for key, value in values.items():
+            replacement = replacement.replace("{" + key + "}", value)
+        if "{index}" not in (fix.replacement or "") or values["index"]:
+            return Fix(replacement, fix.hint, fix.applicability, fix.min_torch, fix.imports)
+        return fix
+
+
+class _Span:
+    """A pseudo-node covering from one node's start to another's end."""
+
+    def __init__(self, first: ast.AST, last: ast.AST) -> None:
+        self.lineno = first.lineno  # type: ignore[attr-defined]
+        self.col_offset = first.col_offset  # type: ignore[attr-defined]
+        self.end_lineno = last.end_lineno  # type: ignore[attr-defined]
+        self.end_col_offset = last.end_col_offset  # type: ignore[attr-defined]
+
+    @classmethod
+    def of(cls, span: tuple[int, int, int, int]) -> "_Span":
+        self = cls.__new__(cls)
+        self.lineno, self.col_offset, self.end_lineno, self.end_col_offset = span
+        return self
+
+
+def _simple_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant):
+        return repr(node.value)
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _target_name(target: ast.expr) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        value = target.slice.value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _fstring_shape(node: ast.JoinedStr) -> str:
+    """``f"cuda:{rank}"`` -> ``"cuda:{}"``."""
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            parts.append(value.value)
+        else:
+            parts.append("{}")
+    return "".join(parts)
+
+
+def _binop_shape(node: ast.BinOp) -> str | None:
+    """``"cuda:" + str(i)`` -> ``"cuda:{}"``; ``"cuda:%d" % i`` -> ``"cuda:{}"``."""
+    left = node.left
+    if isinstance(node.op, ast.Add):
+        if isinstance(left, ast.Constant) and isinstance(left.value, str):
+            return left.value + "{}"
+        if isinstance(left, ast.BinOp):
+            inner = _binop_shape(left)
+            return None if inner is None else inner + "{}"
+        return None
+    if isinstance(node.op, ast.Mod) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+        return _PERCENT_FIELD.sub("{}", left.value)
+    return None
+
+
+def _format_call_shape(node: ast.Call) -> str | None:
+    """``"cuda:{}".format(i)`` -> ``"cuda:{}"``."""
+    func = node.func
+    if (isinstance(func, ast.Attribute) and func.attr == "format"
+            and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
+        return _FORMAT_FIELD.sub("{}", func.value.value)
+    return None

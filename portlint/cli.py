@@ -1,0 +1,185 @@
+"""The ``portlint`` command line (typer).
+
+Exit codes: 0 no findings, 1 findings (or files that could not be checked),
+2 usage, configuration or ruleset error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from portlint import __version__
+from portlint.errors import PortlintError
+
+app = typer.Typer(
+    name="portlint",
+    help="Find CUDA-only PyTorch code and make it portable (device-agnostic or torch_npu).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Target(str, Enum):
+    agnostic = "agnostic"
+    npu = "npu"
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str, code: int = 2) -> "typer.Exit":
+    sys.stderr.write(f"portlint: error: {message}\n")
+    return typer.Exit(code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"portlint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Find CUDA-only PyTorch code and make it portable."""
+
+
+def _split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
+    if values is None:
+        return None
+    return [code for value in values for code in value.split(",") if code.strip()]
+
+
+def load_linter(paths: List[str], config: Optional[Path], overrides: dict):
+    from portlint.config import check_codes, check_min_torch, load_settings
+    from portlint.engine import Linter
+
+    search_from = Path(paths[0]) if paths else Path.cwd()
+    settings = load_settings(config, search_from if search_from.exists() else Path.cwd())
+    values = dict(overrides)
+    for key in ("select", "extend_select", "ignore"):
+        if values.get(key) is not None:
+            values[key] = check_codes(values[key], f"--{key.replace('_', '-')}")
+    if values.get("min_torch") is not None:
+        values["min_torch"] = check_min_torch(values["min_torch"], "--min-torch")
+    settings = settings.with_overrides(**values)
+    return Linter.from_settings(settings)
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(None, help="Files or directories to check [default: .]"),
+    target: Optional[Target] = typer.Option(None, "--target", "-t", help="What to port to: agnostic (any device) or npu (torch_npu)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes or prefixes to enable (replaces the config's select)."),
+    extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Rule codes or prefixes to enable in addition."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes or prefixes to disable."),
+    min_torch: Optional[str] = typer.Option(None, "--min-torch", help="Oldest torch version the code must run on (default 2.6)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--output-format", "-f", help="How to print findings."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print the number of findings per rule."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (pyproject.toml or portlint.toml)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only, without source lines or the summary."),
+) -> None:
+    """Check files for CUDA-specific code."""
+    paths = paths or ["."]
+    try:
+        linter = load_linter(paths, config, {
+            "target": target.value if target else None,
+            "select": _split_codes(select),
+            "extend_select": _split_codes(extend_select),
+            "ignore": _split_codes(ignore),
+            "min_torch": min_torch,
+        })
+        report = linter.check_paths(paths)
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
+    _print_report(report, linter, output_format.value, statistics, quiet)
+    for error in report.errors:
+        sys.stderr.write(f"portlint: {error}\n")
+    if exit_zero:
+        raise typer.Exit(0)
+    raise typer.Exit(1 if report.findings or report.errors else 0)
+
+
+def _print_report(report, linter, output_format: str, statistics: bool, quiet: bool) -> None:
+    from portlint.reporters import get_reporter
+
+    if statistics and output_format == "text":
+        from portlint.reporters.text import render_statistics
+
+        render_statistics(report, linter.ruleset.rules, sys.stdout)
+        return
+    get_reporter(output_format)(report, linter.ruleset.rules, sys.stdout, {"quiet": quiet})
+
+
+@app.command("rules")
+def list_rules(
+    target: Optional[Target] = typer.Option(None, "--target", "-t", help="Only rules that apply to this target."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--output-format", "-f"),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file with extra rulesets."),
+) -> None:
+    """List every rule: code, family, summary and targets."""
+    from portlint import docs
+
+    try:
+        linter = load_linter([], config, {})
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
+    rules = [r for r in linter.ruleset.rules if target is None or target.value in r.targets]
+    if output_format is OutputFormat.json:
+        import json
+
+        json.dump([docs.rule_summary(rule) for rule in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    docs.print_rule_table(rules, sys.stdout)
+
+
+@app.command("rule")
+def show_rule(
+    code: str = typer.Argument(..., help="A rule code, like PRT101, or a rule name."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file with extra rulesets."),
+) -> None:
+    """Print one rule's documentation."""
+    from portlint import docs
+
+    try:
+        linter = load_linter([], config, {})
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
+    wanted = code.strip()
+    for rule in linter.ruleset.rules:
+        if rule.code == wanted.upper() or rule.name == wanted.lower():
+            docs.print_rule(rule, linter.index.min_torch, sys.stdout)
+            return
+    raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("portlint: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # pragma: no cover - last line of defence: no tracebacks
+        if os.environ.get("PORTLINT_DEBUG"):
+            raise
+        sys.stderr.write(f"portlint: internal error: {type(exc).__name__}: {exc} "
+                         "(set PORTLINT_DEBUG=1 for a traceback, and please report it)\n")
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,175 @@
+"""Find the Python files to check under the given paths.
+
+Skips version-control, virtualenv, cache and build directories, anything the config
+excludes, and (by default) what ``.gitignore`` files ignore. Paths named explicitly on the
+command line are always checked, whatever their extension. Symlinked directories are
+followed once; a link back to a directory already walked is reported as a loop.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portlint.config import Settings, path_matches
+from portlint.findings import FileError
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".portlint_cache", ".tox", ".nox", ".venv", "venv", ".eggs", "node_modules", "site-packages",
+    "build", "dist", ".ipynb_checkpoints", ".hypothesis", ".direnv",
+})
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def discover(paths: list[str], settings: Settings) -> Discovery:
+    result = Discovery()
+    seen_files: set[str] = set()
+    root = settings.root.resolve()
+    for raw in paths:
+        path = Path(raw)
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except OSError as exc:  # e.g. a symlink loop: "Too many levels of symbolic links"
+            result.errors.append(FileError(raw, exc.strerror or str(exc)))
+            continue
+        if not exists:
+            reason = "symlink loop or broken link" if path.is_symlink() else "no such file or directory"
+            result.errors.append(FileError(raw, reason))
+            continue
+        if not is_dir:
+            _add(result, seen_files, path)
+            continue
+        walker = _Walker(settings, root, result, seen_files)
+        walker.walk(path, walker.specs_for_start(path))
+    return result
+
+
+def _add(result: Discovery, seen: set[str], path: Path) -> None:
+    shown = display_path(path)
+    key = os.path.normcase(os.path.abspath(path))
+    if key not in seen:
+        seen.add(key)
+        result.files.append(shown)
+
+
+class _Walker:
+    def __init__(self, settings: Settings, root: Path, result: Discovery, seen: set[str]) -> None:
+        self.settings = settings
+        self.root = root
+        self.result = result
+        self.seen = seen
+        self.visited: set[tuple[int, int]] = set()
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def excluded(self, path: Path, name: str) -> bool:
+        if not self.settings.exclude:
+            return False
+        relative = self.relative(path)
+        return any(path_matches(relative, name, pattern) for pattern in self.settings.exclude)
+
+    def specs_for_start(self, start: Path) -> list[tuple[Path, Any]]:
+        """.gitignore files of the directories above the start, up to the project root."""
+        if not self.settings.respect_gitignore:
+            return []
+        specs: list[tuple[Path, Any]] = []
+        start = start.resolve()
+        chain = [start, *start.parents]
+        for directory in reversed(chain[1:]):
+            if directory == self.root or self.root in directory.parents:
+                spec = _load_gitignore(directory)
+                if spec is not None:
+                    specs.append((directory, spec))
+        return specs
+
+    def walk(self, directory: Path, specs: list[tuple[Path, Any]]) -> None:
+        try:
+            stat = directory.stat()
+        except OSError as exc:
+            self.result.errors.append(FileError(display_path(directory), exc.strerror or str(exc)))
+            return
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in self.visited:
+            self.result.errors.append(FileError(display_path(directory), "directory loop (symlink to a directory already walked), skipped"))
+            return
+        self.visited.add(identity)
+        if self.settings.respect_gitignore:
+            spec = _load_gitignore(directory)
+            if spec is not None:
+                specs = [*specs, (directory.resolve(), spec)]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            self.result.errors.append(FileError(display_path(directory), exc.strerror or str(exc)))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                    continue
+                if self.excluded(path, entry.name) or _ignored(specs, path, True):
+                    continue
+                self.walk(path, specs)
+            elif entry.name.endswith(PYTHON_SUFFIXES):
+                if self.excluded(path, entry.name) or _ignored(specs, path, False):
+                    continue
+                _add(self.result, self.seen, path)
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _load_gitignore(directory: Path) -> Any:
+    ignore_file = directory / ".gitignore"
+    if not ignore_file.is_file():
+        return None
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    import pathspec  # only when a .gitignore exists
+
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def _ignored(specs: list[tuple[Path, Any]], path: Path, is_dir: bool) -> bool:
+    if not specs:
+        return False
+    absolute = path.resolve() if path.is_symlink() else path.absolute()
+    for base, spec in specs:
+        try:
+            relative = absolute.relative_to(base).as_posix()
+        except ValueError:
+            try:
+                relative = path.resolve().relative_to(base).as_posix()
+            except ValueError:
+                continue
+        if spec.match_file(relative + "/" if is_dir else relative):
+            return True
+    return False

@@ -1,0 +1,126 @@
+"""The check pipeline: discover -> read -> prefilter -> parse once -> analyze -> suppress.
+
+``Linter`` owns the loaded rulesets, the settings and the rule index; everything else is a
+pure function of (file bytes, index), which keeps caching and parallel workers simple.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portlint.analyzer import analyze
+from portlint.config import Settings
+from portlint.discovery import discover
+from portlint.findings import FileError, Finding
+from portlint.index import RuleIndex, build_index
+from portlint.noqa import file_is_exempt, filter_suppressed
+from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
+from portlint.source import SourceError, decode_source, read_source
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: FileError | None = None
+    parsed: bool = False  # False when the prefilter skipped the file
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    errors: list[FileError]
+    files_checked: int
+    files_parsed: int
+
+
+class Linter:
+    def __init__(self, settings: Settings, ruleset: Ruleset) -> None:
+        self.settings = settings
+        self.ruleset = ruleset
+        self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)]
+        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Linter":
+        files = [*default_ruleset_files(), *settings.rulesets]
+        return cls(settings, load_rulesets(files))
+
+    # ------------------------------------------------------------------ one file
+
+    def check_bytes(self, data: bytes, path: str) -> FileResult:
+        try:
+            source = decode_source(data)
+        except SourceError as exc:
+            return FileResult(path, error=FileError(path, str(exc)))
+        return self.check_text(source.text, path)
+
+    def check_text(self, text: str, path: str = "<string>") -> FileResult:
+        return check_text(text, path, self.index)
+
+    def check_file(self, path: str) -> FileResult:
+        try:
+            _, source = read_source(path)
+        except SourceError as exc:
+            return FileResult(path, error=FileError(path, str(exc)))
+        return self.check_text(source.text, path)
+
+    # ------------------------------------------------------------------ many files
+
+    def check_paths(self, paths: list[str]) -> Report:
+        found = discover(paths, self.settings)
+        results = [self.check_file(path) for path in found.files]
+        return self.collect(results, found.errors, len(found.files))
+
+    def collect(self, results: list[FileResult], errors: list[FileError], files: int) -> Report:
+        findings: list[Finding] = []
+        all_errors = list(errors)
+        parsed = 0
+        for result in results:
+            parsed += result.parsed
+            if result.error is not None:
+                all_errors.append(result.error)
+            findings.extend(self._apply_per_file_ignores(result.path, result.findings))
+        findings.sort(key=Finding.sort_key)
+        return Report(findings, all_errors, files, parsed)
+
+    def _apply_per_file_ignores(self, path: str, findings: list[Finding]) -> list[Finding]:
+        if not findings or not self.settings.per_file_ignores:
+            return findings
+        try:
+            relative = Path(path).resolve().relative_to(self.settings.root.resolve()).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        codes = self.settings.ignored_for(relative)
+        if not codes:
+            return findings
+        return [f for f in findings if not any(c == "ALL" or f.code.startswith(c) for c in codes)]
+
+
+def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
+    """Check one decoded file. Never raises for bad input: problems become ``error``."""
+    if not index.could_match(text):
+        return FileResult(path)
+    if file_is_exempt(text):
+        return FileResult(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        return FileResult(path, error=FileError(path, f"syntax error ({where}): {exc.msg}"), parsed=True)
+    except (ValueError, MemoryError) as exc:  # e.g. source too large or odd characters
+        return FileResult(path, error=FileError(path, f"cannot parse: {exc}"), parsed=True)
+    try:
+        findings = analyze(tree, text, path, index)
+    except RecursionError:
+        return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
+    return FileResult(path, filter_suppressed(findings, text), parsed=True)
+
+
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))

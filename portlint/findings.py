@@ -1,0 +1,70 @@
+"""What a check produces: findings (with their suggested fix) and per-file errors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """The suggested change for one finding, for the chosen target.
+
+    ``replacement`` is code that replaces the finding's span exactly (None when only
+    advice can be given, in ``hint``). ``applicability`` is ``safe`` (behaviour on a CUDA
+    machine is unchanged), ``unsafe`` (may change behaviour) or ``manual`` (no code).
+    """
+
+    replacement: str | None
+    hint: str | None
+    applicability: str
+    min_torch: str
+    imports: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.replacement is not None:
+            return self.replacement
+        return self.hint or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    rule: str  # the rule's kebab-case name
+    message: str
+    path: str
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int  # 1-based, exclusive
+    target: str
+    severity: str
+    fix: Fix | None
+    matched: str  # the source text (or resolved name) that matched
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.fix is not None:
+            data["fix"]["imports"] = list(self.fix.imports)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+        fix = data.get("fix")
+        values = dict(data)
+        values["fix"] = None if fix is None else Fix(**{**fix, "imports": tuple(fix.get("imports", ()))})
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file portlint could not check (unreadable, not text, not Python...)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"

@@ -1,0 +1,126 @@
+"""One lookup index over every active rule, built once per run.
+
+The analyzer walks each file once and asks this index, at every node, "does anything
+match here?" with dictionary look-ups, never by looping over rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portlint.findings import Fix
+from portlint.rules import Context, Matcher, Rule, Ruleset
+from portlint.versions import Version, format_version
+
+
+@dataclass
+class RuleIndex:
+    target: str
+    min_torch: Version
+    rules: list[Rule]
+    symbols: dict[str, list[Matcher]] = field(default_factory=dict)
+    symbol_prefixes: dict[str, list[Matcher]] = field(default_factory=dict)
+    ignored_symbols: frozenset[str] = frozenset()
+    attributes: dict[str, list[Matcher]] = field(default_factory=dict)
+    keywords: dict[str, list[Matcher]] = field(default_factory=dict)
+    modules: dict[str, list[Matcher]] = field(default_factory=dict)
+    literals: dict[str, list[Matcher]] = field(default_factory=dict)  # context name -> matchers
+    keyword_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    positional_contexts: dict[str, list[tuple[tuple[int, ...] | None, str]]] = field(default_factory=dict)
+    name_contexts: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    compare_contexts: tuple[str, ...] = ()
+    needles: tuple[str, ...] = ()
+    _fix_cache: dict[int, tuple[Fix | None, tuple[str, str] | None]] = field(default_factory=dict)
+
+    @property
+    def has_literals(self) -> bool:
+        return bool(self.literals)
+
+    def fix_for(self, matcher: Matcher) -> tuple[Fix | None, tuple[str, str] | None]:
+        """The best fix for this matcher under the target and ``min-torch`` (cached),
+        with the (old, new) substitution its ``{source}`` template applies, if any."""
+        key = id(matcher)
+        if key not in self._fix_cache:
+            self._fix_cache[key] = _choose_fix(matcher, self.target, self.min_torch)
+        return self._fix_cache[key]
+
+    def could_match(self, text: str) -> bool:
+        """The prefilter: False means no active rule can fire anywhere in ``text``."""
+        return any(needle in text for needle in self.needles)
+
+
+def _choose_fix(matcher: Matcher, target: str, min_torch: Version) -> tuple[Fix | None, tuple[str, str] | None]:
+    options = matcher.fix_options(target)
+    if not options:
+        return None, None
+    for option in options:
+        if option.since <= min_torch:
+            if option.replace is not None:
+                fix = Fix(option.replace, option.hint, option.applicability,
+                          format_version(option.since), option.imports)
+                return fix, option.substitute
+            return Fix(None, option.hint, "manual", format_version(option.since)), None
+    first = options[0]
+    needs = format_version(first.since)
+    text = first.hint if first.substitute or not first.replace else f"`{first.replace}`"
+    hint = f"{text} (needs torch >= {needs}; min-torch is {format_version(min_torch)})"
+    return Fix(None, hint, "manual", needs), None
+
+
+def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Version) -> RuleIndex:
+    """Index the given (already selected) rules for one target."""
+    active = [rule for rule in rules if target in rule.targets]
+    index = RuleIndex(target=target, min_torch=min_torch, rules=active,
+                      ignored_symbols=ruleset.ignored_symbols)
+    used_contexts: set[str] = set()
+    needles: set[str] = set()
+    for rule in active:
+        for matcher in rule.matchers:
+            needles.update(matcher.needles)
+            if matcher.kind == "symbol":
+                assert matcher.name
+                index.symbols.setdefault(matcher.name, []).append(matcher)
+                if matcher.prefix:
+                    index.symbol_prefixes.setdefault(matcher.name, []).append(matcher)
+            elif matcher.kind == "attribute":
+                assert matcher.name
+                index.attributes.setdefault(matcher.name, []).append(matcher)
+            elif matcher.kind == "keyword":
+                assert matcher.name
+                index.keywords.setdefault(matcher.name, []).append(matcher)
+            elif matcher.kind == "module":
+                assert matcher.name
+                index.modules.setdefault(matcher.name, []).append(matcher)
+            elif matcher.kind == "literal":
+                for ctx in matcher.contexts:
+                    index.literals.setdefault(ctx, []).append(matcher)
+                    used_contexts.add(ctx)
+    _index_contexts(index, [ruleset.contexts[name] for name in sorted(used_contexts) if name in ruleset.contexts])
+    index.needles = _minimal_needles(needles)
+    return index
+
+
+def _index_contexts(index: RuleIndex, contexts: list[Context]) -> None:
+    keyword_contexts: dict[str, list[str]] = {}
+    compare = []
+    for ctx in contexts:
+        for keyword in ctx.keywords:
+            keyword_contexts.setdefault(keyword, []).append(ctx.name)
+        for callee, slots in ctx.positional:
+            index.positional_contexts.setdefault(callee, []).append((slots, ctx.name))
+        if ctx.names:
+            index.name_contexts.append((re.compile(ctx.names), ctx.name))
+        if ctx.compare:
+            compare.append(ctx.name)
+    index.keyword_contexts = {k: tuple(v) for k, v in keyword_contexts.items()}
+    index.compare_contexts = tuple(compare)
+
+
+def _minimal_needles(needles: set[str]) -> tuple[str, ...]:
+    """Drop needles that contain a shorter needle: finding the shorter one is enough."""
+    kept = []
+    for needle in sorted(needles, key=len):
+        if not any(short in needle for short in kept):
+            kept.append(needle)
+    return tuple(sorted(kept))

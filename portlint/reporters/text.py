@@ -1,0 +1,102 @@
+"""``--output-format text``: findings grouped by file, with the source line and the fix."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from portlint.source import SourceError, read_source
+
+if TYPE_CHECKING:
+    from portlint.engine import Report
+    from portlint.findings import Finding
+    from portlint.rules import Rule
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
+
+
+def make_console(stream: TextIO) -> Console:
+    return Console(file=stream, highlight=False, soft_wrap=True)
+
+
+def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
+    console = make_console(stream)
+    quiet = options.get("quiet", False)
+    by_file: dict[str, list["Finding"]] = {}
+    for finding in report.findings:
+        by_file.setdefault(finding.path, []).append(finding)
+    for path, findings in by_file.items():
+        lines = [] if quiet else _read_lines(path)
+        console.print(f"[bold]{escape(path)}[/bold]")
+        for finding in findings:
+            _render_finding(console, finding, lines, quiet)
+        console.print()
+    if not quiet or report.findings:
+        console.print(summary(report))
+
+
+def _render_finding(console: Console, finding: "Finding", lines: list[str], quiet: bool) -> None:
+    style = SEVERITY_STYLE.get(finding.severity, "red")
+    console.print(
+        f"  [dim]{finding.line}:{finding.column}[/dim] [{style}]{finding.code}[/{style}] "
+        f"{escape(finding.message)}"
+    )
+    if quiet:
+        return
+    if 0 < finding.line <= len(lines):
+        source = lines[finding.line - 1].replace("\t", " ")
+        number = str(finding.line)
+        pad = " " * len(number)
+        console.print(f"    [dim]{number} |[/dim] {escape(source)}")
+        start = finding.column - 1
+        end = finding.end_column - 1 if finding.end_line == finding.line else len(source)
+        width = max(1, end - start)
+        console.print(f"    [dim]{pad} |[/dim] {' ' * start}[{style}]{'^' * width}[/{style}]")
+    fix = finding.fix
+    if fix is not None:
+        if fix.replacement is not None:
+            label = "fix" if fix.applicability == "safe" else "unsafe fix"
+            console.print(f"    [green]{label}:[/green] {escape(fix.replacement)}")
+        elif fix.hint:
+            console.print(f"    [cyan]help:[/cyan] {escape(fix.hint)}")
+    else:
+        console.print("    [cyan]help:[/cyan] no portable equivalent; keep it behind a device check or remove it")
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        _, source = read_source(path)
+    except SourceError:
+        return []
+    return _LINE_BREAK.split(source.text)
+
+
+def summary(report: "Report") -> str:
+    count = len(report.findings)
+    files = len({f.path for f in report.findings})
+    fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.replacement is not None)
+    if count == 0:
+        text = f"[green]All checks passed![/green] ({report.files_checked} files checked)"
+    else:
+        plural = "finding" if count == 1 else "findings"
+        text = (f"Found [bold]{count}[/bold] {plural} in {files} file{'s' if files != 1 else ''} "
+                f"({report.files_checked} files checked); {fixable} with a suggested replacement.")
+    return text
+
+
+def render_statistics(report: "Report", rules: list["Rule"], stream: TextIO) -> None:
+    console = make_console(stream)
+    names = {rule.code: rule for rule in rules}
+    counts = Counter(f.code for f in report.findings)
+    fixable = Counter(f.code for f in report.findings if f.fix is not None and f.fix.replacement is not None)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = names.get(code)
+        marker = "[*]" if fixable[code] else "   "
+        name = rule.name if rule else ""
+        console.print(f"{count:>{width}}  {code:<7} {marker} {escape(name)}")

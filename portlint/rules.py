@@ -1,0 +1,415 @@
+"""Rules as data: the schema of ``rulesets/*.toml`` and its validating loader.
+
+A ruleset file holds ``[[rule]]`` tables. Each rule carries its documentation (summary,
+rationale, examples), its per-target fixes, and one or more *matchers*, each an array of
+tables named after the kind of code it matches:
+
+* ``[[rule.symbol]]``    a dotted name resolved through the file's imports (``torch.cuda.synchronize``)
+* ``[[rule.attribute]]`` an attribute or method on any object (``x.cuda()``, ``t.is_cuda``)
+* ``[[rule.literal]]``   a string (or f-string) in a *context*: a device argument, a comparison...
+* ``[[rule.keyword]]``   a keyword argument (``use_cuda=True``)
+* ``[[rule.module]]``    an imported module (``import apex``)
+
+Contexts (where a literal acts as a device, a backend ...) are declared once per ruleset
+in ``[contexts.NAME]`` tables and shared by every rule that names them. See
+``docs/rulesets.md`` for the full reference.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portlint.errors import RulesetError
+from portlint.versions import ANY, Version, parse_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TARGETS = ("agnostic", "npu")
+SEVERITIES = ("error", "warning")
+APPLICABILITIES = ("safe", "unsafe")
+MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module")
+CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{1,3}$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BUILTIN_CONTEXTS = ("anywhere",)
+
+
+@dataclass(frozen=True)
+class FixOption:
+    """One candidate fix for one target: code that replaces the match, or prose advice."""
+
+    replace: str | None = None  # template: {source} {name} {index} {args} {sep_args}
+    hint: str | None = None
+    substitute: tuple[str, str] | None = None  # replace the first OLD in the matched source by NEW
+    since: Version = ANY
+    applicability: str = "safe"
+    imports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a literal plays a role: keyword names, positional slots, variable names, comparisons."""
+
+    name: str
+    keywords: frozenset[str] = frozenset()
+    positional: tuple[tuple[str, tuple[int, ...] | None], ...] = ()  # callee, indexes (None: all)
+    names: str | None = None  # regex: assignment targets, parameters, dict keys
+    compare: bool = False
+
+
+@dataclass(eq=False)
+class Matcher:
+    kind: str
+    rule: "Rule"
+    name: str | None = None  # symbol / attribute / keyword / module name
+    pattern: re.Pattern[str] | None = None  # literal
+    contexts: tuple[str, ...] = ()  # literal
+    prefix: bool = False  # symbol: also matches unknown members below it
+    call: bool | None = None  # symbol / attribute: only when called (True) / not called (False)
+    nargs: int | None = None  # symbol / attribute: only with exactly this many arguments
+    first_arg: re.Pattern[str] | None = None  # attribute: regex on the first argument's source
+    value: re.Pattern[str] | None = None  # keyword: regex on the value's source
+    calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
+    needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
+    message: str | None = None
+    fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
+
+    def fix_options(self, target: str) -> tuple[FixOption, ...]:
+        if target in self.fixes:
+            return self.fixes[target]
+        return self.rule.fixes.get(target, ())
+
+
+@dataclass(eq=False)
+class Rule:
+    code: str
+    name: str
+    family: str
+    summary: str
+    message: str
+    rationale: str
+    severity: str
+    targets: tuple[str, ...]
+    source: str  # ruleset file it came from
+    fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
+    matchers: list[Matcher] = field(default_factory=list)
+    flagged: tuple[str, ...] = ()  # examples that must produce this rule's finding
+    clean: tuple[str, ...] = ()  # examples that must not
+    use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
+
+
+@dataclass
+class Ruleset:
+    rules: list[Rule]
+    contexts: dict[str, Context]
+    ignored_symbols: frozenset[str]
+    files: tuple[str, ...]
+
+    def by_code(self) -> dict[str, Rule]:
+        return {rule.code: rule for rule in self.rules}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def default_ruleset_dir() -> Path:
+    """The shipped rulesets: inside the wheel, or the repository's ``rulesets/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rulesets"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "rulesets"
+
+
+def default_ruleset_files() -> list[Path]:
+    directory = default_ruleset_dir()
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise RulesetError(str(directory), None, "no ruleset files found (broken installation?)")
+    return files
+
+
+def load_rulesets(paths: list[Path]) -> Ruleset:
+    rules: list[Rule] = []
+    contexts: dict[str, Context] = {}
+    ignored: set[str] = set()
+    seen: dict[str, str] = {}
+    for path in paths:
+        data = _read_toml(path)
+        _check_keys(data, {"rule", "contexts", "ignore_symbols"}, str(path), None, "top level")
+        for name, raw in _table(data.get("contexts", {}), str(path), None, "contexts").items():
+            contexts[name] = _parse_context(name, raw, str(path))
+        for symbol in _str_list(data.get("ignore_symbols", []), str(path), None, "ignore_symbols"):
+            ignored.add(symbol)
+        raw_rules = data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            raise RulesetError(str(path), None, "'rule' must be an array of tables ([[rule]])")
+        for raw in raw_rules:
+            rule = _parse_rule(raw, str(path))
+            if rule.code in seen:
+                raise RulesetError(str(path), rule.code, f"duplicate code (also in {seen[rule.code]})")
+            seen[rule.code] = str(path)
+            rules.append(rule)
+    for rule in rules:
+        for matcher in rule.matchers:
+            for ctx in matcher.contexts:
+                if ctx not in contexts and ctx not in BUILTIN_CONTEXTS:
+                    raise RulesetError(rule.source, rule.code, f"unknown context {ctx!r}")
+    rules.sort(key=lambda r: r.code)
+    return Ruleset(rules, contexts, frozenset(ignored), tuple(str(p) for p in paths))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise RulesetError(str(path), None, "file not found") from None
+    except OSError as exc:
+        raise RulesetError(str(path), None, exc.strerror or str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesetError(str(path), None, f"not valid TOML: {exc}") from None
+
+
+RULE_KEYS = {
+    "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
+    "agnostic", "npu", "flagged", "clean", "use_instead", *MATCHER_KINDS,
+}
+MATCHER_KEYS = {
+    "symbol": {"name", "prefix", "call", "nargs"},
+    "attribute": {"name", "call", "nargs", "first_arg"},
+    "literal": {"pattern", "contexts", "needles"},
+    "keyword": {"name", "value", "calls"},
+    "module": {"name"},
+}
+COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
+
+
+def _parse_rule(raw: Any, path: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise RulesetError(path, None, "each [[rule]] must be a table")
+    code = raw.get("code")
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        raise RulesetError(path, str(code) if code else None,
+                           "'code' must be 1-3 capital letters then 1-3 digits, like 'PRT101'")
+    _check_keys(raw, RULE_KEYS, path, code, "rule")
+    text = {key: _required_str(raw, key, path, code) for key in ("name", "family", "summary", "message", "rationale")}
+    if not NAME_PATTERN.match(text["name"]):
+        raise RulesetError(path, code, "'name' must be kebab-case, like 'cuda-synchronize'")
+    severity = raw.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise RulesetError(path, code, f"'severity' must be one of {', '.join(SEVERITIES)}")
+    targets = tuple(_str_list(raw.get("targets", list(TARGETS)), path, code, "targets"))
+    for target in targets:
+        if target not in TARGETS:
+            raise RulesetError(path, code, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    rule = Rule(
+        code=code,
+        severity=severity,
+        targets=targets,
+        source=path,
+        flagged=tuple(_str_list(raw.get("flagged", []), path, code, "flagged")),
+        clean=tuple(_str_list(raw.get("clean", []), path, code, "clean")),
+        **text,
+    )
+    rule.fixes = _parse_target_fixes(raw, path, code)
+    use_instead = raw.get("use_instead", {})
+    if not isinstance(use_instead, dict) or not all(
+        k in TARGETS and isinstance(v, str) for k, v in use_instead.items()
+    ):
+        raise RulesetError(path, code, "'use_instead' must map targets to code strings")
+    rule.use_instead = dict(use_instead)
+    for kind in MATCHER_KINDS:
+        entries = raw.get(kind, [])
+        if not isinstance(entries, list):
+            raise RulesetError(path, code, f"'{kind}' must be an array of tables ([[rule.{kind}]])")
+        for entry in entries:
+            rule.matchers.append(_parse_matcher(kind, entry, rule, path))
+    if not rule.matchers:
+        raise RulesetError(path, code, "has no matcher (symbol, attribute, literal, keyword or module)")
+    if not rule.flagged:
+        raise RulesetError(path, code, "needs at least one 'flagged' example")
+    return rule
+
+
+def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
+    code = rule.code
+    if not isinstance(raw, dict):
+        raise RulesetError(path, code, f"each [[rule.{kind}]] must be a table")
+    _check_keys(raw, MATCHER_KEYS[kind] | COMMON_MATCHER_KEYS, path, code, kind)
+    matcher = Matcher(kind=kind, rule=rule)
+    if kind in ("symbol", "attribute", "keyword", "module"):
+        name = _required_str(raw, "name", path, code)
+        pattern = IDENT if kind in ("attribute", "keyword") else DOTTED
+        if not pattern.match(name):
+            raise RulesetError(path, code, f"{kind} name {name!r} is not a valid Python name")
+        matcher.name = name
+    if kind == "literal":
+        matcher.pattern = _regex(_required_str(raw, "pattern", path, code), path, code, "pattern")
+        matcher.contexts = tuple(_str_list(raw.get("contexts", []), path, code, "contexts"))
+        if not matcher.contexts:
+            raise RulesetError(path, code, "a literal matcher needs 'contexts'")
+    if "prefix" in raw:
+        matcher.prefix = _bool(raw["prefix"], path, code, "prefix")
+    if "call" in raw:
+        matcher.call = _bool(raw["call"], path, code, "call")
+    if "nargs" in raw:
+        if not isinstance(raw["nargs"], int) or isinstance(raw["nargs"], bool) or raw["nargs"] < 0:
+            raise RulesetError(path, code, "'nargs' must be a non-negative integer")
+        matcher.nargs = raw["nargs"]
+    if "first_arg" in raw:
+        matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
+    if "value" in raw:
+        matcher.value = _regex(_required_str(raw, "value", path, code), path, code, "value")
+    if "calls" in raw:
+        matcher.calls = tuple(_str_list(raw["calls"], path, code, "calls"))
+    if "message" in raw:
+        matcher.message = _required_str(raw, "message", path, code)
+    matcher.fixes = _parse_target_fixes(raw, path, code)
+    needles = tuple(_str_list(raw.get("needles", []), path, code, "needles"))
+    matcher.needles = needles or _derive_needles(matcher)
+    if not matcher.needles:
+        raise RulesetError(path, code, "literal pattern has no plain substring; add 'needles'")
+    return matcher
+
+
+def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
+    """Substrings a file must contain for this matcher to fire (used by the prefilter).
+
+    A dotted name can only be reached through source text that spells every one of its
+    components (imports, aliases and attribute chains all do), so its longest component
+    is a sound needle. Literal patterns give theirs explicitly unless they are plain text.
+    """
+    if matcher.kind in ("symbol", "module"):
+        assert matcher.name
+        return (max(matcher.name.split("."), key=len),)
+    if matcher.kind in ("attribute", "keyword"):
+        assert matcher.name
+        return (matcher.name,)
+    assert matcher.pattern is not None
+    text = matcher.pattern.pattern
+    if re.escape(text) == text or re.fullmatch(r"[A-Za-z0-9_:]+", text):
+        return (text,)
+    return ()
+
+
+def _parse_target_fixes(raw: dict[str, Any], path: str, code: str) -> dict[str, tuple[FixOption, ...]]:
+    fixes: dict[str, tuple[FixOption, ...]] = {}
+    for target in TARGETS:
+        if target in raw:
+            fixes[target] = _parse_fix_options(raw[target], path, code, target)
+    return fixes
+
+
+FIX_KEYS = {"replace", "hint", "substitute", "since", "applicability", "imports"}
+
+
+def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[FixOption, ...]:
+    items = value if isinstance(value, list) else [value]
+    options = []
+    for item in items:
+        if isinstance(item, str):
+            options.append(FixOption(replace=item))
+            continue
+        if not isinstance(item, dict):
+            raise RulesetError(path, code, f"'{target}' must be a string, a table or a list of them")
+        _check_keys(item, FIX_KEYS, path, code, target)
+        replace = item.get("replace")
+        hint = item.get("hint")
+        substitute = item.get("substitute")
+        if substitute is not None:
+            if (not isinstance(substitute, list) or len(substitute) != 2
+                    or not all(isinstance(s, str) for s in substitute) or not substitute[0]):
+                raise RulesetError(path, code, f"'{target}.substitute' must be [\"old\", \"new\"]")
+            if replace is not None:
+                raise RulesetError(path, code, f"'{target}' has both 'replace' and 'substitute'")
+            substitute = (substitute[0], substitute[1])
+            replace = "{source}"
+        if replace is None and hint is None:
+            raise RulesetError(path, code, f"'{target}' needs 'replace' (code), 'substitute' or 'hint' (advice)")
+        for key, val in (("replace", replace), ("hint", hint)):
+            if val is not None and not isinstance(val, str):
+                raise RulesetError(path, code, f"'{target}.{key}' must be a string")
+        try:
+            since = parse_version(str(item.get("since", "any")))
+        except ValueError as exc:
+            raise RulesetError(path, code, f"'{target}.since': {exc}") from None
+        applicability = item.get("applicability", "safe")
+        if applicability not in APPLICABILITIES:
+            raise RulesetError(path, code, f"'{target}.applicability' must be 'safe' or 'unsafe'")
+        imports = tuple(_str_list(item.get("imports", []), path, code, f"{target}.imports"))
+        options.append(FixOption(replace, hint, substitute, since, applicability, imports))
+    return tuple(options)
+
+
+def _parse_context(name: str, raw: Any, path: str) -> Context:
+    if not isinstance(raw, dict):
+        raise RulesetError(path, None, f"[contexts.{name}] must be a table")
+    _check_keys(raw, {"keywords", "positional", "names", "compare"}, path, None, f"contexts.{name}")
+    positional = []
+    for callee, slots in _table(raw.get("positional", {}), path, None, f"contexts.{name}.positional").items():
+        if slots == "*":
+            positional.append((callee, None))
+        elif isinstance(slots, list) and all(isinstance(s, int) and not isinstance(s, bool) for s in slots):
+            positional.append((callee, tuple(slots)))
+        else:
+            raise RulesetError(path, None, f"contexts.{name}.positional.{callee}: give a list of indexes or '*'")
+    names = raw.get("names")
+    if names is not None:
+        _regex(names if isinstance(names, str) else "", path, None, f"contexts.{name}.names")
+    return Context(
+        name=name,
+        keywords=frozenset(_str_list(raw.get("keywords", []), path, None, f"contexts.{name}.keywords")),
+        positional=tuple(positional),
+        names=names,
+        compare=_bool(raw.get("compare", False), path, None, f"contexts.{name}.compare"),
+    )
+
+
+# --------------------------------------------------------------------------- small validators
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], path: str, code: str | None, where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise RulesetError(path, code, f"unknown key {unknown[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _required_str(raw: dict[str, Any], key: str, path: str, code: str | None) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RulesetError(path, code, f"'{key}' is required and must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(value: Any, path: str, code: str | None, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesetError(path, code, f"'{key}' must be a list of strings")
+    return value
+
+
+def _table(value: Any, path: str, code: str | None, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RulesetError(path, code, f"'{key}' must be a table")
+    return value
+
+
+def _bool(value: Any, path: str, code: str | None, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise RulesetError(path, code, f"'{key}' must be true or false")
+    return value
+
+
+def _regex(text: str, path: str, code: str | None, key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise RulesetError(path, code, f"'{key}' is not a valid regular expression: {exc}") from None

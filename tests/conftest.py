@@ -1,0 +1,46 @@
+"""Shared fixtures: the shipped ruleset, a linter per target, and helpers to check code."""
+
+from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from portlint.config import Settings
+from portlint.engine import Linter
+from portlint.findings import Finding
+from portlint.rules import default_ruleset_files, load_rulesets
+from portlint.versions import parse_version
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference"
+
+
+@lru_cache(maxsize=None)
+def shipped_ruleset():
+    return load_rulesets(default_ruleset_files())
+
+
+@lru_cache(maxsize=None)
+def linter_for(target: str = "agnostic", min_torch: str = "2.6") -> Linter:
+    settings = Settings(target=target, min_torch=parse_version(min_torch))
+    return Linter(settings, shipped_ruleset())
+
+
+def lint(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[Finding]:
+    result = linter_for(target, min_torch).check_text(textwrap.dedent(code), "example.py")
+    assert result.error is None, result.error
+    return result.findings
+
+
+def codes(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[str]:
+    return [finding.code for finding in lint(code, target, min_torch)]
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip("../shared/reference is not present (a fresh clone has no shared/)")
+    return REFERENCE
