@@ -205,7 +205,7 @@ class _Analyzer:
                 return True
             for matcher in symbols.get(name, ()):
                 if self._symbol_applies(matcher, call if outermost else None):
-                    self.report(matcher, current, name)
+                    self.report(matcher, current, name, call=call if outermost else None)
                     return True
             if not isinstance(current, ast.Attribute):
                 break
@@ -450,7 +450,10 @@ class _Analyzer:
 
     def report(self, matcher: Matcher, node: ast.AST, matched: str,
                span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None) -> None:
-        if span is None:
+        plan = self.index.fix_for(matcher)
+        if plan.whole_call and call is not None:
+            span = (call.lineno, call.col_offset, call.end_lineno or call.lineno, call.end_col_offset or 0)
+        elif span is None:
             span = (node.lineno, node.col_offset,  # type: ignore[attr-defined]
                     node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
         line, start, end_line, end = span
@@ -462,9 +465,13 @@ class _Analyzer:
             return
         self._seen.add(key)
         message = (matcher.message or rule.message).replace("{name}", matched)
-        fix, substitute = self.index.fix_for(matcher)
+        fix = plan.fix
+        if plan.whole_call and call is None and fix is not None:
+            if fix.replacement is not None:
+                text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
+                fix = Fix(None, f"`{text}`", "manual", fix.min_torch)
         if fix is not None and fix.replacement is not None and "{" in fix.replacement:
-            fix = self._expand(fix, matched, call, span, substitute)
+            fix = self._expand(fix, matched, call, span, plan.substitute)
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,

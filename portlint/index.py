@@ -31,15 +31,14 @@ class RuleIndex:
     name_contexts: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     compare_contexts: tuple[str, ...] = ()
     needles: tuple[str, ...] = ()
-    _fix_cache: dict[int, tuple[Fix | None, tuple[str, str] | None]] = field(default_factory=dict)
+    _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
     @property
     def has_literals(self) -> bool:
         return bool(self.literals)
 
-    def fix_for(self, matcher: Matcher) -> tuple[Fix | None, tuple[str, str] | None]:
-        """The best fix for this matcher under the target and ``min-torch`` (cached),
-        with the (old, new) substitution its ``{source}`` template applies, if any."""
+    def fix_for(self, matcher: Matcher) -> "FixPlan":
+        """The best fix for this matcher under the target and ``min-torch`` (cached)."""
         key = id(matcher)
         if key not in self._fix_cache:
             self._fix_cache[key] = _choose_fix(matcher, self.target, self.min_torch)
@@ -50,22 +49,31 @@ class RuleIndex:
         return any(needle in text for needle in self.needles)
 
 
-def _choose_fix(matcher: Matcher, target: str, min_torch: Version) -> tuple[Fix | None, tuple[str, str] | None]:
+@dataclass(frozen=True)
+class FixPlan:
+    """The chosen fix, plus how the analyzer turns its template into code."""
+
+    fix: Fix | None
+    substitute: tuple[str, str] | None = None  # for a ``{source}`` template
+    whole_call: bool = False  # the replacement spans the whole call
+
+
+def _choose_fix(matcher: Matcher, target: str, min_torch: Version) -> FixPlan:
     options = matcher.fix_options(target)
     if not options:
-        return None, None
+        return FixPlan(None)
     for option in options:
         if option.since <= min_torch:
             if option.replace is not None:
                 fix = Fix(option.replace, option.hint, option.applicability,
                           format_version(option.since), option.imports)
-                return fix, option.substitute
-            return Fix(None, option.hint, "manual", format_version(option.since)), None
+                return FixPlan(fix, option.substitute, option.whole_call)
+            return FixPlan(Fix(None, option.hint, "manual", format_version(option.since)))
     first = options[0]
     needs = format_version(first.since)
     text = first.hint if first.substitute or not first.replace else f"`{first.replace}`"
     hint = f"{text} (needs torch >= {needs}; min-torch is {format_version(min_torch)})"
-    return Fix(None, hint, "manual", needs), None
+    return FixPlan(Fix(None, hint, "manual", needs))
 
 
 def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Version) -> RuleIndex:

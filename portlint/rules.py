@@ -49,6 +49,7 @@ class FixOption:
     replace: str | None = None  # template: {source} {name} {index} {args} {sep_args}
     hint: str | None = None
     substitute: tuple[str, str] | None = None  # replace the first OLD in the matched source by NEW
+    whole_call: bool = False  # the replacement covers the whole call, not just the matched name
     since: Version = ANY
     applicability: str = "safe"
     imports: tuple[str, ...] = ()
@@ -309,7 +310,7 @@ def _parse_target_fixes(raw: dict[str, Any], path: str, code: str) -> dict[str, 
     return fixes
 
 
-FIX_KEYS = {"replace", "hint", "substitute", "since", "applicability", "imports"}
+FIX_KEYS = {"replace", "hint", "substitute", "span", "since", "applicability", "imports"}
 
 
 def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[FixOption, ...]:
@@ -346,7 +347,10 @@ def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[F
         if applicability not in APPLICABILITIES:
             raise RulesetError(path, code, f"'{target}.applicability' must be 'safe' or 'unsafe'")
         imports = tuple(_str_list(item.get("imports", []), path, code, f"{target}.imports"))
-        options.append(FixOption(replace, hint, substitute, since, applicability, imports))
+        span = item.get("span", "match")
+        if span not in ("match", "call"):
+            raise RulesetError(path, code, f"'{target}.span' must be 'match' or 'call'")
+        options.append(FixOption(replace, hint, substitute, span == "call", since, applicability, imports))
     return tuple(options)
 
 
