@@ -155,7 +155,7 @@ def _load_gitignore(directory: Path) -> Any:
         return None
     import pathspec  # only when a .gitignore exists
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _ignored(specs: list[tuple[Path, Any]], path: Path, is_dir: bool) -> bool:

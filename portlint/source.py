@@ -24,7 +24,15 @@ def decode_source(data: bytes) -> Source:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"bad encoding declaration: {exc.msg}") from None
+        # tokenize says "invalid or missing encoding declaration" when the first lines
+        # are not UTF-8: report that as the decoding problem it is.
+        encoding = "utf-8"
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise SourceError(f"bad encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

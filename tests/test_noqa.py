@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from conftest import codes
+from portlint.noqa import ALL, noqa_codes
+
+
+def test_noqa_comment_parsing() -> None:
+    assert noqa_codes("x = 1  # noqa") is ALL
+    assert noqa_codes("x = 1  # NOQA:PRT401") == {"PRT401"}
+    assert noqa_codes("x = 1  # noqa: PRT401, PRT4 E501") == {"PRT401", "PRT4", "E501"}
+    assert noqa_codes("x = 1  # a comment") is None
+    assert noqa_codes("x = '# no qa'") is None
+
+
+def test_noqa_suppresses_exact_code_prefix_and_all() -> None:
+    assert codes("y = x.cuda()  # noqa\n") == []
+    assert codes("y = x.cuda()  # noqa: PRT404\n") == []
+    assert codes("y = x.cuda()  # noqa: PRT4\n") == []
+    assert codes("y = x.cuda()  # noqa: PRT401\n") == ["PRT404"]
+    assert codes("y = x.cuda()  # noqa: E501\n") == ["PRT404"]
+
+
+def test_noqa_on_last_line_of_multiline_finding() -> None:
+    source = 'y = torch_thing(device=(\n    "cuda"\n))  # noqa: PRT401\nz = x.cuda()\n'
+    assert codes(source) == ["PRT401", "PRT404"]  # the literal sits on line 2: not covered
+    assert codes('y = f(device="cu"\n    "da")  # noqa: PRT401\n') == []
+
+
+def test_file_level_exemption() -> None:
+    assert codes("# portlint: noqa\ny = x.cuda()\n") == []
+    assert codes("y = x.cuda()  # portlint: noqa is not a file marker here\n") == ["PRT404"]
