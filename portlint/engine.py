@@ -36,6 +36,7 @@ class Report:
     errors: list[FileError]
     files_checked: int
     files_parsed: int
+    files: list[str] = field(default_factory=list)  # the checked paths, in order (junit lists them)
 
 
 class Linter:
@@ -86,7 +87,7 @@ class Linter:
                 all_errors.append(result.error)
             findings.extend(self._apply_per_file_ignores(result.path, result.findings))
         findings.sort(key=Finding.sort_key)
-        return Report(findings, all_errors, files, parsed)
+        return Report(findings, all_errors, files, parsed, [result.path for result in results])
 
     def _apply_per_file_ignores(self, path: str, findings: list[Finding]) -> list[Finding]:
         if not findings or not self.settings.per_file_ignores:
