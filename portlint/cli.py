@@ -35,6 +35,10 @@ class Target(str, Enum):
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    github = "github"
+    sarif = "sarif"
+    gitlab = "gitlab"
+    junit = "junit"
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
@@ -91,10 +95,14 @@ def check(
     statistics: bool = typer.Option(False, "--statistics", help="Print the number of findings per rule."),
     config: Optional[Path] = typer.Option(None, "--config", help="Config file (pyproject.toml or portlint.toml)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only, without source lines or the summary."),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings in this baseline file, then exit 0."),
 ) -> None:
     """Check files for CUDA-specific code."""
-    paths = paths or ["."]
+    paths = default_paths(paths)
     try:
+        known = None if baseline is None else _read_baseline(baseline)
         linter = load_linter(paths, config, {
             "target": target.value if target else None,
             "select": _split_codes(select),
@@ -103,9 +111,24 @@ def check(
             "min_torch": min_torch,
         })
         report = linter.check_paths(paths)
+        root = _report_root(linter)
+        if write_baseline is not None:
+            _write_baseline(write_baseline, report, root)
+        applied = None if known is None else _apply_baseline(report, known, root)
     except PortlintError as exc:
         raise _fail(str(exc)) from None
-    _print_report(report, linter, output_format.value, statistics, quiet)
+    _emit(report, linter, output_format.value, statistics, quiet, output_file, root)
+    if applied is not None and statistics:
+        from portlint.baseline import render_stale
+
+        stale_stream = sys.stdout if output_format is OutputFormat.text and output_file is None else sys.stderr
+        stale_stream.write(render_stale(applied, str(baseline)))
+    if output_format is OutputFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from portlint import summary
+
+        summary.append(os.environ["GITHUB_STEP_SUMMARY"], summary.markdown(
+            report, linter.ruleset.rules, linter.settings.target, root,
+            None if applied is None else applied.known))
     for error in report.errors:
         sys.stderr.write(f"portlint: {error}\n")
     if exit_zero:
@@ -113,15 +136,74 @@ def check(
     raise typer.Exit(1 if report.findings or report.errors else 0)
 
 
-def _print_report(report, linter, output_format: str, statistics: bool, quiet: bool) -> None:
+def default_paths(paths: Optional[List[str]]) -> List[str]:
+    """The paths to check: ``.`` when none are given, except when a pre-commit hook passed
+    no files (``PRE_COMMIT=1``) or the command line ends its options with a bare ``--``:
+    then nothing is checked, and the run passes."""
+    if paths:
+        return paths
+    if os.environ.get("PRE_COMMIT") == "1":
+        sys.stderr.write("portlint: no files given by pre-commit, nothing to check "
+                         "(put paths in the hook's 'args' to check a directory)\n")
+        return []
+    if "--" in sys.argv[1:]:
+        return []
+    return ["."]
+
+
+def _report_root(linter) -> Path:
+    from portlint.baseline import project_root
+
+    return project_root(linter.settings.root)
+
+
+def _read_baseline(path: Path):
+    from portlint.baseline import Baseline
+
+    return Baseline.read(str(path))
+
+
+def _write_baseline(path: Path, report, root: Path) -> None:
+    from portlint.baseline import Baseline
+
+    Baseline.from_findings(report.findings, root).write(str(path))
+    count = len(report.findings)
+    sys.stderr.write(f"portlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}\n")
+    for error in report.errors:
+        sys.stderr.write(f"portlint: {error}\n")
+    raise typer.Exit(0)
+
+
+def _apply_baseline(report, known, root: Path):
+    from portlint.baseline import apply_baseline
+
+    result = apply_baseline(report.findings, known, root)
+    report.findings = result.new
+    return result
+
+
+def _emit(report, linter, output_format: str, statistics: bool, quiet: bool,
+          output_file: Optional[Path], root: Path) -> None:
+    if output_file is None:
+        _print_report(report, linter, output_format, statistics, quiet, sys.stdout, root)
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8", newline="\n") as stream:
+            _print_report(report, linter, output_format, statistics, quiet, stream, root)
+    except OSError as exc:
+        raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
+
+
+def _print_report(report, linter, output_format: str, statistics: bool, quiet: bool,
+                  stream=None, root: Optional[Path] = None) -> None:
     from portlint.reporters import get_reporter
 
     if statistics and output_format == "text":
         from portlint.reporters.text import render_statistics
 
-        render_statistics(report, linter.ruleset.rules, sys.stdout)
+        render_statistics(report, linter.ruleset.rules, stream or sys.stdout)
         return
-    get_reporter(output_format)(report, linter.ruleset.rules, sys.stdout, {"quiet": quiet})
+    get_reporter(output_format)(report, linter.ruleset.rules, stream or sys.stdout, {"quiet": quiet, "root": root})
 
 
 @app.command("rules")

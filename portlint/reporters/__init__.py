@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {
     "text": "text",
     "json": "json_format",
+    "github": "github",
+    "sarif": "sarif",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
 
 
