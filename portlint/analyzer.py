@@ -48,6 +48,7 @@ class _Analyzer:
             ast.Name: self.visit_chain,
             ast.Call: self.visit_call,
             ast.Compare: self.visit_compare,
+            ast.Subscript: self.visit_subscript,
             ast.Assign: self.visit_assign,
             ast.AnnAssign: self.visit_assign,
             ast.FunctionDef: self.visit_function,
@@ -204,6 +205,8 @@ class _Analyzer:
             if name in ignored:
                 return True
             for matcher in symbols.get(name, ()):
+                if matcher.prefix and not outermost:
+                    continue  # a member below a prefix: _match_symbol_prefix reports the member
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -280,6 +283,8 @@ class _Analyzer:
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
+        if method == ".add_argument" and index.name_contexts:
+            self._check_argparse_default(node)
         if index.positional_contexts and node.args:
             for key in (qualname, method):
                 for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
@@ -305,6 +310,31 @@ class _Analyzer:
             self.visit(arg)
         for keyword in node.keywords:
             self.visit(keyword.value)
+
+    def _check_argparse_default(self, node: ast.Call) -> None:
+        """``add_argument("--dist-backend", default="nccl")``: the option names the default."""
+        default = dest = None
+        for keyword in node.keywords:
+            if keyword.arg == "default":
+                default = keyword.value
+            elif keyword.arg == "dest" and isinstance(keyword.value, ast.Constant):
+                dest = keyword.value.value
+        if default is None:
+            return
+        if not isinstance(dest, str):
+            flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            long = [f for f in flags if f.startswith("--")]
+            dest = (long or flags or [""])[0].lstrip("-").replace("-", "_")
+        if dest:
+            self._check_named_value(dest, default)
+
+    def visit_subscript(self, node: ast.Subscript) -> None:
+        contexts = self.index.subscript_contexts
+        if contexts and isinstance(node.value, (ast.Attribute, ast.Name)):
+            qualname = self.resolve(node.value)
+            for ctx in contexts.get(qualname, ()) if qualname else ():
+                self.check_value(node.slice, ctx)
+        self.generic_visit(node)
 
     def visit_compare(self, node: ast.Compare) -> None:
         for ctx in self.index.compare_contexts:

@@ -30,6 +30,7 @@ class RuleIndex:
     positional_contexts: dict[str, list[tuple[tuple[int, ...] | None, str]]] = field(default_factory=dict)
     name_contexts: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     compare_contexts: tuple[str, ...] = ()
+    subscript_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     needles: tuple[str, ...] = ()
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
@@ -121,6 +122,8 @@ def _index_contexts(index: RuleIndex, contexts: list[Context]) -> None:
             index.name_contexts.append((re.compile(ctx.names), ctx.name))
         if ctx.compare:
             compare.append(ctx.name)
+        for subscripted in ctx.subscripts:
+            index.subscript_contexts[subscripted] = (*index.subscript_contexts.get(subscripted, ()), ctx.name)
     index.keyword_contexts = {k: tuple(v) for k, v in keyword_contexts.items()}
     index.compare_contexts = tuple(compare)
 

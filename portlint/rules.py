@@ -62,8 +62,9 @@ class Context:
     name: str
     keywords: frozenset[str] = frozenset()
     positional: tuple[tuple[str, tuple[int, ...] | None], ...] = ()  # callee, indexes (None: all)
-    names: str | None = None  # regex: assignment targets, parameters, dict keys
+    names: str | None = None  # regex: assignment targets, parameters, dict keys, argparse options
     compare: bool = False
+    subscripts: tuple[str, ...] = ()  # dotted names whose subscript index is in the context
 
 
 @dataclass(eq=False)
@@ -357,7 +358,7 @@ def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[F
 def _parse_context(name: str, raw: Any, path: str) -> Context:
     if not isinstance(raw, dict):
         raise RulesetError(path, None, f"[contexts.{name}] must be a table")
-    _check_keys(raw, {"keywords", "positional", "names", "compare"}, path, None, f"contexts.{name}")
+    _check_keys(raw, {"keywords", "positional", "names", "compare", "subscripts"}, path, None, f"contexts.{name}")
     positional = []
     for callee, slots in _table(raw.get("positional", {}), path, None, f"contexts.{name}.positional").items():
         if slots == "*":
@@ -375,6 +376,7 @@ def _parse_context(name: str, raw: Any, path: str) -> Context:
         positional=tuple(positional),
         names=names,
         compare=_bool(raw.get("compare", False), path, None, f"contexts.{name}.compare"),
+        subscripts=tuple(_str_list(raw.get("subscripts", []), path, None, f"contexts.{name}.subscripts")),
     )
 
 
