@@ -278,8 +278,8 @@ def render_stale(result: BaselineResult, baseline_path: str) -> str:
     if not result.stale:
         return f"baseline {baseline_path}: {result.known} known findings hidden, no stale entries\n"
     total = sum(e.count for e in result.stale)
-    lines = [f"baseline {baseline_path}: {result.known} known findings hidden, "
-             f"{total} stale (fixed or changed; rewrite the baseline with --write-baseline):"]
+    lines = [(f"baseline {baseline_path}: {result.known} known findings hidden, "
+              f"{total} stale (fixed or changed; rewrite the baseline with --write-baseline):")]
     for entry in result.stale:
         times = f" (x{entry.count})" if entry.count > 1 else ""
         lines.append(f"  {entry.path}: {entry.code} {entry.text}{times}")

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
 
 from portlint import __version__
-from portlint.baseline import FINGERPRINT_VERSION, SourceLines, identities, project_root, relative_path
+from portlint.baseline import (
+    FINGERPRINT_VERSION,
+    SourceLines,
+    identities,
+    project_root,
+    relative_path,
+)
 
 if TYPE_CHECKING:
     from portlint.engine import Report
