@@ -57,7 +57,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             _add(result, seen_files, path)
             continue
         walker = _Walker(settings, root, result, seen_files)
-        walker.walk(path, walker.specs_for_start(path))
+        walker.walk(path, walker.specs_for_start(path), ())
     return result
 
 
@@ -103,17 +103,20 @@ class _Walker:
                     specs.append((directory, spec))
         return specs
 
-    def walk(self, directory: Path, specs: list[tuple[Path, Any]]) -> None:
+    def walk(self, directory: Path, specs: list[tuple[Path, Any]], ancestors: tuple[tuple[int, int], ...]) -> None:
         try:
             stat = directory.stat()
         except OSError as exc:
             self.result.errors.append(FileError(display_path(directory), exc.strerror or str(exc)))
             return
         identity = (stat.st_dev, stat.st_ino)
-        if identity in self.visited:
-            self.result.errors.append(FileError(display_path(directory), "directory loop (symlink to a directory already walked), skipped"))
+        if identity in ancestors:
+            self.result.errors.append(FileError(display_path(directory), "directory loop (symlink to a parent directory), skipped"))
             return
+        if identity in self.visited:
+            return  # a second link to a directory already walked: its files are checked once
         self.visited.add(identity)
+        ancestors = (*ancestors, identity)
         if self.settings.respect_gitignore:
             spec = _load_gitignore(directory)
             if spec is not None:
@@ -134,7 +137,7 @@ class _Walker:
                     continue
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue
-                self.walk(path, specs)
+                self.walk(path, specs, ancestors)
             elif entry.name.endswith(PYTHON_SUFFIXES):
                 if self.excluded(path, entry.name) or _ignored(specs, path, False):
                     continue

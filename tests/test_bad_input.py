@@ -89,6 +89,15 @@ def test_directory_loop(tmp_path: Path) -> None:
     assert len(report.findings) == 1
 
 
+def test_second_link_to_a_walked_directory_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "m.py").write_text("x.cuda()\n")
+    os.symlink(tmp_path / "real", tmp_path / "zlink")
+    report = check([tmp_path])
+    assert report.errors == []
+    assert len(report.findings) == 1
+
+
 def test_symlink_loop_as_argument(tmp_path: Path) -> None:
     os.symlink(tmp_path / "b", tmp_path / "a")
     os.symlink(tmp_path / "a", tmp_path / "b")
