@@ -215,6 +215,9 @@ def list_rules(
     """List every rule: code, family, summary and targets."""
     from portlint import docs
 
+    if output_format not in (OutputFormat.text, OutputFormat.json):
+        raise _fail("'portlint rules' prints text or json; the other formats are for 'portlint check'")
+
     try:
         linter = load_linter([], config, {})
     except PortlintError as exc:

@@ -51,10 +51,23 @@ def describe_matcher(matcher: Matcher) -> str:
 
 def _option_text(option: FixOption) -> str:
     since = "" if option.since == ANY else f" (torch >= {format_version(option.since)})"
-    unsafe = " [unsafe]" if option.applicability == "unsafe" and option.replace else ""
-    if option.replace is not None:
-        return f"`{option.replace}`{since}{unsafe}"
-    return f"{option.hint}{since}"
+    if option.replace is None:
+        return f"{option.hint}{since}"
+    if option.substitute is not None:
+        old, new = option.substitute
+        text = f"the same code with `{old}` changed to `{new}`"
+    elif option.whole_call:
+        text = f"the whole call becomes `{option.replace}`"
+    else:
+        text = f"`{option.replace}`"
+    if option.imports:
+        text += " (adds " + ", ".join(f"`{line}`" for line in option.imports) + ")"
+    return f"{text}{since} [{option.applicability}]"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def fix_table(rule: Rule) -> list[tuple[str, str, str]]:
@@ -80,8 +93,7 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
                       rule.use_instead[target].rstrip(), "```"]
     lines += ["", f"{heading}# Fix per target", "", "| matches | target | fix |", "|---|---|---|"]
     for matched, target, text in fix_table(rule):
-        cell = text.replace("|", "\\|")
-        lines.append(f"| {matched} | {target} | {cell} |")
+        lines.append(f"| {_cell(matched)} | {target} | {_cell(text)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -98,15 +110,26 @@ def print_rule(rule: Rule, min_torch: Version, stream: TextIO) -> None:
 
 def reference_markdown(rules: list[Rule]) -> str:
     """The whole rule reference, one section per rule, grouped by family."""
+    rules = sorted(rules, key=lambda rule: rule.code)
     parts = ["# portlint rule reference", "",
-             "Generated from `rulesets/*.toml` by `python -m portlint.docs`; do not edit by hand.", ""]
+             "Generated from `rulesets/*.toml` by `python -m portlint.docs > docs/rules.md`; "
+             "do not edit by hand (a test checks that it is up to date).", "",
+             "Each rule lists what it flags, why, an example, and its fix per target "
+             "(`--target agnostic`: any device, `--target npu`: torch_npu on Ascend). A fix is "
+             "replacement code, marked `[safe]` (`portlint fix` applies it: behaviour on a CUDA "
+             "machine is unchanged) or `[unsafe]` (applied only with `--unsafe-fixes`: review it), "
+             "or advice when no code can be written for you. When a fix needs a newer torch than "
+             "the project's `min-torch` (default 2.6), the next option is used. In replacement "
+             "code, `{index}` is the device index of the flagged string, `{args}` the call's "
+             "arguments, `{sep_args}` the same with a leading comma, `{name}` the flagged name "
+             "and `{source}` the flagged code.", ""]
     families: dict[str, list[Rule]] = {}
     for rule in rules:
         families.setdefault(rule.family, []).append(rule)
     parts += ["| code | name | family | summary | targets |", "|---|---|---|---|---|"]
     for rule in rules:
         parts.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.name} | {rule.family} | "
-                     f"{rule.summary} | {', '.join(rule.targets)} |")
+                     f"{_cell(rule.summary)} | {', '.join(rule.targets)} |")
     parts.append("")
     for family, members in families.items():
         parts += [f"## Family `{family}`", ""]
