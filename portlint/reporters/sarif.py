@@ -83,8 +83,9 @@ def _fixes(finding: "Finding", location: dict[str, Any]) -> list[dict[str, Any]]
     if fix is None or fix.replacement is None:
         return []
     description = f"Replace with `{fix.replacement}`"
-    if fix.imports:
-        description += f" (also needs: {'; '.join(fix.imports)})"
+    needs = [*fix.imports, *getattr(fix, "defines", ())]  # what `portlint fix` adds at module level
+    if needs:
+        description += f" (also needs: {'; '.join(needs)})"
     if fix.applicability != "safe":
         description += " [unsafe: may change behaviour; review it]"
     return [{
