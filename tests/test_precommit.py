@@ -18,11 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = [
-    pytest.mark.precommit,
-    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
-]
-pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 CUDA_CODE = "import torch\n\nx = torch.zeros(3).cuda()\n"
 CLEAN_CODE = "import torch\n\n\ndef make(device):\n    return torch.zeros(3, device=device)\n"
@@ -66,6 +62,7 @@ def _snapshot_of_working_tree(destination: Path, env: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
+    pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
     base = tmp_path_factory.mktemp("precommit")
     env = _env(base, base / "pre-commit-home")
     source = base / "portlint-src"
@@ -93,6 +90,8 @@ def _commit(project: Path, env: dict[str, str], files: dict[str, str]) -> subpro
     return _run(["git", "commit", "-m", "change"], project, env, check=False)
 
 
+@pytest.mark.precommit
+@needs_git
 def test_check_hook_blocks_cuda_code_and_passes_clean_code(setup):
     env, source, rev, base = setup
     project = _project(base, "check", env, source, rev, "  - id: portlint\n")
@@ -114,6 +113,8 @@ def test_check_hook_blocks_cuda_code_and_passes_clean_code(setup):
     assert _run(["git", "rev-list", "--count", "HEAD"], project, env).stdout.strip() == "2"
 
 
+@pytest.mark.precommit
+@needs_git
 def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     """pre-commit skips the hook when no Python file is staged; with ``always_run`` it runs it
     with no file names, and portlint must then check nothing (not scan the repository,
@@ -131,3 +132,25 @@ def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     assert "(no files to check)Skipped" in output.replace(".", "")
     assert "portlint-always" in output and "Passed" in output
     assert "PRT404" not in output
+
+
+# --------------------------------------------------------------------------- no file names
+
+
+def _portlint(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "PRE_COMMIT"}
+    environ.update(env)
+    return subprocess.run([sys.executable, "-m", "portlint", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_no_paths_under_pre_commit_or_after_double_dash_checks_nothing(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(CUDA_CODE, encoding="utf-8")
+    assert _portlint(["check"], tmp_path).returncode == 1  # plain: the current directory
+    under_hook = _portlint(["check", "--target", "npu"], tmp_path, PRE_COMMIT="1")
+    assert under_hook.returncode == 0, under_hook.stdout + under_hook.stderr
+    assert "0 files checked" in under_hook.stdout and "nothing to check" in under_hook.stderr
+    dashes = _portlint(["check", "--target", "npu", "--"], tmp_path)
+    assert dashes.returncode == 0 and "0 files checked" in dashes.stdout
+    named = _portlint(["check", "--", "legacy.py"], tmp_path, PRE_COMMIT="1")
+    assert named.returncode == 1 and "PRT404" in named.stdout  # files given: checked as usual
