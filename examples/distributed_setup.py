@@ -53,7 +53,8 @@ def main():
     loader = DataLoader(dataset, batch_size=32, sampler=sampler, pin_memory=True)
 
     model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1)).cuda()
-    model = DDP(model, device_ids=[local_rank], output_device=local_rank)
+    model = DDP(model, device_ids=[local_rank] if torch.cuda.is_available() else None,
+                output_device=local_rank)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 
     for epoch in range(2):
