@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, lint, shipped_ruleset
 
 MY_RULESETS = ("backends", "distributed", "environment", "third-party", "tooling", "traps")
