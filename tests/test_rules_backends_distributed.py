@@ -229,3 +229,18 @@ def test_init_process_group_device_id_int() -> None:
         "dist.init_process_group('gloo', device_id=local_rank)\n"
     )
     assert hits(source, prefix="PRT6") == [("PRT607", 2, 33)]
+
+
+def test_device_mesh_and_include_paths_take_a_device_type() -> None:
+    # transfer_to_npu does not rebind the torch.distributed.init_device_mesh re-export
+    source = (
+        "import torch.distributed as dist\n"
+        "from torch.distributed.device_mesh import init_device_mesh\n"
+        "from torch.utils.cpp_extension import include_paths\n"
+        "mesh = dist.init_device_mesh('cuda', (2, 4))\n"
+        "mesh2 = init_device_mesh(\"cuda\", (8,))\n"
+        "inc = include_paths('cuda')\n"
+        "cpu_mesh = dist.init_device_mesh('cpu', (2,))\n"
+    )
+    assert hits(source, prefix="PRT402") == [("PRT402", 4, 30), ("PRT402", 5, 26), ("PRT402", 6, 21)]
+    assert [f.fix.replacement for f in lint(source, "npu") if f.code == "PRT402"] == ["'npu'", '"npu"', "'npu'"]
