@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import re
 
+from portlint.devicevar import DevicePlanner
 from portlint.findings import Finding, Fix
+from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
 
@@ -28,7 +30,19 @@ Scope = dict[str, "str | None"]
 def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
     analyzer = _Analyzer(index, text, path)
     analyzer.run(tree)
+    if analyzer.idiom_findings:
+        return _drop_inside_idioms(analyzer.findings, analyzer.idiom_findings)
     return analyzer.findings
+
+
+def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
+    """An idiom's finding replaces the findings of other rules inside its span."""
+    def inside(f: Finding, outer: Finding) -> bool:
+        return ((outer.line, outer.column) <= (f.line, f.column)
+                and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
+
+    return [f for f in findings
+            if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
 
 
 class _Analyzer:
@@ -58,10 +72,20 @@ class _Analyzer:
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
         }
+        # Idioms (structural matchers) run before the node's usual visitor.
+        self.idiom_findings: list[Finding] = []
+        for node_type in index.idioms:
+            self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        # For the {device} placeholder (portlint/devicevar.py).
+        self.tree: ast.Module | None = None
+        self._owners: list[ast.AST] = []  # enclosing functions and classes
+        self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
+        self._device_planner: DevicePlanner | None = None
 
     # ------------------------------------------------------------------ driving
 
     def run(self, tree: ast.Module) -> None:
+        self.tree = tree
         self._bind_module_imports(tree.body)
         for stmt in tree.body:
             self.visit(stmt)
@@ -76,6 +100,21 @@ class _Analyzer:
     def generic_visit(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             self.visit(child)
+
+    def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
+        def visit(node: ast.AST) -> None:
+            for matcher in self.index.idioms[type(node)]:
+                assert matcher.name and matcher.pattern is not None
+                matched = IDIOMS[matcher.name].match(node, self.resolve, matcher.pattern)
+                if matched is not None:
+                    count = len(self.findings)
+                    self.report(matcher, node, matched)
+                    if len(self.findings) > count:
+                        self.idiom_findings.append(self.findings[-1])
+                    break
+            visit_node(node)
+
+        return visit
 
     def _bind_module_imports(self, body: list[ast.stmt]) -> None:
         """Bind module-level imports first: functions may use names imported below them."""
@@ -353,6 +392,8 @@ class _Analyzer:
             if isinstance(target, ast.Name):
                 alias = self.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
                 scope[target.id] = alias
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
+            self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         self.generic_visit(node)
 
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:
@@ -384,19 +425,23 @@ class _Analyzer:
                 if arg.annotation is not None:
                     self.visit(arg.annotation)
         self.scopes.append(scope)
+        self._owners.append(node)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
         else:
             for stmt in node.body:
                 self.visit(stmt)
+        self._owners.pop()
         self.scopes.pop()
 
     def visit_class(self, node: ast.ClassDef) -> None:
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(expr)
         self.scopes.append({})
+        self._owners.append(node)
         for stmt in node.body:
             self.visit(stmt)
+        self._owners.pop()
         self.scopes.pop()
 
     def visit_dict(self, node: ast.Dict) -> None:
@@ -449,6 +494,8 @@ class _Analyzer:
 
     def _test_literal(self, node: ast.expr, value: str, ctx: str) -> None:
         for matcher in self.index.literals.get(ctx, ()):
+            if matcher.fstring and type(node) is not ast.JoinedStr:
+                continue
             if matcher.pattern is not None and matcher.pattern.fullmatch(value):
                 self.report(matcher, node, value)
                 return
@@ -512,8 +559,12 @@ class _Analyzer:
                 span: tuple[int, int, int, int], substitute: tuple[str, str] | None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
         values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        defines = fix.defines
         if "{source}" in (fix.replacement or ""):
             source = self.segment(_Span.of(span))
+            if substitute and "{device}" in substitute[1]:  # f"cuda:{i}" -> f"{DEVICE}:{i}"
+                device, defines = self._device_placeholder(substitute[1], span)
+                substitute = (substitute[0], substitute[1].replace("{device}", device))
             values["source"] = source.replace(*substitute, 1) if substitute else source
         found = _DEVICE_INDEX.search(matched)
         if found and found.group(1).isdigit():
@@ -526,11 +577,23 @@ class _Analyzer:
             values["args"] = args
             values["sep_args"] = ", " + args
         replacement = fix.replacement or ""
+        if "{device}" in replacement:
+            device, defines = self._device_placeholder(replacement, span)
+            replacement = replacement.replace("{device}", device)
         for key, value in values.items():
             replacement = replacement.replace("{" + key + "}", value)
         if "{index}" not in (fix.replacement or "") or values["index"]:
-            return Fix(replacement, fix.hint, fix.applicability, fix.min_torch, fix.imports)
-        return fix
+            return Fix(replacement, fix.hint, fix.applicability, fix.min_torch, fix.imports, defines)
+        # No index to fill in: advice, never code with a placeholder left in it.
+        return Fix(None, fix.hint or f"`{fix.replacement}`", "manual", fix.min_torch)
+
+    def _device_placeholder(self, template: str, span: tuple[int, int, int, int]) -> tuple[str, tuple[str, ...]]:
+        """The module's device variable (or, for ``name = "cuda"``, its expression)."""
+        if self._device_planner is None:
+            assert self.tree is not None
+            self._device_planner = DevicePlanner(self.tree, self.index.target)
+        inline = template.strip() == "{device}" and span in self._inline_values
+        return self._device_planner.placeholder(span[0], self._owners, inline)
 
 
 class _Span:

@@ -84,6 +84,7 @@ def load_linter(paths: List[str], config: Optional[Path], overrides: dict):
 
 @app.command()
 def check(
+    ctx: typer.Context,
     paths: List[str] = typer.Argument(None, help="Files or directories to check [default: .]"),
     target: Optional[Target] = typer.Option(None, "--target", "-t", help="What to port to: agnostic (any device) or npu (torch_npu)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes or prefixes to enable (replaces the config's select)."),
@@ -98,9 +99,14 @@ def check(
     output_file: Optional[Path] = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings in this baseline file, then exit 0."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes in place (same as 'portlint fix')."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: also apply fixes that may change behaviour."),
+    show_fixes: bool = typer.Option(False, "--show-fixes", help="With --fix or --diff: list the fixes applied per file."),
+    diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff instead of writing them; exit 1 if there are any."),
 ) -> None:
     """Check files for CUDA-specific code."""
     paths = default_paths(paths)
+    fixing = fix or diff or ctx.info_name == "fix"
     try:
         known = None if baseline is None else _read_baseline(baseline)
         linter = load_linter(paths, config, {
@@ -110,14 +116,25 @@ def check(
             "ignore": _split_codes(ignore),
             "min_torch": min_torch,
         })
-        report = linter.check_paths(paths)
+        if fixing:
+            from portlint.fixer import fix_paths
+
+            run = fix_paths(linter, paths, unsafe=unsafe_fixes, write=not diff)
+            report = run.report
+        else:
+            report = linter.check_paths(paths)
         root = _report_root(linter)
         if write_baseline is not None:
             _write_baseline(write_baseline, report, root)
         applied = None if known is None else _apply_baseline(report, known, root)
     except PortlintError as exc:
         raise _fail(str(exc)) from None
+    if diff:
+        _print_diff(run, show_fixes)
+        raise typer.Exit(1 if run.changed_files or report.errors else 0)
     _emit(report, linter, output_format.value, statistics, quiet, output_file, root)
+    if fixing:
+        _print_fix_summary(run, show_fixes, output_format is OutputFormat.text and output_file is None)
     if applied is not None and statistics:
         from portlint.baseline import render_stale
 
@@ -134,6 +151,29 @@ def check(
     if exit_zero:
         raise typer.Exit(0)
     raise typer.Exit(1 if report.findings or report.errors else 0)
+
+
+app.command("fix", help="Apply the fixes in place: the same as 'portlint check --fix'.")(check)
+
+
+def _print_diff(run, show_fixes: bool) -> None:
+    """--diff: the unified diff on stdout; counts and errors on stderr."""
+    from portlint.fixer import show_fixes_lines, summary_lines
+
+    for outcome in run.changed_files:
+        sys.stdout.write(outcome.diff())
+    lines = (show_fixes_lines(run) if show_fixes else []) + summary_lines(run, diff=True)
+    sys.stderr.write("".join(f"{line}\n" for line in lines))
+    for error in run.report.errors:
+        sys.stderr.write(f"portlint: {error}\n")
+
+
+def _print_fix_summary(run, show_fixes: bool, to_stdout: bool) -> None:
+    """After --fix: what was applied (and how much more --unsafe-fixes would do)."""
+    from portlint.fixer import show_fixes_lines, summary_lines
+
+    lines = (show_fixes_lines(run) if show_fixes else []) + summary_lines(run)
+    (sys.stdout if to_stdout else sys.stderr).write("".join(f"{line}\n" for line in lines))
 
 
 def default_paths(paths: Optional[List[str]]) -> List[str]:

@@ -45,6 +45,11 @@ def describe_matcher(matcher: Matcher) -> str:
         return f"keyword `{matcher.name}{value}`{where}"
     if matcher.kind == "module":
         return f"`import {matcher.name}`"
+    if matcher.kind == "idiom":
+        from portlint.idioms import IDIOMS
+
+        assert matcher.name and matcher.pattern is not None
+        return f"the idiom {IDIOMS[matcher.name].summary} (`{matcher.pattern.pattern}`)"
     assert matcher.pattern is not None
     return f"strings matching `{matcher.pattern.pattern}` ({', '.join(matcher.contexts)})"
 

@@ -13,6 +13,8 @@ class Fix:
     ``replacement`` is code that replaces the finding's span exactly (None when only
     advice can be given, in ``hint``). ``applicability`` is ``safe`` (behaviour on a CUDA
     machine is unchanged), ``unsafe`` (may change behaviour) or ``manual`` (no code).
+    ``defines`` are module-level statements the replacement relies on (the device variable
+    of ``{device}`` templates); the fixer inserts each once, after the imports.
     """
 
     replacement: str | None
@@ -20,6 +22,7 @@ class Fix:
     applicability: str
     min_torch: str
     imports: tuple[str, ...] = ()
+    defines: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.replacement is not None:
@@ -49,13 +52,15 @@ class Finding:
         data = asdict(self)
         if self.fix is not None:
             data["fix"]["imports"] = list(self.fix.imports)
+            data["fix"]["defines"] = list(self.fix.defines)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Finding":
         fix = data.get("fix")
         values = dict(data)
-        values["fix"] = None if fix is None else Fix(**{**fix, "imports": tuple(fix.get("imports", ()))})
+        values["fix"] = None if fix is None else Fix(**{**fix, "imports": tuple(fix.get("imports", ())),
+                                                            "defines": tuple(fix.get("defines", ()))})
         return cls(**values)
 
 

@@ -31,6 +31,7 @@ class RuleIndex:
     name_contexts: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     compare_contexts: tuple[str, ...] = ()
     subscript_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    idioms: dict[type, list[Matcher]] = field(default_factory=dict)  # ast node type -> idiom matchers
     needles: tuple[str, ...] = ()
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
@@ -101,6 +102,12 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
             elif matcher.kind == "module":
                 assert matcher.name
                 index.modules.setdefault(matcher.name, []).append(matcher)
+            elif matcher.kind == "idiom":
+                from portlint.idioms import IDIOMS
+
+                assert matcher.name
+                for node_type in IDIOMS[matcher.name].node_types:
+                    index.idioms.setdefault(node_type, []).append(matcher)
             elif matcher.kind == "literal":
                 for ctx in matcher.contexts:
                     index.literals.setdefault(ctx, []).append(matcher)

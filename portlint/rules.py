@@ -9,6 +9,8 @@ tables named after the kind of code it matches:
 * ``[[rule.literal]]``   a string (or f-string) in a *context*: a device argument, a comparison...
 * ``[[rule.keyword]]``   a keyword argument (``use_cuda=True``)
 * ``[[rule.module]]``    an imported module (``import apex``)
+* ``[[rule.idiom]]``     a whole construct, by a structural matcher registered in
+  ``portlint/idioms.py`` (``"cuda" if torch.cuda.is_available() else "cpu"``)
 
 Contexts (where a literal acts as a device, a backend ...) are declared once per ruleset
 in ``[contexts.NAME]`` tables and shared by every rule that names them. See
@@ -34,7 +36,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 TARGETS = ("agnostic", "npu")
 SEVERITIES = ("error", "warning")
 APPLICABILITIES = ("safe", "unsafe")
-MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module")
+MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom")
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{1,3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -78,6 +80,7 @@ class Matcher:
     call: bool | None = None  # symbol / attribute: only when called (True) / not called (False)
     nargs: int | None = None  # symbol / attribute: only with exactly this many arguments
     first_arg: re.Pattern[str] | None = None  # attribute: regex on the first argument's source
+    fstring: bool = False  # literal: only f-strings (f"cuda:{rank}"), not "cuda:" + str(rank)
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
@@ -188,9 +191,10 @@ RULE_KEYS = {
 MATCHER_KEYS = {
     "symbol": {"name", "prefix", "call", "nargs"},
     "attribute": {"name", "call", "nargs", "first_arg"},
-    "literal": {"pattern", "contexts", "needles"},
+    "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
+    "idiom": {"name", "pattern"},
 }
 COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
 
@@ -236,7 +240,7 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         for entry in entries:
             rule.matchers.append(_parse_matcher(kind, entry, rule, path))
     if not rule.matchers:
-        raise RulesetError(path, code, "has no matcher (symbol, attribute, literal, keyword or module)")
+        raise RulesetError(path, code, "has no matcher (symbol, attribute, literal, keyword, module or idiom)")
     if not rule.flagged:
         raise RulesetError(path, code, "needs at least one 'flagged' example")
     return rule
@@ -254,6 +258,15 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         if not pattern.match(name):
             raise RulesetError(path, code, f"{kind} name {name!r} is not a valid Python name")
         matcher.name = name
+    if kind == "idiom":
+        from portlint.idioms import IDIOMS
+
+        name = _required_str(raw, "name", path, code)
+        if name not in IDIOMS:
+            raise RulesetError(path, code, f"unknown idiom {name!r} (known: {', '.join(sorted(IDIOMS))})")
+        matcher.name = name
+        pattern_text = IDIOMS[name].default_pattern if "pattern" not in raw else _required_str(raw, "pattern", path, code)
+        matcher.pattern = _regex(pattern_text, path, code, "pattern")
     if kind == "literal":
         matcher.pattern = _regex(_required_str(raw, "pattern", path, code), path, code, "pattern")
         matcher.contexts = tuple(_str_list(raw.get("contexts", []), path, code, "contexts"))
@@ -267,6 +280,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         if not isinstance(raw["nargs"], int) or isinstance(raw["nargs"], bool) or raw["nargs"] < 0:
             raise RulesetError(path, code, "'nargs' must be a non-negative integer")
         matcher.nargs = raw["nargs"]
+    if "fstring" in raw:
+        matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "value" in raw:
@@ -296,6 +311,11 @@ def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
     if matcher.kind in ("attribute", "keyword"):
         assert matcher.name
         return (matcher.name,)
+    if matcher.kind == "idiom":
+        from portlint.idioms import IDIOMS
+
+        assert matcher.name
+        return IDIOMS[matcher.name].needles
     assert matcher.pattern is not None
     text = matcher.pattern.pattern
     if re.escape(text) == text or re.fullmatch(r"[A-Za-z0-9_:]+", text):
@@ -331,10 +351,10 @@ def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[F
             if (not isinstance(substitute, list) or len(substitute) != 2
                     or not all(isinstance(s, str) for s in substitute) or not substitute[0]):
                 raise RulesetError(path, code, f"'{target}.substitute' must be [\"old\", \"new\"]")
-            if replace is not None:
-                raise RulesetError(path, code, f"'{target}' has both 'replace' and 'substitute'")
+            if replace is not None and "{source}" not in str(replace):
+                raise RulesetError(path, code, f"'{target}' has 'substitute' and a 'replace' without {{source}}")
             substitute = (substitute[0], substitute[1])
-            replace = "{source}"
+            replace = "{source}" if replace is None else replace
         if replace is None and hint is None:
             raise RulesetError(path, code, f"'{target}' needs 'replace' (code), 'substitute' or 'hint' (advice)")
         for key, val in (("replace", replace), ("hint", hint)):

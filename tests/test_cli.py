@@ -56,7 +56,9 @@ def test_json_has_stable_fields(project: Path) -> None:
         assert key in first
     assert (first["line"], first["column"], first["end_line"], first["end_column"]) == (2, 27, 2, 33)
     assert first["target"] == "agnostic"
-    assert first["fix"]["replacement"] == "torch.accelerator.current_accelerator()"
+    assert first["fix"]["replacement"] == "DEVICE"  # the device variable the fixer defines once
+    assert first["fix"]["defines"] == [
+        'DEVICE = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"']
 
 
 def test_target_npu_changes_fix(project: Path) -> None:
@@ -102,7 +104,7 @@ def test_text_output_shows_source_and_fix(project: Path) -> None:
     assert "train.py" in result.stdout
     assert 'x = torch.zeros(2, device="cuda")' in result.stdout
     assert "^^^^^^" in result.stdout
-    assert "torch.accelerator.current_accelerator()" in result.stdout
+    assert "unsafe fix: DEVICE" in result.stdout
 
 
 def test_quiet_drops_source_lines(project: Path) -> None:

@@ -1,0 +1,871 @@
+"""``portlint fix`` / ``portlint check --fix``: apply the findings' fixes, safely.
+
+Detection stays in the ``ast`` analyzer; every finding already carries the exact code for
+its span (``Fix.replacement``) and an applicability (``safe``, ``unsafe`` or ``manual``).
+Fixing a file is a loop of rounds:
+
+1. lint the current text; keep the findings whose fix applies (``safe``, plus ``unsafe``
+   with ``--unsafe-fixes``);
+2. turn spans into offsets and pick non-overlapping edits deterministically: sorted by
+   start, then the longer span first (an idiom's whole-expression fix wins over the token
+   fixes inside it), then rule code; an edit overlapping a kept one waits for the next
+   round, where it is re-detected on the new text (or has disappeared);
+3. splice the edits in; manage imports with libcst (add ``import torch`` when a
+   replacement names ``torch`` and the file does not bind it, e.g. it only did
+   ``import torch as th``; remove ``torch.cuda`` imports the fixes left unused; for the
+   npu target add ``import torch_npu`` once, right after the first ``import torch``);
+   insert the module-level definitions fixes rely on (the ``{device}`` variable);
+4. verify: the result must parse with ``ast`` and libcst and must not use a name that is
+   bound nowhere (or before its binding at module level) unless the original already
+   did. If not, the file is left untouched and an internal error is reported;
+5. repeat until no applicable fix remains (at most ``MAX_ROUNDS``): the result is a fixed
+   point, so fixing again changes nothing.
+
+libcst is only used on files that get fixes. Writing is atomic (``portlint/writer.py``).
+
+Run ``python -m portlint.fixer --stats`` for the safe/unsafe/no-fix counts per target,
+and ``python -m portlint.fixer --regen-examples`` to regenerate ``examples/fixed/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import re
+import symtable
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from portlint.devicevar import device_expression
+from portlint.findings import FileError, Finding
+from portlint.source import SourceError, decode_source, read_source
+
+if TYPE_CHECKING:
+    from portlint.engine import Linter, Report
+
+MAX_ROUNDS = 10
+# Root names a replacement may introduce, and the module each must be bound to.
+MANAGED_ROOTS = {"torch": "torch", "torch_npu": "torch_npu", "os": "os"}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NPU_MARKERS = ("npu", "hccl", "torch_npu")
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__builtins__", "__spec__",
+                                        "__loader__", "__package__", "__path__", "__annotations__",
+                                        "__dict__", "__module__", "__qualname__", "__class__"}
+
+
+class FixVerificationError(Exception):
+    """The fixes produced code that must not be written (an internal error)."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+    finding: Finding
+
+    def sort_key(self) -> tuple:
+        return (self.start, -(self.end - self.start), self.finding.code, self.text)
+
+
+@dataclass
+class FileFix:
+    """The outcome of fixing one file."""
+
+    path: str
+    original: str
+    text: str  # the fixed text (== original when nothing changed or on error)
+    applied: list[Finding] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)
+    error: FileError | None = None
+    internal_error: bool = False
+    encoding: str = "utf-8"
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.text != self.original
+
+    def diff(self) -> str:
+        if not self.changed:
+            return ""
+        old = self.original.splitlines(keepends=True)
+        new = self.text.splitlines(keepends=True)
+        lines = difflib.unified_diff(old, new, fromfile=f"a/{self.path}", tofile=f"b/{self.path}")
+        return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+                       for line in lines)
+
+
+@dataclass
+class FixRun:
+    """``fix_paths``' result: per-file outcomes and the report of what remains."""
+
+    files: list[FileFix]
+    report: "Report"
+    unsafe_fixes: bool
+
+    @property
+    def applied(self) -> int:
+        return sum(len(f.applied) for f in self.files if f.error is None)
+
+    @property
+    def changed_files(self) -> list[FileFix]:
+        return [f for f in self.files if f.changed]
+
+    @property
+    def unsafe_available(self) -> int:
+        """Remaining findings that ``--unsafe-fixes`` would fix."""
+        if self.unsafe_fixes:
+            return 0
+        return sum(1 for f in self.report.findings if _applicable(f, unsafe=True) and not _applicable(f, False))
+
+
+# --------------------------------------------------------------------------- one text
+
+
+def applicable(finding: Finding, unsafe: bool = False) -> bool:
+    return _applicable(finding, unsafe)
+
+
+def _applicable(finding: Finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    if fix is None or fix.replacement is None:
+        return False
+    return fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
+
+
+def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool = False) -> FileFix:
+    """Fix one decoded file. Never raises for bad input: problems become ``error``."""
+    result = _lint(linter, text, path)
+    if result.error is not None:
+        return FileFix(path, text, text, remaining=list(result.findings), error=result.error)
+    original, original_findings = text, list(result.findings)
+    target = linter.settings.target
+    newline = first_newline(text)
+    applied: list[Finding] = []
+    findings = original_findings
+    for _ in range(MAX_ROUNDS):
+        edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
+        if not edits:
+            break
+        try:
+            text = apply_round(text, edits, target, newline)
+        except FixVerificationError as exc:
+            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            return FileFix(path, original, original, remaining=original_findings, error=error,
+                           internal_error=True)
+        applied.extend(edit.finding for edit in edits)
+        result = _lint(linter, text, path)
+        if result.error is not None:  # pragma: no cover - apply_round verified the parse
+            error = FileError(path, f"internal error: fixed code does not check ({result.error.reason})")
+            return FileFix(path, original, original, remaining=original_findings, error=error,
+                           internal_error=True)
+        findings = list(result.findings)
+    return FileFix(path, original, text, applied=applied, remaining=findings)
+
+
+def _lint(linter: "Linter", text: str, path: str):  # -> FileResult
+    result = linter.check_text(text, path)
+    if result.findings:
+        result.findings = linter._apply_per_file_ignores(path, result.findings)
+    return result
+
+
+def first_newline(text: str) -> str:
+    found = _LINE_BREAK.search(text)
+    return found.group(0) if found else "\n"
+
+
+def line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
+def to_edits(text: str, findings: Iterable[Finding], newline: str) -> list[Edit]:
+    """Findings (1-based line/column character spans) as offsets into ``text``."""
+    starts = line_starts(text)
+    edits = []
+    for finding in findings:
+        assert finding.fix is not None and finding.fix.replacement is not None
+        if not (0 < finding.line <= len(starts) and 0 < finding.end_line <= len(starts)):
+            continue
+        start = starts[finding.line - 1] + finding.column - 1
+        end = starts[finding.end_line - 1] + finding.end_column - 1
+        if not 0 <= start <= end <= len(text):
+            continue
+        replacement = _LINE_BREAK.sub(lambda _: newline, finding.fix.replacement)
+        if text[start:end] == replacement:
+            continue  # nothing to change
+        edits.append(Edit(start, end, replacement, finding))
+    return edits
+
+
+def select_edits(edits: list[Edit]) -> list[Edit]:
+    """Non-overlapping edits: by start, longer span first, then code; later overlaps wait."""
+    kept: list[Edit] = []
+    last_end = -1
+    for edit in sorted(edits, key=Edit.sort_key):
+        if kept and edit.start == kept[-1].start and edit.end == kept[-1].end and edit.text == kept[-1].text:
+            continue  # the same change proposed twice
+        if edit.start < last_end:
+            continue
+        kept.append(edit)
+        last_end = edit.end
+    return kept
+
+
+def choose_edits(text: str, findings: list[Finding], target: str) -> list[Edit]:
+    edits = select_edits(to_edits(text, findings, first_newline(text)))
+    # A fix that writes the device expression itself (``device = "cuda"`` or the PRT408
+    # idiom) creates a variable the other device sites should use: apply it first and
+    # let the sites that would define a new variable wait one round.
+    expression = device_expression(target)
+    if any(not e.finding.fix.defines and e.text.strip() == expression for e in edits):  # type: ignore[union-attr]
+        waiting = [e for e in edits if e.finding.fix.defines]  # type: ignore[union-attr]
+        if waiting and len(waiting) < len(edits):
+            edits = [e for e in edits if not e.finding.fix.defines]  # type: ignore[union-attr]
+    return edits
+
+
+def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
+    """Apply sorted, non-overlapping edits; also return each edit's range in the result."""
+    parts = []
+    ranges = []
+    position = 0
+    shift = 0
+    for edit in edits:
+        parts.append(text[position:edit.start])
+        parts.append(edit.text)
+        start = edit.start + shift
+        ranges.append((start, start + len(edit.text)))
+        shift += len(edit.text) - (edit.end - edit.start)
+        position = edit.end
+    parts.append(text[position:])
+    return "".join(parts), ranges
+
+
+def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
+    """One round: splice, manage imports and definitions, verify. Raises FixVerificationError."""
+    old_tree = _parse(text, "the original")
+    new_text, ranges = splice(text, edits)
+    new_tree = _parse(new_text, "the fixed code")
+    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline)
+    defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
+    if defines:
+        new_text = insert_defines(new_text, defines, newline)
+    verify(text, old_tree, new_text)
+    return new_text
+
+
+def _parse(text: str, what: str) -> ast.Module:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        raise FixVerificationError(f"{what} does not parse: {exc}") from None
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+# --------------------------------------------------------------------------- imports
+
+
+class _Positions:
+    """``ast`` (line, UTF-8 byte column) -> character offset in the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+
+    def offset(self, line: int, byte_column: int) -> int:
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        content = self.text[start:end]
+        if content.isascii():
+            return start + byte_column
+        return start + len(content.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+
+def _walk_with_functions(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...]]]:
+    """Every node with the functions (and lambdas) whose body contains it."""
+    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(tree, ())]
+    while stack:
+        node, functions = stack.pop()
+        yield node, functions
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner = (*functions, node)
+            body = [node.body] if isinstance(node, ast.Lambda) else node.body
+            for child in ast.iter_child_nodes(node):
+                stack.append((child, inner if any(child is b for b in body) else functions))
+        else:
+            stack.extend((child, functions) for child in ast.iter_child_nodes(node))
+
+
+def _module_scope_bindings(tree: ast.Module) -> set[str]:
+    """Names bound at module scope (any statement outside function and class bodies)."""
+    bound: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        _collect_binding(node, bound)
+        stack.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+def _function_bindings(function: ast.AST) -> set[str]:
+    bound: set[str] = set()
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = function.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                bound.add(arg.arg)
+        body = [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+        stack: list[ast.AST] = body
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            _collect_binding(node, bound)
+            stack.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+def _collect_binding(node: ast.AST, bound: set[str]) -> None:
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        bound.add(node.id)
+    elif isinstance(node, ast.alias) and node.name != "*":
+        bound.add(node.asname or node.name.split(".", 1)[0])
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        bound.add(node.name)
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    module: str
+    obj: str | None = None
+    asname: str | None = None
+
+    @property
+    def bound_name(self) -> str:
+        if self.asname:
+            return self.asname
+        if self.obj:
+            return self.obj
+        return self.module.split(".", 1)[0]
+
+
+def parse_import(entry: str) -> ImportSpec | None:
+    """``"torch"``, ``"import torch.distributed as dist"``, ``"from os import environ"``."""
+    text = entry.strip()
+    match = re.fullmatch(r"from\s+([\w.]+)\s+import\s+(\w+)(?:\s+as\s+(\w+))?", text)
+    if match:
+        return ImportSpec(match.group(1), match.group(2), match.group(3))
+    match = re.fullmatch(r"(?:import\s+)?([\w.]+)(?:\s+as\s+(\w+))?", text)
+    if match:
+        return ImportSpec(match.group(1), None, match.group(2))
+    return None
+
+
+def _cuda_import_bindings(tree: ast.Module) -> list[tuple[ImportSpec, str]]:
+    """Imports that bind a ``torch.cuda`` name: ``from torch.cuda.amp import autocast as ac``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                qualified = f"{node.module}.{alias.name}"
+                if qualified == "torch.cuda" or qualified.startswith("torch.cuda."):
+                    found.append((ImportSpec(node.module, alias.name, alias.asname), alias.asname or alias.name))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and (alias.name == "torch.cuda" or alias.name.startswith("torch.cuda.")):
+                    found.append((ImportSpec(alias.name, None, alias.asname), alias.asname))
+    return found
+
+
+def _name_uses(tree: ast.Module) -> dict[str, int]:
+    """How often each name is used outside import statements (strings count: ``__all__``)."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _IDENTIFIER.fullmatch(node.value):
+            counts[node.value] = counts.get(node.value, 0) + 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges: list[tuple[int, int]],
+                   edits: list[Edit], target: str, newline: str) -> str:
+    """Add the imports the new code needs and remove the torch.cuda imports it left unused."""
+    positions = _Positions(text)
+    module_bound = _module_scope_bindings(new_tree)
+    roots = dict(MANAGED_ROOTS)
+    explicit: dict[str, ImportSpec] = {}
+    for edit in edits:
+        for entry in edit.finding.fix.imports:  # type: ignore[union-attr]
+            spec = parse_import(entry)
+            if spec is not None:
+                explicit[spec.bound_name] = spec
+                roots.setdefault(spec.bound_name, spec.module)
+    needed: dict[str, ImportSpec] = {}
+    function_cache: dict[int, set[str]] = {}
+    for node, functions in _walk_with_functions(new_tree):
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in roots):
+            continue
+        if node.id in needed or node.id in module_bound:
+            continue
+        offset = positions.offset(node.lineno, node.col_offset)
+        if not any(start <= offset < end for start, end in ranges):
+            continue
+        if any(node.id in function_cache.setdefault(id(f), _function_bindings(f)) for f in functions):
+            continue
+        needed[node.id] = explicit.get(node.id) or ImportSpec(roots[node.id])
+
+    removals = []
+    old_uses = _name_uses(old_tree)
+    new_uses = _name_uses(new_tree)
+    for spec, bound in _cuda_import_bindings(old_tree):
+        if old_uses.get(bound, 0) > 0 and new_uses.get(bound, 0) == 0:
+            removals.append(spec)
+
+    wants_npu = target == "npu" and any(
+        any(marker in edit.text for marker in _NPU_MARKERS) for edit in edits
+    ) and not _imports_module(new_tree, "torch_npu")
+    npu_after = _first_torch_import(new_tree) if wants_npu else None
+    if wants_npu and npu_after is None:
+        needed.setdefault("torch_npu", ImportSpec("torch_npu"))
+    if needed or removals:
+        text = _libcst_imports(text, list(needed.values()), removals)
+    if wants_npu and npu_after is not None:
+        tree = _parse(text, "the fixed code")
+        statement = _first_torch_import(tree)
+        if statement is not None:
+            text = _insert_after_line(text, statement.end_lineno or statement.lineno, "import torch_npu", newline)
+    return text
+
+
+def _imports_module(tree: ast.Module, module: str) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == module or a.name.startswith(module + ".")
+                                                for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level and (
+                node.module == module or node.module.startswith(module + ".")):
+            return True
+    return False
+
+
+def _first_torch_import(tree: ast.Module) -> ast.stmt | None:
+    """The first top-level ``import torch`` (alone on its line), where ``import torch_npu`` goes."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import) and any(a.name == "torch" or a.name.startswith("torch.")
+                                                for a in stmt.names):
+            return stmt
+        if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level and (
+                stmt.module == "torch" or stmt.module.startswith("torch.")):
+            return stmt
+    return None
+
+
+def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec]) -> str:
+    import libcst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+    try:
+        module = libcst.parse_module(text)
+    except libcst.ParserSyntaxError as exc:
+        raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
+    context = CodemodContext()
+    for spec in adds:
+        AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)
+    for spec in removals:
+        RemoveImportsVisitor.remove_unused_import(context, spec.module, spec.obj, spec.asname)
+    if adds:
+        module = AddImportsVisitor(context).transform_module(module)
+    if removals:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    return module.code
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+def _statement_start(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", [])
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+def _is_import_block(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(stmt, (ast.Try, ast.If)) or type(stmt).__name__ == "TryStar":
+        inner = [*stmt.body, *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", []),
+                 *(s for h in getattr(stmt, "handlers", []) for s in h.body)]
+        return any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in inner) and all(
+            _is_import_block(s) or isinstance(s, (ast.Pass, ast.Assign, ast.Expr)) for s in inner)
+    return False
+
+
+def insert_defines(text: str, defines: list[str], newline: str) -> str:
+    """Insert each ``NAME = expr`` once at module level: after the imports (and after the
+    import of every module the expression names), before the first statement using NAME."""
+    for define in defines:
+        tree = _parse(text, "the fixed code")
+        statement = ast.parse(define).body[0]
+        assert isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+        name = statement.targets[0].id
+        wanted = ast.dump(statement.value)
+        if any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+               and s.targets[0].id == name and ast.dump(s.value) == wanted for s in tree.body):
+            continue
+        roots = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
+        body = tree.body
+        after = 0  # insert after this line
+        index = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            after = body[0].end_lineno or body[0].lineno
+            index = 1
+        while index < len(body) and _is_import_block(body[index]):
+            after = body[index].end_lineno or body[index].lineno
+            index += 1
+        for stmt in body:  # the modules the expression uses must be imported first
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                bound = set()
+                for alias in stmt.names:
+                    _collect_binding(alias, bound)
+                if bound & roots:
+                    after = max(after, stmt.end_lineno or stmt.lineno)
+        for stmt in body:
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt)):
+                start = _statement_start(stmt)
+                if start <= after:
+                    after = max(0, start - 1)
+                    text = _insert_after_line(text, after, define, newline, blank_before=False,
+                                              blank_after=True)
+                    break
+                text = _insert_after_line(text, after, define, newline, blank_before=True, blank_after=True)
+                break
+        else:
+            text = _insert_after_line(text, after, define, newline, blank_before=True, blank_after=False)
+    return text
+
+
+def _insert_after_line(text: str, line: int, statement: str, newline: str,
+                       blank_before: bool = False, blank_after: bool = False) -> str:
+    """Insert ``statement`` as its own line(s) after line ``line`` (0: at the top)."""
+    starts = line_starts(text)
+    if line >= len(starts):
+        position = len(text)
+    else:
+        position = starts[line]
+    prefix = ""
+    if position == len(text) and text and not text.endswith(("\n", "\r")):
+        prefix = newline
+    before = text[:position]
+    after = text[position:]
+    block = statement + newline
+    if blank_before and line > 0 and not _BLANK_LINE_END.search(before):
+        block = newline + block
+    if blank_after and after and not _BLANK_LINE_START.match(after):
+        block = block + newline
+    return before + prefix + block + after
+
+
+_BLANK_LINE_END = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)\Z")
+_BLANK_LINE_START = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def verify(old_text: str, old_tree: ast.Module, new_text: str) -> None:
+    """The guard before anything is written: parse (ast and libcst), no new undefined names."""
+    import libcst
+
+    new_tree = _parse(new_text, "the fixed code")
+    try:
+        libcst.parse_module(new_text)
+    except libcst.ParserSyntaxError as exc:
+        raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
+    introduced = undefined_names(new_text) - undefined_names(old_text)
+    if introduced:
+        raise FixVerificationError(f"the fixed code would use undefined name(s) {', '.join(sorted(introduced))}")
+    early = used_before_bound(new_tree) - used_before_bound(old_tree)
+    if early:
+        raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
+
+
+def undefined_names(text: str) -> set[str]:
+    """Global names read somewhere but bound nowhere in the module (nor builtins).
+
+    Uses ``symtable``: a name that a function, class or comprehension reads as a global
+    must be bound at module level. Files with ``from x import *`` are not judged.
+    """
+    try:
+        table = symtable.symtable(text, "<fixed>", "exec")
+    except (SyntaxError, ValueError):
+        return {"<unparsable>"}
+    if "import *" in text and re.search(r"^\s*from\s+\S+\s+import\s+\*", text, re.MULTILINE):
+        return set()
+    module_bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()
+                    or s.is_namespace()}
+    missing: set[str] = set()
+    stack = [table]
+    while stack:
+        current = stack.pop()
+        for symbol in current.get_symbols():
+            name = symbol.get_name()
+            if not symbol.is_referenced() or name in _BUILTINS or name in module_bound:
+                continue
+            if current.get_type() == "module" or symbol.is_global():
+                missing.add(name)
+        stack.extend(current.get_children())
+    return missing
+
+
+def used_before_bound(tree: ast.Module) -> set[str]:
+    """Module-level names a top-level statement reads before any statement binds them."""
+    bound: set[str] = set()
+    early: set[str] = set()
+    for stmt in tree.body:
+        mine: set[str] = set()
+        loads: set[str] = set()
+        stack: list[ast.AST] = [stmt]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                mine.add(node.name)
+                stack.extend([*node.decorator_list, *node.args.defaults,
+                              *(d for d in node.args.kw_defaults if d is not None)])
+                continue
+            if isinstance(node, ast.Lambda):
+                stack.extend([*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)])
+                continue
+            if isinstance(node, ast.ClassDef):
+                mine.add(node.name)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                loads.add(node.id)
+            _collect_binding(node, mine)
+            stack.extend(ast.iter_child_nodes(node))
+        early |= {name for name in loads - bound - mine if name not in _BUILTINS}
+        bound |= mine
+    return early & bound  # only names the module does bind, later
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: bool = True) -> FixRun:
+    """Fix every file under ``paths`` (``write=False``: compute only, for ``--diff``)."""
+    from portlint.discovery import discover
+    from portlint.engine import FileResult
+    from portlint.writer import WriteError, encode_text, write_atomic
+
+    found = discover(paths, linter.settings)
+    outcomes: list[FileFix] = []
+    results = []
+    for path in found.files:
+        try:
+            data, source = read_source(path)
+        except SourceError as exc:
+            outcome = FileFix(path, "", "", error=FileError(path, str(exc)))
+        else:
+            outcome = fix_text(source.text, linter, path, unsafe)
+            outcome.encoding = source.encoding
+            if outcome.changed and write:
+                try:
+                    write_atomic(path, encode_text(outcome.text, source.encoding))
+                except WriteError as exc:
+                    outcome = FileFix(path, outcome.original, outcome.original,
+                                      remaining=outcome.remaining,
+                                      error=FileError(path, f"cannot write the fixed file: {exc}"))
+        outcomes.append(outcome)
+        results.append(FileResult(path, outcome.remaining, outcome.error, parsed=True))
+    report = linter.collect(results, found.errors, len(found.files))
+    return FixRun(outcomes, report, unsafe)
+
+
+def summary_lines(run: FixRun, diff: bool = False) -> list[str]:
+    """``Fixed 5 issues in 2 files (3 remaining); 2 more with --unsafe-fixes.``"""
+    applied = run.applied
+    files = len(run.changed_files)
+    verb = "Would apply" if diff else "Fixed"
+    plural = "fix" if applied == 1 else "fixes"
+    if diff:
+        text = f"{verb} {applied} {plural} in {files} file{'s' if files != 1 else ''}"
+    else:
+        text = f"{verb}: {applied} {plural} applied in {files} file{'s' if files != 1 else ''}"
+    text += f" ({len(run.report.findings)} finding{'s' if len(run.report.findings) != 1 else ''} remaining)."
+    lines = [text]
+    more = run.unsafe_available
+    if more:
+        lines.append(f"{more} more fix{'es' if more != 1 else ''} available with --unsafe-fixes.")
+    return lines
+
+
+def show_fixes_lines(run: FixRun) -> list[str]:
+    """Per file: how many fixes of each rule were applied."""
+    lines = []
+    for outcome in run.files:
+        if not outcome.changed or not outcome.applied:
+            continue
+        lines.append(f"Fixed in {outcome.path}:")
+        counts: dict[tuple[str, str], int] = {}
+        for finding in outcome.applied:
+            key = (finding.code, finding.rule)
+            counts[key] = counts.get(key, 0) + 1
+        for (code, name), count in sorted(counts.items()):
+            lines.append(f"  {count} \u00d7 {code} ({name})")
+    return lines
+
+
+# --------------------------------------------------------------------------- stats and examples
+
+
+def fix_stats(rules: list, min_torch: tuple[int, ...]) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Per target: rules grouped by the fix they get under ``min_torch``.
+
+    ``safe``: every matcher has a code fix and all are safe; ``unsafe``: every matcher has a
+    code fix, some unsafe; ``partial``: some matchers have a code fix, others only advice;
+    ``none``: no code fix at all (the reason is the first matcher's advice).
+    """
+    from portlint.index import _choose_fix
+    from portlint.rules import TARGETS
+
+    stats: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for target in TARGETS:
+        groups: dict[str, list[tuple[str, str]]] = {"safe": [], "unsafe": [], "partial": [], "none": []}
+        for rule in rules:
+            if target not in rule.targets:
+                continue
+            plans = [_choose_fix(m, target, min_torch).fix for m in rule.matchers]
+            coded = [p for p in plans if p is not None and p.replacement is not None]
+            if coded and len(coded) == len(plans):
+                group = "unsafe" if any(p.applicability == "unsafe" for p in coded) else "safe"
+                groups[group].append((rule.code, ""))
+            elif coded:
+                groups["partial"].append((rule.code, ""))
+            else:
+                reasons = [p.hint for p in plans if p is not None and p.hint]
+                reason = reasons[0] if reasons else "no portable equivalent"
+                groups["none"].append((rule.code, reason))
+        stats[target] = groups
+    return stats
+
+
+def render_stats(stats: dict[str, dict[str, list[tuple[str, str]]]]) -> str:
+    lines = []
+    for target, groups in stats.items():
+        total = sum(len(v) for v in groups.values())
+        lines.append(f"{target}: {total} rules: {len(groups['safe'])} safe fix, {len(groups['unsafe'])} unsafe fix, "
+                     f"{len(groups['partial'])} partly fixable, {len(groups['none'])} no fix")
+        for key in ("safe", "unsafe", "partial"):
+            if groups[key]:
+                lines.append(f"  {key}: {', '.join(code for code, _ in groups[key])}")
+        for code, reason in groups["none"]:
+            lines.append(f"  no fix {code}: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_sources(examples: Path = EXAMPLES_DIR) -> list[Path]:
+    """Every example program: ``examples/**/*.py`` except ``examples/fixed/``."""
+    if not examples.is_dir():
+        return []
+    return sorted(p for p in examples.rglob("*.py")
+                  if "fixed" not in p.relative_to(examples).parts[:1] and "__pycache__" not in p.parts)
+
+
+def fixed_example_text(path: Path, target: str, linter: "Linter | None" = None) -> str:
+    """The checked-in fixed form of one example: every fix applied, unsafe ones included."""
+    if linter is None:
+        linter = example_linter(target)
+    source = decode_source(path.read_bytes())
+    outcome = fix_text(source.text, linter, str(path), unsafe=True)
+    if outcome.error is not None:
+        raise RuntimeError(f"{path}: {outcome.error.reason}")
+    return outcome.text
+
+
+def example_linter(target: str) -> "Linter":
+    from portlint.config import Settings
+    from portlint.engine import Linter
+
+    return Linter.from_settings(Settings(target=target))
+
+
+def regen_examples(examples: Path = EXAMPLES_DIR) -> list[Path]:
+    """Write ``examples/fixed/<target>/<relative path>`` for every example; return them."""
+    from portlint.rules import TARGETS
+
+    written = []
+    for target in TARGETS:
+        linter = example_linter(target)
+        for path in example_sources(examples):
+            out = examples / "fixed" / target / path.relative_to(examples)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            text = fixed_example_text(path, target, linter)
+            source = decode_source(path.read_bytes())
+            out.write_bytes(text.encode(source.encoding))
+            written.append(out)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m portlint.fixer",
+                                     description="Fixer maintenance: statistics and the fixed examples.")
+    parser.add_argument("--stats", action="store_true", help="rules with a safe, unsafe or no fix, per target")
+    parser.add_argument("--min-torch", default=None, help="min-torch for --stats (default: the project default)")
+    parser.add_argument("--regen-examples", action="store_true",
+                        help="rewrite examples/fixed/{agnostic,npu}/ from examples/")
+    args = parser.parse_args(argv)
+    if not (args.stats or args.regen_examples):
+        parser.print_usage(sys.stderr)
+        return 2
+    if args.stats:
+        from portlint.config import DEFAULT_MIN_TORCH
+        from portlint.rules import default_ruleset_files, load_rulesets
+        from portlint.versions import parse_version
+
+        try:
+            version = parse_version(args.min_torch or DEFAULT_MIN_TORCH)
+        except ValueError as exc:
+            sys.stderr.write(f"portlint: error: --min-torch: {exc}\n")
+            return 2
+        rules = load_rulesets(default_ruleset_files()).rules
+        sys.stdout.write(render_stats(fix_stats(rules, version)))
+    if args.regen_examples:
+        for path in regen_examples():
+            sys.stdout.write(f"wrote {path}\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
