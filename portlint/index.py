@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from portlint.findings import Fix
+from portlint.prefilter import Prefilter, build_prefilter
 from portlint.rules import Context, Matcher, Rule, Ruleset
 from portlint.versions import Version, format_version
 
@@ -32,7 +33,8 @@ class RuleIndex:
     compare_contexts: tuple[str, ...] = ()
     subscript_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     idioms: dict[type, list[Matcher]] = field(default_factory=dict)  # ast node type -> idiom matchers
-    needles: tuple[str, ...] = ()
+    needles: tuple[str, ...] = ()  # one of these occurs in every file the prefilter keeps
+    prefilter: Prefilter = field(default_factory=Prefilter)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
     @property
@@ -48,7 +50,7 @@ class RuleIndex:
 
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""
-        return any(needle in text for needle in self.needles)
+        return self.prefilter.could_match(text)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                     index.literals.setdefault(ctx, []).append(matcher)
                     used_contexts.add(ctx)
     _index_contexts(index, [ruleset.contexts[name] for name in sorted(used_contexts) if name in ruleset.contexts])
-    index.needles = _minimal_needles(needles)
+    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers)
+    index.needles = index.prefilter.needles
     return index
 
 
