@@ -384,6 +384,8 @@ class _Analyzer:
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
+            self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         if value is not None and self.index.name_contexts:
             for target in targets:
                 self._check_named_value(_target_name(target), value)
@@ -392,8 +394,6 @@ class _Analyzer:
             if isinstance(target, ast.Name):
                 alias = self.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
                 scope[target.id] = alias
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
-            self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         self.generic_visit(node)
 
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:

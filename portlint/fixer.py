@@ -252,8 +252,8 @@ def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
     old_tree = _parse(text, "the original")
     new_text, ranges = splice(text, edits)
     new_tree = _parse(new_text, "the fixed code")
-    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline)
     defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
+    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline, defines)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text)
@@ -416,8 +416,9 @@ def _name_uses(tree: ast.Module) -> dict[str, int]:
 
 
 def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges: list[tuple[int, int]],
-                   edits: list[Edit], target: str, newline: str) -> str:
-    """Add the imports the new code needs and remove the torch.cuda imports it left unused."""
+                   edits: list[Edit], target: str, newline: str, defines: Iterable[str] = ()) -> str:
+    """Add the imports the new code (and the definitions it needs) uses; remove the
+    torch.cuda imports it left unused."""
     positions = _Positions(text)
     module_bound = _module_scope_bindings(new_tree)
     roots = dict(MANAGED_ROOTS)
@@ -441,6 +442,11 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
         if any(node.id in function_cache.setdefault(id(f), _function_bindings(f)) for f in functions):
             continue
         needed[node.id] = explicit.get(node.id) or ImportSpec(roots[node.id])
+
+    for define in defines:  # inserted at module level, after the imports
+        for node in ast.walk(ast.parse(define)):
+            if isinstance(node, ast.Name) and node.id in roots and node.id not in module_bound:
+                needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
     removals = []
     old_uses = _name_uses(old_tree)
@@ -477,7 +483,11 @@ def _imports_module(tree: ast.Module, module: str) -> bool:
 
 
 def _first_torch_import(tree: ast.Module) -> ast.stmt | None:
-    """The first top-level ``import torch`` (alone on its line), where ``import torch_npu`` goes."""
+    """Where ``import torch_npu`` goes: the first top-level ``import torch``, else the first
+    top-level import from torch."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import) and any(a.name == "torch" and not a.asname for a in stmt.names):
+            return stmt
     for stmt in tree.body:
         if isinstance(stmt, ast.Import) and any(a.name == "torch" or a.name.startswith("torch.")
                                                 for a in stmt.names):
@@ -594,7 +604,7 @@ def _insert_after_line(text: str, line: int, statement: str, newline: str,
     return before + prefix + block + after
 
 
-_BLANK_LINE_END = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)\Z")
+_BLANK_LINE_END = re.compile(r"(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r(?!\n)|\n)\Z")
 _BLANK_LINE_START = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
 
 
