@@ -23,6 +23,7 @@ _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?[sdirfgx]")
 _DEVICE_INDEX = re.compile(r":(\d+|\{\})$")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CLASS_SCOPE = "<class>"  # marks a class body's scope (never a Python name)
 
 Scope = dict[str, "str | None"]
 
@@ -132,7 +133,10 @@ class _Analyzer:
     # ------------------------------------------------------------------ names
 
     def lookup(self, name: str) -> str | None:
+        innermost = self.scopes[-1]
         for scope in reversed(self.scopes):
+            if scope is not innermost and _CLASS_SCOPE in scope:
+                continue  # a class body's names are not visible in the functions nested in it
             if name in scope:
                 return scope[name]
         for module in self.star_modules:
@@ -180,8 +184,7 @@ class _Analyzer:
     # ------------------------------------------------------------------ visitors
 
     def visit_import(self, node: ast.Import) -> None:
-        if len(self.scopes) > 1:
-            self._bind_import(node)
+        self._bind_import(node)  # again at module level: a def or assignment above may have hidden it
         if self.index.modules:
             for alias in node.names:
                 matcher = self._module_matcher(alias.name)
@@ -189,8 +192,7 @@ class _Analyzer:
                     self.report(matcher, alias, alias.name)
 
     def visit_import_from(self, node: ast.ImportFrom) -> None:
-        if len(self.scopes) > 1:
-            self._bind_import(node)
+        self._bind_import(node)  # again at module level: a def or assignment above may have hidden it
         if not self.index.modules or node.level or not node.module:
             return
         module_hit = self._module_matcher(node.module)
@@ -393,6 +395,8 @@ class _Analyzer:
         for target in targets:
             if isinstance(target, ast.Name):
                 alias = self.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
+                if alias is None and isinstance(value, ast.Constant) and value.value is None and scope.get(target.id):
+                    continue  # `torch = None` (the `except ImportError:` fallback) keeps the import binding
                 scope[target.id] = alias
         self.generic_visit(node)
 
@@ -416,6 +420,7 @@ class _Analyzer:
                 self.visit(decorator)
             if node.returns is not None:
                 self.visit(node.returns)
+            self.scopes[-1][node.name] = None  # `def init():` hides an imported (or star-imported) init
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit(default)
         scope: Scope = {}
@@ -437,7 +442,8 @@ class _Analyzer:
     def visit_class(self, node: ast.ClassDef) -> None:
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(expr)
-        self.scopes.append({})
+        self.scopes[-1][node.name] = None
+        self.scopes.append({_CLASS_SCOPE: None})
         self._owners.append(node)
         for stmt in node.body:
             self.visit(stmt)
@@ -546,6 +552,7 @@ class _Analyzer:
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
+                text = text.replace("{name}", matched.rsplit(".", 1)[-1])
                 fix = Fix(None, f"`{text}`", "manual", fix.min_torch)
         if fix is not None and fix.replacement is not None and "{" in fix.replacement:
             fix = self._expand(fix, matched, call, span, plan.substitute)
