@@ -134,6 +134,27 @@ def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     assert "PRT404" not in output
 
 
+FIXABLE_CODE = "import torch\n\nn = torch.cuda.device_count()\n"
+FIXED_CODE = "import torch\n\nn = torch.accelerator.device_count()\n"
+
+
+@pytest.mark.precommit
+@needs_git
+def test_fix_hook_rewrites_the_staged_file(setup):
+    env, source, rev, base = setup
+    project = _project(base, "fix", env, source, rev, "  - id: portlint-fix\n  - id: portlint\n")
+
+    first = _commit(project, env, {"count.py": FIXABLE_CODE})
+    output = first.stdout + first.stderr
+    assert first.returncode != 0, output  # pre-commit fails a commit whose files a hook changed
+    assert "files were modified by this hook" in output
+    assert (project / "count.py").read_text(encoding="utf-8") == FIXED_CODE
+
+    second = _commit(project, env, {"count.py": FIXED_CODE})  # review, re-stage, commit
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _run(["git", "show", "HEAD:count.py"], project, env).stdout == FIXED_CODE
+
+
 # --------------------------------------------------------------------------- no file names
 
 
