@@ -66,8 +66,13 @@ def _option_text(option: FixOption) -> str:
     else:
         text = f"`{option.replace}`"
     if option.imports:
-        text += " (adds " + ", ".join(f"`{line}`" for line in option.imports) + ")"
-    return f"{text}{since} [{option.applicability}]"
+        text += " (adds " + ", ".join(f"`{_import_line(name)}`" for name in option.imports) + ")"
+    text = f"{text}{since} [{option.applicability}]"
+    return f"{text}: {option.hint}" if option.hint else text
+
+
+def _import_line(entry: str) -> str:
+    return entry if entry.startswith(("import ", "from ")) else f"import {entry}"
 
 
 def _cell(text: str) -> str:
@@ -115,6 +120,8 @@ def print_rule(rule: Rule, min_torch: Version, stream: TextIO) -> None:
 
 def reference_markdown(rules: list[Rule]) -> str:
     """The whole rule reference, one section per rule, grouped by family."""
+    from portlint.devicevar import DEVICE_EXPRESSIONS
+
     rules = sorted(rules, key=lambda rule: rule.code)
     parts = ["# portlint rule reference", "",
              "Generated from `rulesets/*.toml` by `python -m portlint.docs > docs/rules.md`; "
@@ -126,8 +133,11 @@ def reference_markdown(rules: list[Rule]) -> str:
              "or advice when no code can be written for you. When a fix needs a newer torch than "
              "the project's `min-torch` (default 2.6), the next option is used. In replacement "
              "code, `{index}` is the device index of the flagged string, `{args}` the call's "
-             "arguments, `{sep_args}` the same with a leading comma, `{name}` the flagged name "
-             "and `{source}` the flagged code.", ""]
+             "arguments, `{sep_args}` the same with a leading comma, `{name}` the flagged name, "
+             "`{source}` the flagged code, and `{device}` a module-level device variable "
+             f"(`DEVICE = {DEVICE_EXPRESSIONS['agnostic']}`; on the npu target "
+             f"`DEVICE = {DEVICE_EXPRESSIONS['npu']}`) that `portlint fix` defines "
+             "once per file after the imports, or reuses when the file already has it.", ""]
     families: dict[str, list[Rule]] = {}
     for rule in rules:
         families.setdefault(rule.family, []).append(rule)
