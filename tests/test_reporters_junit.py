@@ -21,7 +21,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "a_cuda.py").write_text('import torch\nx = torch.zeros(2).cuda()\ny = x.to("cuda")\n', encoding="utf-8")
     (tmp_path / "b_clean.py").write_text("import torch\n", encoding="utf-8")
-    (tmp_path / "c_broken.py").write_text("import torch\ndef (:\n", encoding="utf-8")
+    (tmp_path / "c_broken.py").write_text("import torch\nx = torch.zeros(1).cuda(\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
