@@ -74,6 +74,7 @@ CASES = [
     Case("distributed_nccl", PROGRAMS / "distributed_nccl.py",
          fails_with=r"Distributed package doesn't have NCCL built in"),
     Case("aliased_imports", PROGRAMS / "aliased_imports.py", fails_with=NOT_COMPILED),
+    Case("device_info", PROGRAMS / "device_info.py", fails_with=NOT_COMPILED),
     Case("sdp_kernel", PROGRAMS / "sdp_kernel.py", fails_with=NOT_COMPILED,
          manual=frozenset({"PRT503", "PRT505"})),
     # `"cuda" if torch.cuda.is_available() else "cpu"` never crashes: it silently runs on the
