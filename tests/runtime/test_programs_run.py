@@ -151,6 +151,7 @@ class Results:
     check: Run  # `portlint check` on the fixed copies
     remaining: dict[str, list[dict]]  # findings still reported in each fixed file
     fixed_dir: Path
+    refix_dir: Path  # a copy of the fixed files, fixed once more
 
 
 @pytest.fixture(scope="module")
@@ -163,16 +164,20 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
     with ThreadPoolExecutor(max_workers=WORKERS + 2) as pool:
         originals_job = pool.submit(_run_programs, pool, {case.name: case.source for case in CASES}, work)
         fix = _portlint("fix", "--target", "agnostic", "--unsafe-fixes", ".", cwd=fixed_dir)
+        refix_dir = work / "refixed"
+        shutil.copytree(fixed_dir, refix_dir)
+        refix_job = pool.submit(_portlint, "fix", "--target", "agnostic", "--unsafe-fixes", ".", cwd=refix_dir)
         check_job = pool.submit(_portlint, "check", "--target", "agnostic", "--output-format", "json",
                                 "--exit-zero", ".", cwd=fixed_dir)
         fixed = _run_programs(pool, {case.name: fixed_dir / f"{case.name}.py" for case in CASES}, fixed_dir)
         originals = originals_job.result()
         check = check_job.result()
+        refix_job.result()
     remaining: dict[str, list[dict]] = {case.name: [] for case in CASES}
     if check.returncode == 0 and check.stdout.strip():
         for finding in json.loads(check.stdout):
             remaining.setdefault(Path(finding["path"]).stem, []).append(finding)
-    return Results(originals, fix, fixed, check, remaining, fixed_dir)
+    return Results(originals, fix, fixed, check, remaining, fixed_dir, refix_dir)
 
 
 def _ids(cases: list[Case]) -> list[str]:
@@ -202,6 +207,13 @@ def test_fix_rewrote_the_program(case: Case, results: Results) -> None:
     fixed = (results.fixed_dir / f"{case.name}.py").read_text(encoding="utf-8")
     assert fixed != case.source.read_text(encoding="utf-8"), "the fix changed nothing"
     compile(fixed, f"{case.name}.py", "exec")  # still valid Python
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_fixing_again_changes_nothing(case: Case, results: Results) -> None:
+    fixed = (results.fixed_dir / f"{case.name}.py").read_text(encoding="utf-8")
+    again = (results.refix_dir / f"{case.name}.py").read_text(encoding="utf-8")
+    assert again == fixed
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
