@@ -103,6 +103,9 @@ def check(
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: also apply fixes that may change behaviour."),
     show_fixes: bool = typer.Option(False, "--show-fixes", help="With --fix or --diff: list the fixes applied per file."),
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff instead of writing them; exit 1 if there are any."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Worker processes (default: one per CPU; small runs use one)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache [default: <project root>/.portlint_cache]."),
 ) -> None:
     """Check files for CUDA-specific code."""
     paths = default_paths(paths)
@@ -122,7 +125,11 @@ def check(
             run = fix_paths(linter, paths, unsafe=unsafe_fixes, write=not diff)
             report = run.report
         else:
-            report = linter.check_paths(paths)
+            from portlint.progress import ProgressBar
+
+            cache = False if no_cache else (cache_dir if cache_dir is not None else True)
+            with ProgressBar(output_format is OutputFormat.text and not quiet) as bar:
+                report = linter.check_paths(paths, jobs=jobs, cache=cache, progress=bar.callback)
         root = _report_root(linter)
         if write_baseline is not None:
             _write_baseline(write_baseline, report, root)

@@ -336,7 +336,12 @@ def build_prefilter(matchers: Iterable[Matcher]) -> Prefilter:
     # Keep only the weakest requirements: if A holds whenever B does, B adds nothing.
     kept: list[Requirement] = []
     for requirement in sorted(set(requirements), key=_order):
-        if not any(other.implies(requirement) for other in kept):
+        for position, other in enumerate(kept):
+            if other.implies(requirement):
+                if position:  # move to front: a few requirements ("cuda") absorb most
+                    kept.insert(0, kept.pop(position))
+                break
+        else:
             kept = [other for other in kept if not requirement.implies(other)]
             kept.append(requirement)
     kept.sort(key=_order)

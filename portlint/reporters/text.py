@@ -6,12 +6,12 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.markup import escape
-
+from portlint.reporters.plain import escape, plain_console
 from portlint.source import SourceError, read_source
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from portlint.engine import Report
     from portlint.findings import Finding
     from portlint.rules import Rule
@@ -20,8 +20,14 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
 
 
-def make_console(stream: TextIO) -> Console:
-    return Console(file=stream, highlight=False, soft_wrap=True)
+def make_console(stream: TextIO) -> "Console":
+    """rich on a terminal; the same text without rich (much faster) anywhere else."""
+    plain = plain_console(stream)
+    if plain is not None:
+        return plain  # type: ignore[return-value]
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
 
 
 def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:

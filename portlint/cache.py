@@ -1,0 +1,324 @@
+"""The result cache: unchanged files cost one ``stat`` call on the next run.
+
+One JSON file per configuration under the cache directory (default
+``<project root>/.portlint_cache/``, which gets a ``.gitignore`` of ``*``). The file name
+is a hash of everything that changes findings: the cache format, portlint's version and
+its own module files, the Python version (``ast`` differs between versions), the ruleset
+files' contents and ``Settings.fingerprint()``. Another configuration (``--target npu``,
+``--select``...) uses another file, so switching back and forth keeps both warm.
+
+Each entry maps a file's absolute path to ``[mtime_ns, size, inode, digest, result]``:
+
+* fast path: the file's ``stat`` (mtime, size, inode) equals the entry's: the result is
+  reused without reading the file;
+* otherwise the file is read and its BLAKE2b digest compared: the same content reuses the
+  result (and refreshes the stat), other content is checked again.
+
+A stat taken less than two seconds before the run started is not trusted later (a file
+rewritten within the clock's granularity keeps its mtime): such entries are stored
+without stat and are verified by digest next time.
+
+The cache is data, never code (JSON, no pickle), and never trusted blindly: a file that
+is not valid JSON, has another format/version/key, or an entry of the wrong shape is
+ignored (the file is checked again). Writes go to a temporary file renamed over the old
+one (atomic on POSIX and Windows), after merging what another process may have written
+meanwhile, so concurrent runs never leave a torn file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portlint import __version__
+from portlint.findings import FileError, Finding, Fix
+
+if TYPE_CHECKING:
+    from portlint.engine import FileResult, Linter
+
+CACHE_FORMAT = 1
+DEFAULT_DIRNAME = ".portlint_cache"
+RACY_SECONDS = 2.0
+_GITIGNORE = "# Created by portlint: the result cache. Safe to delete.\n*\n"
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# portlint result cache (see https://bford.info/cachedir/)\n"
+
+Stat = tuple[int, int, int]  # mtime_ns, size, inode
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_key(result: os.stat_result) -> Stat:
+    return (result.st_mtime_ns, result.st_size, result.st_ino)
+
+
+def default_cache_dir(root: Path) -> Path:
+    return root / DEFAULT_DIRNAME
+
+
+def configuration_key(linter: "Linter") -> str | None:
+    """The hash naming this configuration's cache file; None if a ruleset is unreadable."""
+    digest = hashlib.blake2b(digest_size=16)
+    parts: list[str] = [
+        f"format={CACHE_FORMAT}", f"portlint={__version__}",
+        f"python={sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}",
+        f"settings={linter.settings.fingerprint()}",
+    ]
+    # portlint's own code: a development checkout changes without a version bump.
+    package = Path(__file__).resolve().parent
+    for module in sorted(package.rglob("*.py")):
+        try:
+            info = module.stat()
+        except OSError:
+            continue
+        parts.append(f"module={module.relative_to(package).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    for name in linter.ruleset.files:
+        try:
+            with open(name, "rb") as handle:
+                digest.update(b"ruleset\0" + handle.read() + b"\0")
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
+class Cache:
+    """One configuration's entries, loaded once per run and saved once at its end."""
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.file = directory / f"v{CACHE_FORMAT}-{key}.json"
+        self.entries: dict[str, list[Any]] = {}
+        self.started = time.time()
+        self._updates: dict[str, list[Any]] = {}
+        self._removed: set[str] = set()
+        self.entries = self._load()
+
+    @classmethod
+    def open(cls, linter: "Linter", directory: Path | None = None) -> "Cache | None":
+        key = configuration_key(linter)
+        if key is None:
+            return None
+        return cls(directory if directory is not None else default_cache_dir(linter.settings.root), key)
+
+    # ------------------------------------------------------------------ reading
+
+    def _load(self) -> dict[str, list[Any]]:
+        try:
+            with open(self.file, "rb") as handle:
+                data = json.loads(handle.read())
+        except (OSError, ValueError):
+            return {}
+        if (not isinstance(data, dict) or data.get("format") != CACHE_FORMAT
+                or data.get("portlint") != __version__ or data.get("key") != self.key
+                or not isinstance(data.get("entries"), dict)):
+            return {}
+        return data["entries"]
+
+    def lookup(self, path: str, stat: Stat | None) -> "tuple[FileResult | None, str | None]":
+        """(result, None) on a stat hit; (None, digest to compare) when the content must be
+        compared; (None, None) when there is no usable entry."""
+        entry = self.entries.get(os.path.abspath(path))
+        if not _valid_entry(entry):
+            return None, None
+        assert entry is not None
+        if stat is not None and entry[0] is not None and (entry[0], entry[1], entry[2]) == stat:
+            result = result_from_json(entry[4], path)
+            return (result, None) if result is not None else (None, None)
+        return None, entry[3]
+
+    def cached_result(self, path: str) -> "FileResult | None":
+        entry = self.entries.get(os.path.abspath(path))
+        if not _valid_entry(entry):
+            return None
+        assert entry is not None
+        return result_from_json(entry[4], path)
+
+    # ------------------------------------------------------------------ writing
+
+    def store(self, path: str, stat: Stat | None, digest: str, result: "FileResult") -> None:
+        payload = result_to_json(result)
+        if payload is None:
+            return
+        if stat is not None and stat[0] / 1e9 >= self.started - RACY_SECONDS:
+            stat = None  # modified just now: verify by digest next time
+        mtime, size, inode = stat if stat is not None else (None, None, None)
+        self._updates[os.path.abspath(path)] = [mtime, size, inode, digest, payload]
+
+    def refresh(self, path: str, stat: Stat | None, digest: str) -> None:
+        """The content is unchanged; remember the new stat."""
+        entry = self.entries.get(os.path.abspath(path))
+        if _valid_entry(entry):
+            assert entry is not None
+            result = result_from_json(entry[4], path)
+            if result is not None:
+                self.store(path, stat, digest, result)
+
+    def forget(self, path: str) -> None:
+        key = os.path.abspath(path)
+        if key in self.entries:
+            self._removed.add(key)
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._updates or self._removed)
+
+    def save(self) -> None:
+        """Merge with what is on disk now, then replace the file atomically. Never raises."""
+        if not self.dirty:
+            return
+        try:
+            self._prepare_directory()
+            entries = self._load()  # another run may have saved meanwhile
+            if not entries:
+                entries = {k: v for k, v in self.entries.items() if _valid_entry(v)}
+            for key in self._removed:
+                entries.pop(key, None)
+            entries.update(self._updates)
+            data = {"format": CACHE_FORMAT, "portlint": __version__, "key": self.key, "entries": entries}
+            import tempfile
+
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(data, stream, separators=(",", ":"), ensure_ascii=False)
+                os.replace(temporary, self.file)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            return  # a read-only project, a full disk: the cache is only an optimisation
+        self.entries = entries
+        self._updates.clear()
+        self._removed.clear()
+
+    def _prepare_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(_GITIGNORE, encoding="utf-8")
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(_TAG, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- (de)serialising
+
+_FINDING_FIELDS = [f for f in dataclasses.fields(Finding) if f.name != "path"]
+_FIX_FIELDS = list(dataclasses.fields(Fix))
+
+
+def result_to_json(result: "FileResult") -> dict[str, Any] | None:
+    """A content-determined result as plain data; None when it must not be cached."""
+    error = result.error
+    return {
+        "parsed": result.parsed,
+        "error": None if error is None else error.reason,
+        "findings": [_finding_to_json(finding) for finding in result.findings],
+    }
+
+
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
+    data = {f.name: getattr(finding, f.name) for f in _FINDING_FIELDS}
+    if finding.fix is not None:
+        fix = {}
+        for f in _FIX_FIELDS:
+            value = getattr(finding.fix, f.name)
+            fix[f.name] = list(value) if isinstance(value, tuple) else value
+        data["fix"] = fix
+    return data
+
+
+def result_from_json(payload: Any, path: str) -> "FileResult | None":
+    """Rebuild a result for ``path`` (this run's display path); None if malformed."""
+    from portlint.engine import FileResult
+
+    if not isinstance(payload, dict) or set(payload) != {"parsed", "error", "findings"}:
+        return None
+    parsed, error, raw_findings = payload["parsed"], payload["error"], payload["findings"]
+    if not isinstance(parsed, bool) or not (error is None or isinstance(error, str)) \
+            or not isinstance(raw_findings, list):
+        return None
+    findings = []
+    for raw in raw_findings:
+        finding = _finding_from_json(raw, path)
+        if finding is None:
+            return None
+        findings.append(finding)
+    return FileResult(path, findings, None if error is None else FileError(path, error), parsed)
+
+
+def _finding_from_json(raw: Any, path: str) -> Finding | None:
+    if not isinstance(raw, dict) or set(raw) != {f.name for f in _FINDING_FIELDS}:
+        return None
+    values: dict[str, Any] = {"path": path}
+    for f in _FINDING_FIELDS:
+        value = raw[f.name]
+        if f.name == "fix":
+            if value is None:
+                values["fix"] = None
+                continue
+            fix = _fix_from_json(value)
+            if fix is None:
+                return None
+            values["fix"] = fix
+        elif not _has_type(value, str(f.type)):
+            return None
+        else:
+            values[f.name] = value
+    return Finding(**values)
+
+
+def _fix_from_json(raw: Any) -> Fix | None:
+    if not isinstance(raw, dict) or set(raw) != {f.name for f in _FIX_FIELDS}:
+        return None
+    values = {}
+    for f in _FIX_FIELDS:
+        value = raw[f.name]
+        annotation = str(f.type)
+        if annotation.startswith("tuple["):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return None
+            value = tuple(value)
+        elif not _has_type(value, annotation):
+            return None
+        values[f.name] = value
+    return Fix(**values)
+
+
+def _has_type(value: Any, annotation: str) -> bool:
+    if annotation == "str":
+        return isinstance(value, str)
+    if annotation == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation == "bool":
+        return isinstance(value, bool)
+    if annotation == "str | None":
+        return value is None or isinstance(value, str)
+    if annotation == "int | None":
+        return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    return False  # a field this version does not know how to validate: no trust
+
+
+def _valid_entry(entry: Any) -> bool:
+    if not isinstance(entry, list) or len(entry) != 5:
+        return False
+    mtime, size, inode, digest, payload = entry
+    if mtime is None:
+        if size is not None or inode is not None:
+            return False
+    elif not all(isinstance(v, int) and not isinstance(v, bool) for v in (mtime, size, inode)):
+        return False
+    return isinstance(digest, str) and len(digest) == 32 and isinstance(payload, dict)
