@@ -479,3 +479,22 @@ def test_fix_stats_cover_every_rule() -> None:
     old = fixer.fix_stats(rules, parse_version("2.0"))
     assert any(code == "PRT408" for code, _ in old["agnostic"]["none"])
     assert "no fix" in fixer.render_stats(stats)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_fixing_every_flagged_example_succeeds(target: str) -> None:
+    """Every rule's flagged examples, fixed with unsafe fixes: no internal error (the
+    verification guard), the result parses and is a fixed point."""
+    problems = []
+    for rule in shipped_ruleset().rules:
+        if target not in rule.targets:
+            continue
+        for number, example in enumerate(rule.flagged):
+            outcome = fix(example, target)
+            if outcome.error is not None:
+                problems.append(f"{rule.code} example {number}: {outcome.error.reason}")
+                continue
+            again = fix(outcome.text, target)
+            if again.text != outcome.text:
+                problems.append(f"{rule.code} example {number}: not idempotent")
+    assert not problems, "\n".join(problems)
