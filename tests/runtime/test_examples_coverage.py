@@ -33,6 +33,14 @@ def test_examples_exist() -> None:
     assert {"train_amp.py", "distributed_setup.py", "inference.py", "kernels_and_libs.py"} <= names
 
 
+def test_default_target_alone_shows_ten_families() -> None:
+    """`portlint check examples/` (the README's main command, agnostic target) shows at
+    least ten rule families."""
+    found = _families("agnostic")
+    assert len(found) >= 10, sorted(found)
+    assert EXPECTED_FAMILIES <= set(found), sorted(EXPECTED_FAMILIES - set(found))
+
+
 def test_examples_are_flagged_by_every_family() -> None:
     """Across both targets the examples trigger every rule family the ruleset has."""
     found = _families("agnostic")
