@@ -864,7 +864,7 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     results = []
     for path in found.files:
         try:
-            data, source = read_source(path)
+            _, source = read_source(path)
         except SourceError as exc:
             outcome = FileFix(path, "", "", error=FileError(path, str(exc)))
         else:

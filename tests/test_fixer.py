@@ -10,6 +10,7 @@ tests/test_fixer.py`` and review the diff.
 from __future__ import annotations
 
 import ast
+import builtins as builtins_module
 import os
 import re
 import stat
@@ -69,7 +70,7 @@ def bound_everywhere(code: str) -> None:
     compile(code, "fixed.py", "exec")
     table = symtable.symtable(code, "fixed.py", "exec")
     module_names = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
-    builtins = set(dir(__builtins__)) if isinstance(__builtins__, dict) is False else set(__builtins__)
+    builtins = set(dir(builtins_module))
     stack = [table]
     while stack:
         current = stack.pop()

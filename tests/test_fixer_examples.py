@@ -5,7 +5,6 @@ Regenerate after changing a rule or the fixer: ``python -m portlint.fixer --rege
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
