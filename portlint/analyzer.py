@@ -27,6 +27,10 @@ _CLASS_SCOPE = "<class>"  # marks a class body's scope (never a Python name)
 
 Scope = dict[str, "str | None"]
 
+# Fields holding only singletons without children or code (Load, Add, Eq, And...).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+_LEAF_TYPES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+
 
 def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
     analyzer = _Analyzer(index, text, path)
@@ -77,6 +81,8 @@ class _Analyzer:
         self.idiom_findings: list[Finding] = []
         for node_type in index.idioms:
             self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        self._child_fields: dict[type, tuple[str, ...]] = {}
+        self._skip_leaves = not any(issubclass(t, _LEAF_TYPES) for t in self._dispatch)
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._owners: list[ast.AST] = []  # enclosing functions and classes
@@ -99,8 +105,21 @@ class _Analyzer:
             self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        # ast.iter_child_nodes, inlined (the hottest loop of a run), minus the fields that
+        # only hold operator/context singletons (Load, Add, Eq...), which hold no code.
+        fields = self._child_fields.get(type(node))
+        if fields is None:
+            fields = self._child_fields[type(node)] = tuple(
+                name for name in node._fields if not (self._skip_leaves and name in _LEAF_FIELDS))
+        visit = self.visit
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
