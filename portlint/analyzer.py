@@ -530,7 +530,8 @@ class _Analyzer:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = _LINE_BREAK.split(self.text)
+            text = self.text  # str.split is ~10x faster than the regex; the same without \r
+            self._lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
         return self._lines
 
     def _char_column(self, line: int, byte_offset: int) -> int:

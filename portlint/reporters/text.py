@@ -79,7 +79,8 @@ def _read_lines(path: str) -> list[str]:
         _, source = read_source(path)
     except SourceError:
         return []
-    return _LINE_BREAK.split(source.text)
+    text = source.text
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)  # same, faster
 
 
 def summary(report: "Report") -> str:
