@@ -42,6 +42,7 @@ def snapshot(report) -> tuple:
 
 def test_jobs_do_not_change_the_report(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     started = []
     real_start = parallel._start_pool
     monkeypatch.setattr(parallel, "_start_pool", lambda l, w: started.append(w) or real_start(l, w))
@@ -63,10 +64,13 @@ def test_small_inputs_stay_in_this_process(tree: Path, monkeypatch: pytest.Monke
     files = sorted(str(p) for p in tree.rglob("*.py"))[: parallel.PARALLEL_MIN_FILES - 1]
     report = linter(tree).check_paths(files, jobs=4)
     assert report.files_checked == len(files)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)  # many files, but little code
+    assert linter(tree).check_paths([str(tree)], jobs=4).files_checked == 61
 
 
 def test_cache_and_pool_together(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     cache_dir = tree / ".cache"
     cold = linter(tree).check_paths([str(tree)], jobs=2, cache=cache_dir)
     warm = linter(tree).check_paths([str(tree)], jobs=2, cache=cache_dir)
@@ -78,6 +82,7 @@ def test_cache_and_pool_together(tree: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_progress_reports_every_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     seen: list[tuple[int, int]] = []
     report = linter(tree).check_paths([str(tree)], jobs=2, progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, report.files_checked)
@@ -105,3 +110,4 @@ def test_default_jobs_is_the_cpu_count() -> None:
     assert parallel._workers_for(1000, 1) == 1
     assert parallel._workers_for(parallel.PARALLEL_MIN_FILES - 1, 8) == 1
     assert parallel._workers_for(1000, 3) == 3
+    assert parallel._workers_for(1000, 3, parallel.PARALLEL_MIN_BYTES - 1) == 1  # too little code
