@@ -189,8 +189,10 @@ class Cache:
 
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
             try:
+                # dumps, not dump: one call of the C encoder instead of thousands of writes
+                text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(data, stream, separators=(",", ":"), ensure_ascii=False)
+                    stream.write(text)
                 os.replace(temporary, self.file)
             except BaseException:
                 try:
