@@ -279,7 +279,9 @@ def _required(items: list, constants) -> list[frozenset[str]]:
             continue
         flush()
         if op is constants.SUBPATTERN:
-            clauses.extend(_required(list(value[-1]), constants))
+            add_flags = value[1] if len(value) == 4 else 0
+            if not add_flags & constants.SRE_FLAG_IGNORECASE:  # (?i:...): case-insensitive inside
+                clauses.extend(_required(list(value[-1]), constants))
         elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) or op is getattr(constants, "POSSESSIVE_REPEAT", None):
             low, _high, body = value
             if low >= 1:

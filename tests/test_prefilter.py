@@ -88,6 +88,7 @@ def test_literal_pattern_clauses_are_cut_at_braces() -> None:
     assert texts(r"cuda:\{\}") == [["cuda:"]]  # f"cuda:{i}" has no "{}" in its source
     assert texts(r"(?:PYTORCH|TORCH)_[A-Z]*CUDA") == [["PYTORCH", "TORCH"], ["_"], ["CUDA"]]
     assert texts(r"(?i)cuda") == []  # case-insensitive: nothing derived
+    assert texts(r"TORCH_(?i:cuda)_X") == [["TORCH_"], ["_X"]]
     assert texts(r"a|b*") == []
 
 
