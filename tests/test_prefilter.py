@@ -144,3 +144,30 @@ def test_a_matcher_without_requirement_disables_the_prefilter() -> None:
 
     assert requirement_for(Unknown()) is None  # type: ignore[arg-type]
     assert build_prefilter([Unknown()]).could_match("anything at all")  # type: ignore[list-item]
+
+
+def _every_snippet() -> list[tuple[str, str]]:
+    """Every flagged and clean example of every rule, plus the example programs."""
+    snippets = [(f"{rule.code}-{kind}{i}", text) for rule in RULES
+                for kind, texts in (("flagged", rule.flagged), ("clean", rule.clean))
+                for i, text in enumerate(texts)]
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for path in sorted(examples.rglob("*.py")) if examples.is_dir() else []:
+        snippets.append((path.name, path.read_text(encoding="utf-8")))
+    return snippets
+
+
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+def test_prefilter_never_hides_a_finding(target: str) -> None:
+    """Differential: analysing without the prefilter finds nothing in what it rejects."""
+    from portlint.engine import _parse_and_analyze
+
+    index = linter_for(target).index
+    checked = 0
+    for name, text in _every_snippet():
+        if index.could_match(text):
+            continue
+        checked += 1
+        unfiltered = _parse_and_analyze(text, name, index)
+        assert not unfiltered.findings, (name, [f.code for f in unfiltered.findings])
+    assert checked  # some snippets are rejected, so the comparison means something
