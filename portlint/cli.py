@@ -122,7 +122,8 @@ def check(
         if fixing:
             from portlint.fixer import fix_paths
 
-            run = fix_paths(linter, paths, unsafe=unsafe_fixes, write=not diff)
+            cache = False if no_cache else (cache_dir if cache_dir is not None else True)
+            run = fix_paths(linter, paths, unsafe=unsafe_fixes, write=not diff, jobs=jobs, cache=cache)
             report = run.report
         else:
             from portlint.progress import ProgressBar

@@ -61,7 +61,7 @@ class DevicePlanner:
         self.identifiers: set[str] = set()
         _Collector(self).collect(tree)
         self.existing: list[tuple[str, int]] = []  # (name, last line of its definition)
-        for stmt in tree.body:
+        for stmt in _module_statements(tree):
             target_name = _single_name_target(stmt)
             value = getattr(stmt, "value", None)
             if target_name and value is not None and ast.dump(value) == wanted:
@@ -95,6 +95,21 @@ class DevicePlanner:
             return name, ()
         name = self.fresh_name()
         return name, (define_statement(name, self.target),)
+
+
+def _module_statements(tree: ast.Module) -> list[ast.stmt]:
+    """Statements at module scope, also inside if/try/with/for/while blocks (not in defs)."""
+    found: list[ast.stmt] = []
+    stack = list(reversed(tree.body))
+    while stack:
+        stmt = stack.pop()
+        found.append(stmt)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        inner = [*getattr(stmt, "body", []), *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", []),
+                 *(s for h in getattr(stmt, "handlers", []) for s in h.body)]
+        stack.extend(reversed([s for s in inner if isinstance(s, ast.stmt)]))
+    return found
 
 
 def _single_name_target(stmt: ast.stmt) -> str | None:

@@ -165,6 +165,13 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
         findings = list(result.findings)
+    if text != original:
+        try:
+            verify_cst(text)
+        except FixVerificationError as exc:
+            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            return FileFix(path, original, original, remaining=original_findings, error=error,
+                           internal_error=True)
     return FileFix(path, original, text, applied=applied, remaining=findings)
 
 
@@ -253,10 +260,10 @@ def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
     new_text, ranges = splice(text, edits)
     new_tree = _parse(new_text, "the fixed code")
     defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
-    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline, defines)
+    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline, defines, text)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
-    verify(text, old_tree, new_text)
+    verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
     return new_text
 
 
@@ -383,9 +390,15 @@ def parse_import(entry: str) -> ImportSpec | None:
     return None
 
 
-def _cuda_import_bindings(tree: ast.Module) -> list[tuple[ImportSpec, str]]:
+_CUDA_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+torch(?:\.cuda\b|[ \t]+import\b)|import[ \t]+torch\.cuda\b)",
+                          re.MULTILINE)
+
+
+def _cuda_import_bindings(tree: ast.Module, text: str | None = None) -> list[tuple[ImportSpec, str]]:
     """Imports that bind a ``torch.cuda`` name: ``from torch.cuda.amp import autocast as ac``."""
-    found = []
+    found: list[tuple[ImportSpec, str]] = []
+    if text is not None and not _CUDA_IMPORT.search(text):
+        return found  # cheap pre-check (a `from torch import (\n cuda)` still starts a line this way)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
@@ -416,7 +429,8 @@ def _name_uses(tree: ast.Module) -> dict[str, int]:
 
 
 def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges: list[tuple[int, int]],
-                   edits: list[Edit], target: str, newline: str, defines: Iterable[str] = ()) -> str:
+                   edits: list[Edit], target: str, newline: str, defines: Iterable[str] = (),
+                   old_text: str | None = None) -> str:
     """Add the imports the new code (and the definitions it needs) uses; remove the
     torch.cuda imports it left unused."""
     positions = _Positions(text)
@@ -431,7 +445,9 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
                 roots.setdefault(spec.bound_name, spec.module)
     needed: dict[str, ImportSpec] = {}
     function_cache: dict[int, set[str]] = {}
-    for node, functions in _walk_with_functions(new_tree):
+    written = {token for edit in edits for token in _IDENTIFIER.findall(edit.text)}
+    unbound_roots = {root for root in roots if root in written and root not in module_bound}
+    for node, functions in _walk_with_functions(new_tree) if unbound_roots else ():
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in roots):
             continue
         if node.id in needed or node.id in module_bound:
@@ -449,9 +465,10 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
                 needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
     removals = []
-    old_uses = _name_uses(old_tree)
-    new_uses = _name_uses(new_tree)
-    for spec, bound in _cuda_import_bindings(old_tree):
+    cuda_bindings = _cuda_import_bindings(old_tree, old_text)
+    old_uses = _name_uses(old_tree) if cuda_bindings else {}
+    new_uses = _name_uses(new_tree) if cuda_bindings else {}
+    for spec, bound in cuda_bindings:
         if old_uses.get(bound, 0) > 0 and new_uses.get(bound, 0) == 0:
             removals.append(spec)
 
@@ -461,8 +478,13 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
     npu_after = _first_torch_import(new_tree) if wants_npu else None
     if wants_npu and npu_after is None:
         needed.setdefault("torch_npu", ImportSpec("torch_npu"))
+    in_place = None
+    if removals and needed.get("torch") == ImportSpec("torch"):
+        # `from torch.cuda import empty_cache` inside `if is_torch_available():` becomes
+        # `import torch` right there: an optional dependency stays optional.
+        in_place = needed.pop("torch")
     if needed or removals:
-        text = _libcst_imports(text, list(needed.values()), removals)
+        text = _libcst_imports(text, list(needed.values()), removals, in_place)
     if wants_npu and npu_after is not None:
         tree = _parse(text, "the fixed code")
         statement = _first_torch_import(tree)
@@ -498,7 +520,8 @@ def _first_torch_import(tree: ast.Module) -> ast.stmt | None:
     return None
 
 
-def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec]) -> str:
+def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec],
+                    in_place: ImportSpec | None = None) -> str:
     """Edit the imports on the libcst tree (lossless: comments and formatting stay).
 
     A small transformer without metadata: libcst's codemod visitors compute scope
@@ -511,10 +534,18 @@ def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec
         module = libcst.parse_module(text)
     except libcst.ParserSyntaxError as exc:
         raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
+    adds = list(adds)
     if removals:
         doomed = {spec.bound_name for spec in removals}
+        if in_place is not None:
+            replacer = _cst_transformers().ReplaceFirst(doomed, _import_line(in_place))
+            module = module.visit(replacer)
+            if not replacer.done:
+                adds.insert(0, in_place)
         module = module.visit(_cst_transformers().KeepComments(doomed))
         module = module.visit(_cst_transformers().RemoveImports(doomed))
+    elif in_place is not None:
+        adds.insert(0, in_place)
     if adds:
         module = _add_imports(module, adds)
     return module.code
@@ -680,7 +711,47 @@ def _cst_transformers():  # type: ignore[no-untyped-def]
                 return updated.with_changes(body=[libcst.Pass()])
             return updated
 
-    _CST_CLASSES["ns"] = types.SimpleNamespace(KeepComments=KeepComments, RemoveImports=RemoveImports)
+    class ReplaceFirst(StatementsOnly):
+        """The first module-scope import made only of doomed names becomes ``line``."""
+
+        def __init__(self, doomed: set[str], line: str) -> None:
+            super().__init__()
+            self.doomed = doomed
+            self.line = line
+            self.depth = 0
+            self.done = False
+
+        def visit_FunctionDef(self, node):  # type: ignore[no-untyped-def]
+            self.depth += 1
+
+        def leave_FunctionDef(self, original, updated):  # type: ignore[no-untyped-def]
+            self.depth -= 1
+            return updated
+
+        def visit_ClassDef(self, node):  # type: ignore[no-untyped-def]
+            self.depth += 1
+
+        def leave_ClassDef(self, original, updated):  # type: ignore[no-untyped-def]
+            self.depth -= 1
+            return updated
+
+        def _replace(self, updated):  # type: ignore[no-untyped-def]
+            if self.done or self.depth or isinstance(updated.names, libcst.ImportStar):
+                return updated
+            if not all(removable(updated, alias, self.doomed) for alias in updated.names):
+                return updated
+            self.done = True
+            replacement = libcst.parse_statement(self.line).body[0]
+            return replacement.with_changes(semicolon=updated.semicolon)
+
+        def leave_Import(self, original, updated):  # type: ignore[no-untyped-def]
+            return self._replace(updated)
+
+        def leave_ImportFrom(self, original, updated):  # type: ignore[no-untyped-def]
+            return self._replace(updated)
+
+    _CST_CLASSES["ns"] = types.SimpleNamespace(KeepComments=KeepComments, RemoveImports=RemoveImports,
+                                               ReplaceFirst=ReplaceFirst)
     return _CST_CLASSES["ns"]
 
 
@@ -713,9 +784,17 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
         name = statement.targets[0].id
         wanted = ast.dump(statement.value)
         if any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-               and s.targets[0].id == name and ast.dump(s.value) == wanted for s in tree.body):
+               and s.targets[0].id == name and ast.dump(s.value) == wanted for s in module_statements(tree)):
             continue
         roots = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
+        nested = _conditional_import(tree, text, roots)
+        if nested is not None:
+            # `if is_torch_available(): import torch` (optional dependency): define the
+            # variable right after that import, in the same block, so that it exists
+            # exactly when torch does.
+            line, indent = nested
+            text = _insert_after_line(text, line, indent + define, newline)
+            continue
         body = tree.body
         after = 0  # insert after this line
         index = 0
@@ -748,6 +827,45 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
     return text
 
 
+def module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Statements at module scope, also inside if/try/with/for/while blocks (not in defs)."""
+    stack = list(reversed(tree.body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        inner = [*getattr(stmt, "body", []), *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", []),
+                 *(s for h in getattr(stmt, "handlers", []) for s in h.body)]
+        stack.extend(reversed([s for s in inner if isinstance(s, ast.stmt)]))
+
+
+def _conditional_import(tree: ast.Module, text: str, roots: set[str]) -> tuple[int, str] | None:
+    """(last line, indentation) of the first import of ``roots`` inside a module-level block,
+    when no top-level import binds them; None otherwise."""
+    def binds(stmt: ast.stmt) -> bool:
+        bound: set[str] = set()
+        for alias in getattr(stmt, "names", []):
+            _collect_binding(alias, bound)
+        return bool(bound & roots)
+
+    top_level = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    if not roots or any(binds(s) for s in top_level):
+        return None
+    lines = _LINE_BREAK.split(text)
+    for stmt in module_statements(tree):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and stmt not in top_level and binds(stmt):
+            line_text = lines[stmt.lineno - 1] if stmt.lineno <= len(lines) else ""
+            indent = line_text[:stmt.col_offset]
+            end = stmt.end_lineno or stmt.lineno
+            rest = lines[end - 1][len(lines[end - 1].encode()[:stmt.end_col_offset or 0].decode("utf-8", "ignore")):] \
+                if end <= len(lines) else ""
+            if indent.strip() or (rest.strip() and not rest.strip().startswith("#")):
+                return None  # `if x: import torch` on one line, or `import torch; ...`
+            return end, indent
+    return None
+
+
 def _insert_after_line(text: str, line: int, statement: str, newline: str,
                        blank_before: bool = False, blank_after: bool = False) -> str:
     """Insert ``statement`` as its own line(s) after line ``line`` (0: at the top)."""
@@ -776,21 +894,41 @@ _BLANK_LINE_START = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
 # --------------------------------------------------------------------------- verification
 
 
-def verify(old_text: str, old_tree: ast.Module, new_text: str) -> None:
-    """The guard before anything is written: parse (ast and libcst), no new undefined names."""
-    import libcst
-
+def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True) -> None:
+    """The guard before anything is written: parse (ast and, with ``cst``, libcst), no new
+    undefined names, nothing used before it is bound."""
     new_tree = _parse(new_text, "the fixed code")
-    try:
-        libcst.parse_module(new_text)
-    except libcst.ParserSyntaxError as exc:
-        raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
-    introduced = undefined_names(new_text) - undefined_names(old_text)
+    if cst:
+        verify_cst(new_text)
+    introduced = _undefined_names_cached(new_text) - _undefined_names_cached(old_text)
     if introduced:
         raise FixVerificationError(f"the fixed code would use undefined name(s) {', '.join(sorted(introduced))}")
     early = used_before_bound(new_tree) - used_before_bound(old_tree)
     if early:
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
+
+
+def verify_cst(text: str) -> None:
+    import libcst
+
+    try:
+        libcst.parse_module(text)
+    except libcst.ParserSyntaxError as exc:
+        raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
+
+
+_UNDEFINED_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _undefined_names_cached(text: str) -> frozenset[str]:
+    """``undefined_names`` for the texts of the current file's rounds (each is checked as
+    the new text of one round and the old text of the next)."""
+    found = _UNDEFINED_CACHE.get(text)
+    if found is None:
+        if len(_UNDEFINED_CACHE) > 4:
+            _UNDEFINED_CACHE.clear()
+        found = _UNDEFINED_CACHE[text] = frozenset(undefined_names(text))
+    return found
 
 
 def undefined_names(text: str) -> set[str]:
@@ -853,34 +991,79 @@ def used_before_bound(tree: ast.Module) -> set[str]:
 # --------------------------------------------------------------------------- many files
 
 
-def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: bool = True) -> FixRun:
-    """Fix every file under ``paths`` (``write=False``: compute only, for ``--diff``)."""
-    from portlint.discovery import discover
-    from portlint.engine import FileResult
+def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: bool = True,
+              jobs: int | None = 1, cache: "bool | Path" = False) -> FixRun:
+    """Fix every file under ``paths`` (``write=False``: compute only, for ``--diff``).
+
+    A normal check (parallel and cached like ``portlint check``) finds the files with an
+    applicable fix; only those are fixed, in a process pool when there are many. Each
+    file is written atomically as soon as it is fixed.
+    """
+    import dataclasses
+
+    report = linter.check_paths(paths, jobs=jobs, cache=cache)
+    wanted = sorted({f.path for f in report.findings if _applicable(f, unsafe)})
+    if not wanted:
+        return FixRun([], report, unsafe)
+    outcomes = _fix_files(linter, wanted, unsafe, write, jobs)
+    fixed_paths = set(wanted)
+    findings = [f for f in report.findings if f.path not in fixed_paths]
+    errors = list(report.errors)
+    for outcome in outcomes:
+        findings.extend(outcome.remaining)
+        if outcome.error is not None:
+            errors.append(outcome.error)
+    findings.sort(key=Finding.sort_key)
+    return FixRun(outcomes, dataclasses.replace(report, findings=findings, errors=errors), unsafe)
+
+
+# Fixing is ~20x the work of checking a file; a pool pays off sooner than for checks.
+PARALLEL_MIN_FIXES = 8
+_WORKER_LINTER: "Linter | None" = None
+
+
+def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jobs: int | None) -> list[FileFix]:
+    import multiprocessing
+
+    from portlint.parallel import default_jobs
+
+    workers = min(len(files), default_jobs() if not jobs else jobs)
+    if workers <= 1 or len(files) < PARALLEL_MIN_FIXES or "fork" not in multiprocessing.get_all_start_methods():
+        return [fix_file(linter, path, unsafe, write) for path in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_LINTER
+    _WORKER_LINTER = linter  # inherited by the forked workers
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_fix_in_worker, files, [unsafe] * len(files), [write] * len(files),
+                                 chunksize=1))
+    finally:
+        _WORKER_LINTER = None
+
+
+def _fix_in_worker(path: str, unsafe: bool, write: bool) -> FileFix:
+    assert _WORKER_LINTER is not None
+    return fix_file(_WORKER_LINTER, path, unsafe, write)
+
+
+def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
+    """Read, fix and (with ``write``) atomically rewrite one file."""
     from portlint.writer import WriteError, encode_text, write_atomic
 
-    found = discover(paths, linter.settings)
-    outcomes: list[FileFix] = []
-    results = []
-    for path in found.files:
+    try:
+        _, source = read_source(path)
+    except SourceError as exc:
+        return FileFix(path, "", "", error=FileError(path, str(exc)))
+    outcome = fix_text(source.text, linter, path, unsafe)
+    outcome.encoding = source.encoding
+    if outcome.changed and write:
         try:
-            _, source = read_source(path)
-        except SourceError as exc:
-            outcome = FileFix(path, "", "", error=FileError(path, str(exc)))
-        else:
-            outcome = fix_text(source.text, linter, path, unsafe)
-            outcome.encoding = source.encoding
-            if outcome.changed and write:
-                try:
-                    write_atomic(path, encode_text(outcome.text, source.encoding))
-                except WriteError as exc:
-                    outcome = FileFix(path, outcome.original, outcome.original,
-                                      remaining=outcome.remaining,
-                                      error=FileError(path, f"cannot write the fixed file: {exc}"))
-        outcomes.append(outcome)
-        results.append(FileResult(path, outcome.remaining, outcome.error, parsed=True))
-    report = linter.collect(results, found.errors, len(found.files))
-    return FixRun(outcomes, report, unsafe)
+            write_atomic(path, encode_text(outcome.text, source.encoding))
+        except WriteError as exc:
+            return FileFix(path, outcome.original, outcome.original, remaining=outcome.remaining,
+                           error=FileError(path, f"cannot write the fixed file: {exc}"), encoding=source.encoding)
+    return outcome
 
 
 def summary_lines(run: FixRun, diff: bool = False) -> list[str]:

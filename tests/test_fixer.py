@@ -499,3 +499,38 @@ def test_fixing_every_flagged_example_succeeds(target: str) -> None:
             if again.text != outcome.text:
                 problems.append(f"{rule.code} example {number}: not idempotent")
     assert not problems, "\n".join(problems)
+
+
+def test_optional_torch_import_stays_optional(amp_linters: dict[str, Linter]) -> None:
+    code = textwrap.dedent('''\
+        import os
+
+        if os.environ.get("HAVE_TORCH"):
+            # the CUDA helper
+            from torch.cuda import synchronize as sync
+
+
+        def wait():
+            sync()
+        ''')
+    text = fix(code, linter=amp_linters["agnostic"]).text
+    assert text == code.replace("from torch.cuda import synchronize as sync", "import torch").replace(
+        "    sync()", "    torch.get_device_module().synchronize()")
+
+
+def test_device_variable_follows_an_optional_torch_import() -> None:
+    code = textwrap.dedent('''\
+        import os
+
+        if os.environ.get("HAVE_TORCH"):
+            import torch
+
+
+        def make():
+            return torch.ones(1, device="cuda")
+        ''')
+    text = fix(code, select=("PRT4",)).text
+    assert f"    import torch\n    DEVICE = {DEVICE_EXPRESSIONS['agnostic']}\n" in text
+    assert "\nimport torch" not in text  # no unconditional import was added
+    again = fix(text, select=("PRT4",))
+    assert again.text == text
