@@ -41,6 +41,9 @@ SNIPPETS = [
     'with torch.autocast("cuda", dtype=torch.bfloat16):\n    w_{n} = 1',
     "torch.cuda.empty_cache()",
     "mem_{n} = torch.cuda.memory_allocated()",
+    "if len(__name__) > {n}:\n    from torch.cuda import synchronize as s_{n}\ndef w_{n}():\n    s_{n}()",
+    "try:\n    import torch as tt_{n}\nexcept ImportError:\n    tt_{n} = None\nq_{n} = tt_{n}.zeros(1).cuda()",
+    "class K_{n}:\n    dev = \"cuda:0\"\n    def go(self, x):\n        return x.to(\"cuda\")",
 ]
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters='"\\'),
