@@ -25,11 +25,16 @@ Why each derivation is sound (never rejects a file the analyzer would flag):
 * keyword ``name``: a keyword argument spells its name as a token; when the matcher is
   limited to some callees, one component of one of them occurs as a token too.
 * literal, idiom and explicit ``needles``: the ruleset's own needles (one of them occurs).
+  A literal's value must fully match its pattern, so the substrings the pattern requires
+  occur too (cut at braces: the analyzer writes ``{}`` for f-string fields, ``%d`` and
+  ``+ x``), and a literal prefix of the pattern follows the opening quote.
 
 Identifiers are also compared after NFKC normalization, as Python reads them. The limit,
 shared with every text prefilter: a string literal whose value is spelled with escapes
-(``"\\x63uda"``) or split into adjacent literals (``"cu" "da"``) does not contain the
-needle as text, and such a file is not checked for that literal.
+(``"\\x63uda"``, or a backslash-newline inside the string) or split into adjacent literals
+(``"cu" "da"``) does not contain the needle as text, and such a file is not checked for
+that literal. On the benchmark corpus (2,548 files), analysing every file the prefilter
+rejects finds nothing, for both targets.
 
 Speed: each requirement's most selective part (its *key*) screens the text; only the
 requirements whose key occurs are evaluated in full (see ``Prefilter``).
@@ -79,7 +84,12 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _occurs(needle: Needle, text: str) -> bool:
+def _occurs(needle: Needle, text: str, memo: dict[Needle, bool] | None = None) -> bool:
+    if memo is not None:
+        known = memo.get(needle)
+        if known is None:
+            known = memo[needle] = _occurs(needle, text)
+        return known
     if needle.text not in text:
         return False
     if not needle.token:
@@ -102,14 +112,17 @@ class Requirement:
 
     clauses: tuple[frozenset[Needle], ...]  # each: one of these needles occurs
     patterns: tuple[re.Pattern[str], ...] = ()  # each must search() successfully, in order
+    pattern_first: bool = False  # the first pattern is cheap and selective: test it first
 
-    def holds(self, text: str) -> bool:
-        if self.patterns and self.patterns[0].search(text) is None:
+    def holds(self, text: str, memo: dict[Needle, bool] | None = None) -> bool:
+        """``memo`` shares needle look-ups between the requirements tested on one text."""
+        if self.pattern_first and self.patterns[0].search(text) is None:
             return False
         for clause in self.clauses:
-            if not any(_occurs(needle, text) for needle in clause):
+            if not any(_occurs(needle, text, memo) for needle in clause):
                 return False
-        return all(pattern.search(text) is not None for pattern in self.patterns[1:])
+        rest = self.patterns[1:] if self.pattern_first else self.patterns
+        return all(pattern.search(text) is not None for pattern in rest)
 
     def implies(self, other: "Requirement") -> bool:
         """True when ``other`` holding guarantees that ``self`` holds (self is weaker)."""
@@ -121,7 +134,7 @@ class Requirement:
         """Substrings one of which occurs wherever this holds, for the screening pass;
         None when the requirement is screened by its first pattern instead."""
         best = max(self.clauses, key=_selectivity)
-        if self.patterns and _selectivity(best) < 6:
+        if self.pattern_first and _selectivity(best) < 6:
             return None
         return frozenset(needle.text for needle in best)
 
@@ -198,14 +211,15 @@ class Prefilter:
 
     def _check(self, text: str) -> bool:
         tried = set()
+        memo: dict[Needle, bool] = {}
         for key, requirements in self._keys.items():
             if key in text:
                 for requirement, decided in requirements:
                     if requirement not in tried:
-                        if decided or requirement.holds(text):
+                        if decided or requirement.holds(text, memo):
                             return True
                         tried.add(requirement)
-        return any(requirement.holds(text) for requirement in self._by_pattern)
+        return any(requirement.holds(text, memo) for requirement in self._by_pattern)
 
 
 def requirement_for(matcher: Matcher) -> Requirement | None:
@@ -216,6 +230,10 @@ def requirement_for(matcher: Matcher) -> Requirement | None:
         clauses.append(frozenset(Needle(n, False) for n in matcher.needles))
     if matcher.kind == "literal" and matcher.pattern is not None:
         clauses.extend(_pattern_clauses(matcher.pattern))
+        prefix = _literal_prefix(matcher.pattern)
+        if prefix:
+            # The value starts with it (fullmatch), so in the source it follows the quote.
+            patterns.append(re.compile("[\"']" + re.escape(prefix)))
     name = matcher.name
     if matcher.kind in ("symbol", "module") and name:
         clauses.extend(frozenset((Needle(part, True),)) for part in name.split("."))
@@ -234,6 +252,7 @@ def requirement_for(matcher: Matcher) -> Requirement | None:
         if tail != r"(?!\w)":
             patterns.append(re.compile(re.escape(name) + tail))
         patterns.append(re.compile(r"\." + _GAP + re.escape(name) + tail))
+        return Requirement(_dedupe_clauses(clauses), tuple(patterns), pattern_first=True)
     if not clauses:
         return None
     return Requirement(_dedupe_clauses(clauses), tuple(patterns))
@@ -260,6 +279,29 @@ def _pattern_clauses(pattern: re.Pattern[str]) -> list[frozenset[Needle]]:
                 for clause in _required(list(tree), constants) if all(clause)]
     except Exception:  # noqa: BLE001 - an internal parser API: never let it break a run
         return []
+
+
+def _literal_prefix(pattern: re.Pattern[str]) -> str | None:
+    """The literal text every match of ``pattern`` starts with (up to a brace), if any."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        if sys.version_info >= (3, 11):
+            from re import _constants as constants  # type: ignore[attr-defined]
+            from re import _parser as parser
+        else:  # pragma: no cover
+            import sre_constants as constants
+            import sre_parse as parser
+        prefix = []
+        for op, value in parser.parse(pattern.pattern, pattern.flags):
+            if op is constants.AT and value is constants.AT_BEGINNING:
+                continue
+            if op is not constants.LITERAL or chr(value) in "{}":
+                break
+            prefix.append(chr(value))
+        return "".join(prefix) or None
+    except Exception:  # noqa: BLE001 - an internal parser API: never let it break a run
+        return None
 
 
 def _required(items: list, constants) -> list[frozenset[str]]:

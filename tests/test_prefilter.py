@@ -171,3 +171,19 @@ def test_prefilter_never_hides_a_finding(target: str) -> None:
         unfiltered = _parse_and_analyze(text, name, index)
         assert not unfiltered.findings, (name, [f.code for f in unfiltered.findings])
     assert checked  # some snippets are rejected, so the comparison means something
+
+
+def test_literal_values_must_start_after_a_quote() -> None:
+    from portlint.prefilter import _literal_prefix, build_prefilter
+    import re
+
+    assert _literal_prefix(re.compile(r"cuda(:\d+)?")) == "cuda"
+    assert _literal_prefix(re.compile(r"cuda:\{\}")) == "cuda:"
+    assert _literal_prefix(re.compile(r"c?uda")) is None
+    assert _literal_prefix(re.compile(r"(?i)cuda")) is None
+    devices = [m for rule in RULES if rule.code == "PRT401" for m in rule.matchers]
+    prefilter = build_prefilter(devices)
+    assert not prefilter.could_match("if is_torch_cuda_available():\n    pass  # cuda only\n")
+    for text in ['x = "cuda"', "x = 'cuda:0'", 'x = f"cuda:{i}"', 'x = "cuda:%d" % i',
+                 'x = """cuda"""', 'x = rb"cuda"', 'x = "cuda:" + str(i)']:
+        assert prefilter.could_match(text), text
