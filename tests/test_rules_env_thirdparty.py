@@ -182,10 +182,10 @@ def test_experimental_config_only_on_npu() -> None:
 # ---------------------------------------------------------------- traps
 
 
-def test_float64_only_on_the_npu_target() -> None:
+def test_float64_is_flagged_on_both_targets() -> None:
     source = "import torch as th\nx = th.zeros(2, dtype=th.float64)\ny = x.double()\nz = x.double(1)\n"
     assert hits(source, "npu", prefix="PRT0") == [("PRT001", 2, 23), ("PRT001", 3, 7)]
-    assert hits(source, "agnostic", prefix="PRT0") == []
+    assert hits(source, "agnostic", prefix="PRT0") == [("PRT001", 2, 23), ("PRT001", 3, 7)]
     fixes = [f.fix.replacement for f in lint(source, "npu") if f.code == "PRT001"]
     assert fixes == ["th.float32", "float()"]
 
