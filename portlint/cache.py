@@ -183,6 +183,8 @@ class Cache:
                 entries = {k: v for k, v in self.entries.items() if _valid_entry(v)}
             for key in self._removed:
                 entries.pop(key, None)
+            for key in [k for k in entries if k not in self._updates and not os.path.exists(k)]:
+                del entries[key]  # deleted or moved files
             entries.update(self._updates)
             data = {"format": CACHE_FORMAT, "portlint": __version__, "key": self.key, "entries": entries}
             import tempfile

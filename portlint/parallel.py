@@ -153,15 +153,24 @@ def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
 
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         _LINTER = linter  # inherited by the forked workers
-        return multiprocessing.get_context("fork").Pool(workers)
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
     context = multiprocessing.get_context("spawn")
     return context.Pool(workers, initializer=_initialize,
                         initargs=(linter.settings, tuple(linter.ruleset.files)))
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C is handled by the main process, which stops the pool: no worker tracebacks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _initialize(settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
     global _LINTER
     from pathlib import Path
+
+    _ignore_interrupts()
 
     from portlint.engine import Linter
     from portlint.rules import load_rulesets

@@ -247,3 +247,15 @@ def test_cli_cache_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     elsewhere = tmp_path / "elsewhere"
     result = runner.invoke(app, ["check", "--cache-dir", str(elsewhere), "a.py"])
     assert result.exit_code == 1 and cache_files(elsewhere)
+
+
+def test_entries_of_deleted_files_are_pruned(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    make_tree(src, {"a.py": CUDA, "b.py": PLAIN})
+    cache_dir = tmp_path / "cache"
+    run(src, cache_dir)
+    (src / "b.py").unlink()
+    (src / "c.py").write_text(PLAIN)  # something changes, so the cache is saved
+    run(src, cache_dir)
+    entries = json.loads(cache_files(cache_dir)[0].read_text())["entries"]
+    assert sorted(Path(k).name for k in entries) == ["a.py", "c.py"]
