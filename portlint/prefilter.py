@@ -46,6 +46,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, NamedTuple
 
 from portlint.rules import Matcher
@@ -124,8 +125,15 @@ class Requirement:
         rest = self.patterns[1:] if self.pattern_first else self.patterns
         return all(pattern.search(text) is not None for pattern in rest)
 
+    @cached_property
+    def _single_tokens(self) -> frozenset[Needle]:
+        return frozenset(n for clause in self.clauses if len(clause) == 1 for n in clause if n.token)
+
     def implies(self, other: "Requirement") -> bool:
         """True when ``other`` holding guarantees that ``self`` holds (self is weaker)."""
+        # A one-token clause is only implied by the same one-token clause: a quick test.
+        if not self._single_tokens <= other._single_tokens:
+            return False
         if not set(self.patterns) <= set(other.patterns):
             return False
         return all(any(_clause_implies(theirs, mine) for theirs in other.clauses) for mine in self.clauses)
