@@ -28,7 +28,6 @@ meanwhile, so concurrent runs never leave a torn file.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -52,6 +51,8 @@ Stat = tuple[int, int, int]  # mtime_ns, size, inode
 
 
 def file_digest(data: bytes) -> str:
+    import hashlib  # here: --no-cache runs never need it (it loads OpenSSL)
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -65,6 +66,8 @@ def default_cache_dir(root: Path) -> Path:
 
 def configuration_key(linter: "Linter") -> str | None:
     """The hash naming this configuration's cache file; None if a ruleset is unreadable."""
+    import hashlib
+
     digest = hashlib.blake2b(digest_size=16)
     parts: list[str] = [
         f"format={CACHE_FORMAT}", f"portlint={__version__}",
