@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # accelerate package, 80 files and 1.2 MB, takes 0.40 s with 2 workers, 0.46 s with one).
 PARALLEL_MIN_FILES = 48
 PARALLEL_MIN_BYTES = 1_000_000
+# Without fork (macOS, Windows) each worker imports portlint and loads the rulesets
+# itself (~0.3 s), so a pool pays off only for much more code.
+SPAWN_MIN_BYTES = 8_000_000
 
 Progress = Callable[[int, int], None]  # (files done, files in total)
 
@@ -137,7 +140,8 @@ def check_files(linter: "Linter", files: list[str], cache: Cache | None = None,
 
 def _workers_for(tasks: int, jobs: int | None, size: int = PARALLEL_MIN_BYTES) -> int:
     wanted = default_jobs() if jobs is None or jobs <= 0 else jobs
-    if wanted <= 1 or tasks < PARALLEL_MIN_FILES or size < PARALLEL_MIN_BYTES:
+    min_bytes = PARALLEL_MIN_BYTES if _can_fork() else max(PARALLEL_MIN_BYTES, SPAWN_MIN_BYTES)
+    if wanted <= 1 or tasks < PARALLEL_MIN_FILES or size < min_bytes:
         return 1
     return min(wanted, tasks)
 
@@ -147,11 +151,15 @@ def _workers_for(tasks: int, jobs: int | None, size: int = PARALLEL_MIN_BYTES) -
 _LINTER: Optional["Linter"] = None
 
 
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
     global _LINTER
     import multiprocessing  # only here: a single-file run never pays for it
 
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+    if _can_fork():
         _LINTER = linter  # inherited by the forked workers
         return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
     context = multiprocessing.get_context("spawn")

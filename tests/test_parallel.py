@@ -111,3 +111,9 @@ def test_default_jobs_is_the_cpu_count() -> None:
     assert parallel._workers_for(parallel.PARALLEL_MIN_FILES - 1, 8) == 1
     assert parallel._workers_for(1000, 3) == 3
     assert parallel._workers_for(1000, 3, parallel.PARALLEL_MIN_BYTES - 1) == 1  # too little code
+
+
+def test_without_fork_a_pool_needs_more_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_can_fork", lambda: False)
+    assert parallel._workers_for(1000, 2, parallel.SPAWN_MIN_BYTES - 1) == 1
+    assert parallel._workers_for(1000, 2, parallel.SPAWN_MIN_BYTES) == 2
