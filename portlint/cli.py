@@ -105,7 +105,7 @@ def check(
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff instead of writing them; exit 1 if there are any."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Worker processes (default: one per CPU; small runs use one)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache [default: <project root>/.portlint_cache]."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache (default: .portlint_cache in the project root)."),
 ) -> None:
     """Check files for CUDA-specific code."""
     paths = default_paths(paths)
