@@ -98,7 +98,8 @@ def test_spawned_workers_rebuild_the_linter(tree: Path, monkeypatch: pytest.Monk
     with context.Pool(1, initializer=parallel._initialize,
                       initargs=(lint.settings, tuple(lint.ruleset.files))) as pool:
         outcomes = pool.map(parallel._work, [(n, path, None, False) for n, path in enumerate(files)])
-    for (number, outcome), path in zip(outcomes, files):
+    for (number, outcome), (index, path) in zip(outcomes, enumerate(files), strict=True):
+        assert number == index
         expected = lint.check_file(path)
         assert outcome.result is not None
         assert outcome.result.findings == expected.findings and outcome.result.error == expected.error, path
