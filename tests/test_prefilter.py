@@ -177,7 +177,7 @@ def test_literal_values_must_start_after_a_quote() -> None:
     from portlint.prefilter import _literal_prefix, build_prefilter
     import re
 
-    assert _literal_prefix(re.compile(r"cuda(:\d+)?")) == "cuda"
+    assert _literal_prefix(re.compile(r"cuda(:\d+)?")) == "cuda"  # noqa: PRT403
     assert _literal_prefix(re.compile(r"cuda:\{\}")) == "cuda:"
     assert _literal_prefix(re.compile(r"c?uda")) is None
     assert _literal_prefix(re.compile(r"(?i)cuda")) is None
