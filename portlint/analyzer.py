@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from portlint.devicevar import DevicePlanner
 from portlint.findings import Finding, Fix
@@ -60,6 +62,8 @@ class _Analyzer:
         self.star_modules: list[str] = []
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, int, int]] = set()
+        self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
+        self._parenthesize: ast.expr | None = None
         self._dispatch = {
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
@@ -67,6 +71,8 @@ class _Analyzer:
             ast.Name: self.visit_chain,
             ast.Call: self.visit_call,
             ast.Compare: self.visit_compare,
+            ast.BinOp: self.visit_operation,
+            ast.UnaryOp: self.visit_operation,
             ast.Subscript: self.visit_subscript,
             ast.Assign: self.visit_assign,
             ast.AnnAssign: self.visit_assign,
@@ -324,12 +330,25 @@ class _Analyzer:
         return True
 
     def _report_attribute(self, matcher: Matcher, node: ast.Attribute, call: ast.Call | None) -> None:
-        """Report ``.name`` (and its call parentheses) without the receiver."""
+        """Report ``.name`` (and its call parentheses) without the receiver.
+
+        When the attribute is an operand of a comparison or an arithmetic operator and its
+        replacement is itself an operation (``x.is_cuda == False`` with ``device.type !=
+        "cpu"``), the whole expression is replaced and parenthesized instead: splicing the
+        operation in would silently change what the comparison means."""
         end_node: ast.AST = call if call is not None else node
         line = node.end_lineno or node.lineno
         start = (node.end_col_offset or 0) - len(node.attr.encode("utf-8"))
-        self.report(matcher, node, node.attr, span=(line, start, end_node.end_lineno or line,
-                                                    end_node.end_col_offset or 0), call=call)
+        span = (line, start, end_node.end_lineno or line, end_node.end_col_offset or 0)
+        outer = call if call is not None else node
+        if id(outer) in self._operands:
+            fix = self.index.fix_for(matcher).fix
+            if fix is not None and fix.replacement is not None and _is_operation(fix.replacement):
+                self._parenthesize = outer
+        try:
+            self.report(matcher, node, node.attr, span=span, call=call)
+        finally:
+            self._parenthesize = None
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
@@ -400,6 +419,15 @@ class _Analyzer:
         for ctx in self.index.compare_contexts:
             for operand in (node.left, *node.comparators):
                 self.check_value(operand, ctx)
+        self._operands.update(id(operand) for operand in (node.left, *node.comparators))
+        self.generic_visit(node)
+
+    def visit_operation(self, node: ast.BinOp | ast.UnaryOp) -> None:
+        """Remember the direct operands of an operator (see ``_report_attribute``)."""
+        if isinstance(node, ast.BinOp):
+            self._operands.update((id(node.left), id(node.right)))
+        elif not isinstance(node.op, ast.Not):  # `not x` binds more loosely than a comparison
+            self._operands.add(id(node.operand))
         self.generic_visit(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
@@ -575,7 +603,15 @@ class _Analyzer:
                 text = text.replace("{name}", matched.rsplit(".", 1)[-1])
                 fix = Fix(None, f"`{text}`", "manual", fix.min_torch)
         if fix is not None and fix.replacement is not None and "{" in fix.replacement:
-            fix = self._expand(fix, matched, call, span, plan.substitute)
+            # A name imported with `from m import name` is rewritten in full (`m.new_name`):
+            # substituting in the bare name would leave a name nothing binds.
+            bare = matcher.kind == "symbol" and isinstance(node, ast.Name) and "." in matched
+            fix = self._expand(fix, matched, call, span, plan.substitute, matched if bare else None)
+        if self._parenthesize is not None and fix is not None and fix.replacement is not None:
+            outer = self._parenthesize
+            receiver = self.segment(outer.func.value if isinstance(outer, ast.Call) else outer.value)  # type: ignore[attr-defined]
+            fix = replace(fix, replacement=f"({receiver}.{fix.replacement})")
+            line, column = outer.lineno, self._char_column(outer.lineno, outer.col_offset)
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,
@@ -583,12 +619,14 @@ class _Analyzer:
         ))
 
     def _expand(self, fix: Fix, matched: str, call: ast.Call | None,
-                span: tuple[int, int, int, int], substitute: tuple[str, str] | None) -> Fix:
+                span: tuple[int, int, int, int], substitute: tuple[str, str] | None,
+                source: str | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
         values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
         defines = fix.defines
         if "{source}" in (fix.replacement or ""):
-            source = self.segment(_Span.of(span))
+            if source is None:
+                source = self.segment(_Span.of(span))
             if substitute and "{device}" in substitute[1]:  # f"cuda:{i}" -> f"{DEVICE}:{i}"
                 device, defines = self._device_placeholder(substitute[1], span)
                 substitute = (substitute[0], substitute[1].replace("{device}", device))
@@ -637,6 +675,19 @@ class _Span:
         self = cls.__new__(cls)
         self.lineno, self.col_offset, self.end_lineno, self.end_col_offset = span
         return self
+
+
+_OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.Lambda, ast.NamedExpr)
+
+
+@lru_cache(maxsize=256)
+def _is_operation(code: str) -> bool:
+    """True when ``code`` is an expression that needs parentheses to be an operand."""
+    try:
+        body = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(body, _OPERATIONS)
 
 
 def _simple_text(node: ast.expr) -> str | None:

@@ -394,10 +394,12 @@ _CUDA_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+torch(?:\.cuda\b|[ \t]+import\b)
                           re.MULTILINE)
 
 
-def _cuda_import_bindings(tree: ast.Module, text: str | None = None) -> list[tuple[ImportSpec, str]]:
-    """Imports that bind a ``torch.cuda`` name: ``from torch.cuda.amp import autocast as ac``."""
+def _cuda_import_bindings(tree: ast.Module, text: str | None = None,
+                          fixed: frozenset[str] = frozenset()) -> list[tuple[ImportSpec, str]]:
+    """Imports that bind a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``)
+    or a name that a fix rewrote (``from torch.distributed import is_nccl_available``)."""
     found: list[tuple[ImportSpec, str]] = []
-    if text is not None and not _CUDA_IMPORT.search(text):
+    if not fixed and text is not None and not _CUDA_IMPORT.search(text):
         return found  # cheap pre-check (a `from torch import (\n cuda)` still starts a line this way)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -405,11 +407,12 @@ def _cuda_import_bindings(tree: ast.Module, text: str | None = None) -> list[tup
                 if alias.name == "*":
                     continue
                 qualified = f"{node.module}.{alias.name}"
-                if qualified == "torch.cuda" or qualified.startswith("torch.cuda."):
+                if qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed:
                     found.append((ImportSpec(node.module, alias.name, alias.asname), alias.asname or alias.name))
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname and (alias.name == "torch.cuda" or alias.name.startswith("torch.cuda.")):
+                if alias.asname and (alias.name == "torch.cuda" or alias.name.startswith("torch.cuda.")
+                                     or alias.name in fixed):
                     found.append((ImportSpec(alias.name, None, alias.asname), alias.asname))
     return found
 
@@ -465,7 +468,8 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
                 needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
     removals = []
-    cuda_bindings = _cuda_import_bindings(old_tree, old_text)
+    fixed = frozenset(edit.finding.matched for edit in edits)
+    cuda_bindings = _cuda_import_bindings(old_tree, old_text, fixed)
     old_uses = _name_uses(old_tree) if cuda_bindings else {}
     new_uses = _name_uses(new_tree) if cuda_bindings else {}
     for spec, bound in cuda_bindings:
@@ -536,7 +540,8 @@ def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec
         raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
     adds = list(adds)
     if removals:
-        doomed = {spec.bound_name for spec in removals}
+        doomed = {(spec.bound_name, f"{spec.module}.{spec.obj}" if spec.obj else spec.module)
+                  for spec in removals}
         if in_place is not None:
             replacer = _cst_transformers().ReplaceFirst(doomed, _import_line(in_place))
             module = module.visit(replacer)
@@ -618,22 +623,21 @@ def _cst_transformers():  # type: ignore[no-untyped-def]
             name = name.value
         return name.value if isinstance(name, libcst.Name) else None
 
-    def cuda_alias(statement, alias) -> bool:  # type: ignore[no-untyped-def]
+    def qualified(statement, alias) -> str | None:  # type: ignore[no-untyped-def]
         if isinstance(statement, libcst.ImportFrom):
             if statement.relative or statement.module is None:
-                return False
+                return None
             module = get_full_name_for_node(statement.module) or ""
-            qualified = f"{module}.{get_full_name_for_node(alias.name)}"
-        else:
-            if alias.asname is None:
-                return False  # `import torch.cuda.x` binds `torch`: never removed
-            qualified = get_full_name_for_node(alias.name) or ""
-        return qualified == "torch.cuda" or qualified.startswith("torch.cuda.")
+            return f"{module}.{get_full_name_for_node(alias.name)}"
+        if alias.asname is None:
+            return None  # `import torch.cuda.x` binds `torch`: never removed
+        return get_full_name_for_node(alias.name)
 
-    def removable(statement, alias, doomed: set[str]) -> bool:  # type: ignore[no-untyped-def]
-        return bound(alias) in doomed and cuda_alias(statement, alias)
+    def removable(statement, alias, doomed: set[tuple[str, str]]) -> bool:  # type: ignore[no-untyped-def]
+        """``doomed`` holds the (bound name, qualified name) pairs chosen for removal."""
+        return (bound(alias), qualified(statement, alias)) in doomed
 
-    def doomed_line(stmt, doomed: set[str]) -> bool:  # type: ignore[no-untyped-def]
+    def doomed_line(stmt, doomed: set[tuple[str, str]]) -> bool:  # type: ignore[no-untyped-def]
         if not isinstance(stmt, libcst.SimpleStatementLine):
             return False
         for small in stmt.body:
@@ -650,7 +654,7 @@ def _cst_transformers():  # type: ignore[no-untyped-def]
     class KeepComments(StatementsOnly):
         """Comments above an import line that will disappear move to the next statement."""
 
-        def __init__(self, doomed: set[str]) -> None:
+        def __init__(self, doomed: set[tuple[str, str]]) -> None:
             super().__init__()
             self.doomed = doomed
 
@@ -677,7 +681,7 @@ def _cst_transformers():  # type: ignore[no-untyped-def]
     class RemoveImports(StatementsOnly):
         """Drop the unused torch.cuda aliases; an import left with none disappears."""
 
-        def __init__(self, doomed: set[str]) -> None:
+        def __init__(self, doomed: set[tuple[str, str]]) -> None:
             super().__init__()
             self.doomed = doomed
 
@@ -714,7 +718,7 @@ def _cst_transformers():  # type: ignore[no-untyped-def]
     class ReplaceFirst(StatementsOnly):
         """The first module-scope import made only of doomed names becomes ``line``."""
 
-        def __init__(self, doomed: set[str], line: str) -> None:
+        def __init__(self, doomed: set[tuple[str, str]], line: str) -> None:
             super().__init__()
             self.doomed = doomed
             self.line = line
