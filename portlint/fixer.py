@@ -319,8 +319,24 @@ def _walk_with_functions(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST
 
 def _module_scope_bindings(tree: ast.Module) -> set[str]:
     """Names bound at module scope (any statement outside function and class bodies)."""
+    return _bindings_in(list(tree.body))
+
+
+def _function_bindings(function: ast.AST) -> set[str]:
+    """Names a function binds: its parameters and its body's bindings (not nested scopes')."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return set()
+    args = function.args
+    parameters = {arg.arg for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                  if arg is not None}
+    body = [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+    return parameters | _bindings_in(body)
+
+
+def _bindings_in(nodes: list[ast.AST]) -> set[str]:
+    """Names bound by these nodes; a nested def or class binds its name, not its body's."""
     bound: set[str] = set()
-    stack: list[ast.AST] = list(tree.body)
+    stack = nodes
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -330,27 +346,6 @@ def _module_scope_bindings(tree: ast.Module) -> set[str]:
             continue
         _collect_binding(node, bound)
         stack.extend(ast.iter_child_nodes(node))
-    return bound
-
-
-def _function_bindings(function: ast.AST) -> set[str]:
-    bound: set[str] = set()
-    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        args = function.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                bound.add(arg.arg)
-        body = [function.body] if isinstance(function, ast.Lambda) else list(function.body)
-        stack: list[ast.AST] = body
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound.add(node.name)
-                continue
-            if isinstance(node, ast.Lambda):
-                continue
-            _collect_binding(node, bound)
-            stack.extend(ast.iter_child_nodes(node))
     return bound
 
 
