@@ -87,6 +87,7 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                       ignored_symbols=ruleset.ignored_symbols)
     used_contexts: set[str] = set()
     needles: set[str] = set()
+    by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}
     for rule in active:
         for matcher in rule.matchers:
             needles.update(matcher.needles)
@@ -95,15 +96,9 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                 index.symbols.setdefault(matcher.name, []).append(matcher)
                 if matcher.prefix:
                     index.symbol_prefixes.setdefault(matcher.name, []).append(matcher)
-            elif matcher.kind == "attribute":
+            elif matcher.kind in by_name:
                 assert matcher.name
-                index.attributes.setdefault(matcher.name, []).append(matcher)
-            elif matcher.kind == "keyword":
-                assert matcher.name
-                index.keywords.setdefault(matcher.name, []).append(matcher)
-            elif matcher.kind == "module":
-                assert matcher.name
-                index.modules.setdefault(matcher.name, []).append(matcher)
+                by_name[matcher.kind].setdefault(matcher.name, []).append(matcher)
             elif matcher.kind == "idiom":
                 from portlint.idioms import IDIOMS
 
