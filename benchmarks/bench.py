@@ -409,7 +409,8 @@ def _portlint_version() -> str:
     version = _output([*portlint_argv(), "--version"])
     try:
         commit = _output(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
-        dirty = _output(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"])
+        dirty = _output(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no",
+                         "--", ".", ":!benchmarks/results"])
         return f"{version} ({commit}{' + local changes' if dirty else ''})"
     except (OSError, subprocess.CalledProcessError):
         return version
