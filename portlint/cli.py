@@ -106,6 +106,7 @@ def check(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Worker processes (default: one per CPU; small runs use one)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache (default: .portlint_cache in the project root)."),
+    force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply 'exclude' to files named on the command line too (for pre-commit)."),
 ) -> None:
     """Check files for CUDA-specific code."""
     paths = default_paths(paths)
@@ -118,6 +119,7 @@ def check(
             "extend_select": _split_codes(extend_select),
             "ignore": _split_codes(ignore),
             "min_torch": min_torch,
+            "force_exclude": True if force_exclude else None,
         })
         if fixing:
             from portlint.fixer import fix_paths

@@ -48,6 +48,7 @@ class Settings:
     rulesets: tuple[Path, ...] = ()
     min_torch: Version = parse_version(DEFAULT_MIN_TORCH)
     respect_gitignore: bool = True
+    force_exclude: bool = False  # apply `exclude` to files named on the command line too
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -105,7 +106,7 @@ def path_matches(relative_path: str, name: str, pattern: str) -> bool:
 
 KNOWN_KEYS = {
     "target", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-    "rulesets", "min-torch", "respect-gitignore",
+    "rulesets", "min-torch", "respect-gitignore", "force-exclude",
 }
 
 
@@ -181,6 +182,10 @@ def parse_settings(table: dict[str, Any], config_file: Path) -> Settings:
         values["rulesets"] = tuple(root / p for p in _strings(table["rulesets"], f"{where}: 'rulesets'"))
     if "min-torch" in table:
         values["min_torch"] = check_min_torch(table["min-torch"], f"{where}: 'min-torch'")
+    if "force-exclude" in table:
+        if not isinstance(table["force-exclude"], bool):
+            raise ConfigError(f"{where}: 'force-exclude' must be true or false")
+        values["force_exclude"] = table["force-exclude"]
     if "respect-gitignore" in table:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")

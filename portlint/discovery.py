@@ -54,11 +54,27 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             result.errors.append(FileError(raw, reason))
             continue
         if not is_dir:
-            _add(result, seen_files, path)
+            if not (settings.force_exclude and _force_excluded(path, settings, root)):
+                _add(result, seen_files, path)
             continue
         walker = _Walker(settings, root, result, seen_files)
         walker.walk(path, walker.specs_for_start(path), ())
     return result
+
+
+def _force_excluded(path: Path, settings: Settings, root: Path) -> bool:
+    """With ``force-exclude``, a file named on the command line (as pre-commit names every
+    staged file) is skipped when it, or a directory above it, matches ``exclude``."""
+    try:
+        relative = path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    parts = relative.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        if any(path_matches(prefix, parts[depth - 1], pattern) for pattern in settings.exclude):
+            return True
+    return False
 
 
 def _add(result: Discovery, seen: set[str], path: Path) -> None:

@@ -219,3 +219,13 @@ def test_real_subprocess_no_traceback(tmp_path: Path) -> None:
     assert any("broken.py" in line and "syntax error" in line for line in errors)
     assert any("missing_dir" in line and "no such file" in line for line in errors)
     assert "PRT401" in proc.stdout
+
+
+def test_force_exclude_flag_and_config(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.portlint]\nexclude = ["train.py"]\n')
+    assert invoke("check", "train.py").exit_code == 1
+    assert invoke("check", "train.py", "--force-exclude").exit_code == 0
+    (project / "pyproject.toml").write_text('[tool.portlint]\nexclude = ["train.py"]\nforce-exclude = true\n')
+    assert invoke("check", "train.py").exit_code == 0
+    (project / "pyproject.toml").write_text('[tool.portlint]\nforce-exclude = "yes"\n')
+    assert invoke("check", "train.py").exit_code == 2

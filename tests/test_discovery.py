@@ -45,3 +45,15 @@ def test_same_file_given_twice_is_checked_once(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     found = discover([str(tmp_path / "a.py"), str(tmp_path)], Settings(root=tmp_path))
     assert len(found.files) == 1
+
+
+def test_force_exclude_applies_to_files_named_on_the_command_line(tmp_path: Path) -> None:
+    for rel in ["gen/deep/a.py", "src/b.py", "c_pb2.py"]:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    named = [str(tmp_path / rel) for rel in ["gen/deep/a.py", "src/b.py", "c_pb2.py"]]
+    settings = Settings(root=tmp_path, exclude=("gen", "*_pb2.py"))
+    assert len(discover(named, settings).files) == 3  # named files are checked by default
+    forced = discover(named, Settings(root=tmp_path, exclude=("gen", "*_pb2.py"), force_exclude=True))
+    assert [Path(p).name for p in forced.files] == ["b.py"]
