@@ -13,6 +13,7 @@ Keys (kebab-case, as ruff):
 ``min-torch``        oldest torch the project supports (default ``"2.6"``); fixes
                      that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
+``force-exclude``    apply ``exclude`` to files named on the command line (default false)
 ==================== ============================================================
 """
 
