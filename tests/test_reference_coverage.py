@@ -159,9 +159,10 @@ def test_agnostic_fixes_agree_with_the_table(name: str, row: dict[str, str], pos
         exact = re.compile(re.escape(token) + r"(?![\w])")
         for option in options:
             if option.replace and exact.search(fill(option.replace, name)):
-                # A fix guarded by torch.accelerator.is_available() (so it also runs on a
-                # CPU-only machine) needs torch 2.6 for the guard itself.
-                guarded = "torch.accelerator.is_available()" in option.replace
+                # A fix guarded by torch.accelerator.is_available(), or using the device
+                # variable (which is defined with it), so that it also runs on a machine
+                # without an accelerator, needs torch 2.6 for the guard itself.
+                guarded = "torch.accelerator.is_available()" in option.replace or "{device}" in option.replace
                 needs = max(wanted, parse_version("2.6")) if guarded else wanted
                 assert option.since == needs, f"{name}: {token} needs torch {format_version(needs)}"
 
@@ -225,7 +226,10 @@ def test_min_torch_selects_the_fallbacks() -> None:
     stats = "import torch\ns = torch.cuda.memory_stats(0)\n"
     assert fix(stats, "2.13") == "(torch.accelerator.memory_stats(0) if torch.accelerator.is_available() else dict())"
     sync = "import torch\ntorch.cuda.synchronize()\n"
-    assert fix(sync, "2.13") == fix(sync, "2.4") == "torch.get_device_module().synchronize"
+    # From 2.6 the device variable picks the module: torch.cpu (a no-op) when no
+    # accelerator is usable, even on a CUDA build without a GPU.
+    assert fix(sync, "2.13") == fix(sync, "2.6") == "torch.get_device_module(DEVICE).synchronize"
+    assert fix(sync, "2.5") == fix(sync, "2.4") == "torch.get_device_module().synchronize"
     assert fix(sync, "2.3") is None
     assert fix("import torch\nn = torch.cuda.device_count()\n", "2.6") == "torch.accelerator.device_count"
     assert fix("import torch\nn = torch.cuda.device_count()\n", "2.5") == "torch.get_device_module().device_count"
