@@ -20,6 +20,7 @@ from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
+from portlint.valueflow import ValueFlow
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?[sdirfgx]")
@@ -82,6 +83,7 @@ class _Analyzer:
             ast.ClassDef: self.visit_class,
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
+            ast.IfExp: self.visit_if_expression,
         }
         # Idioms (structural matchers) run before the node's usual visitor.
         self.idiom_findings: list[Finding] = []
@@ -94,6 +96,12 @@ class _Analyzer:
         self._owners: list[ast.AST] = []  # enclosing functions and classes
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
         self._device_planner: DevicePlanner | None = None
+        # Value flow (portlint/valueflow.py): a use in a device position reports the value's
+        # definition; ``_use`` is (context, line) of the use while that definition is matched.
+        self._flow: ValueFlow | None = None
+        self._use: tuple[str, int] | None = None
+        self._flow_depth = 0
+        self._branches: set[int] = set()  # ids of the branches of conditional expressions
 
     # ------------------------------------------------------------------ driving
 
@@ -131,10 +139,13 @@ class _Analyzer:
         def visit(node: ast.AST) -> None:
             for matcher in self.index.idioms[type(node)]:
                 assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, self.resolve, matcher.pattern)
+                matched = IDIOMS[matcher.name].match(node, self.query, matcher.pattern)
                 if matched is not None:
                     count = len(self.findings)
-                    self.report(matcher, node, matched)
+                    at = node
+                    if isinstance(matched, tuple):  # (text, the node to report: a definition)
+                        matched, at = matched
+                    self.report(matcher, at, matched)
                     if len(self.findings) > count:
                         self.idiom_findings.append(self.findings[-1])
                     break
@@ -183,6 +194,17 @@ class _Analyzer:
             return None
         parts.append(root)
         return ".".join(reversed(parts))
+
+    @property
+    def flow(self) -> ValueFlow:
+        if self._flow is None:
+            assert self.tree is not None
+            self._flow = ValueFlow(self.tree)
+        return self._flow
+
+    @property
+    def query(self) -> "_Query":
+        return _Query(self)
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
         scope = self.scopes[-1]
@@ -326,7 +348,12 @@ class _Analyzer:
             text = _simple_text(first)
             if text is None:
                 text = ast.unparse(first)
-            return matcher.first_arg.fullmatch(text) is not None
+            if matcher.first_arg.fullmatch(text) is None:
+                return False
+        if matcher.device_arg is not None:
+            arg = _device_argument(call, matcher.device_arg)
+            if arg is None or (matcher.int_arg and not self.flow.is_int(arg, self._owners)):
+                return False
         return True
 
     def _report_attribute(self, matcher: Matcher, node: ast.Attribute, call: ast.Call | None) -> None:
@@ -341,6 +368,15 @@ class _Analyzer:
         start = (node.end_col_offset or 0) - len(node.attr.encode("utf-8"))
         span = (line, start, end_node.end_lineno or line, end_node.end_col_offset or 0)
         outer = call if call is not None else node
+        fix = self.index.fix_for(matcher).fix
+        if fix is not None and "{receiver}" in (fix.replacement or ""):
+            if id(outer) in self._branches:
+                return  # `x.pin_memory() if ... else x`: already a deliberate choice
+            # The template repeats the receiver (`(x.pin_memory() if ... else x)`): it
+            # replaces the whole expression, receiver included.
+            span = (node.lineno, node.col_offset, span[2], span[3])
+            self.report(matcher, node, node.attr, span=span, call=call, receiver=node.value)
+            return
         if id(outer) in self._operands:
             fix = self.index.fix_for(matcher).fix
             if fix is not None and fix.replacement is not None and _is_operation(fix.replacement):
@@ -364,12 +400,15 @@ class _Analyzer:
             self.visit(func)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
-        if index.positional_contexts and node.args:
+        if index.positional_contexts and (node.args or node.keywords):
             for key in (qualname, method):
                 for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
                     for position, arg in enumerate(node.args):
                         if slots is None or position in slots:
                             self.check_value(arg, ctx)
+                    for keyword in node.keywords if slots else ():
+                        if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
+                            self.check_value(keyword.value, ctx)
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
@@ -428,6 +467,10 @@ class _Analyzer:
             self._operands.update((id(node.left), id(node.right)))
         elif not isinstance(node.op, ast.Not):  # `not x` binds more loosely than a comparison
             self._operands.add(id(node.operand))
+        self.generic_visit(node)
+
+    def visit_if_expression(self, node: ast.IfExp) -> None:
+        self._branches.update((id(node.body), id(node.orelse)))
         self.generic_visit(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
@@ -530,6 +573,12 @@ class _Analyzer:
             shape = _format_call_shape(expr)
             if shape is not None:
                 self._test_literal(expr, shape, ctx)
+            else:
+                default = _default_argument(expr)
+                if default is not None:  # kwargs.get("device", "cuda"), getattr(args, "device", "cuda")
+                    self.check_value(default, ctx)
+        elif kind is ast.Name or kind is ast.Attribute:
+            self._check_flow(expr, ctx)
         elif kind is ast.IfExp:
             self.check_value(expr.body, ctx)
             self.check_value(expr.orelse, ctx)
@@ -544,6 +593,26 @@ class _Analyzer:
                 self.check_value(value, ctx)
         elif kind is ast.Starred:
             self.check_value(expr.value, ctx)
+
+    def _check_flow(self, expr: ast.expr, ctx: str) -> None:
+        """A name (or ``self.attr``) in a context: match the value it was defined with,
+        and report it at the definition (portlint/valueflow.py)."""
+        if ctx in self.index.compare_contexts or self._flow_depth >= 4 or not self.index.literals.get(ctx):
+            return
+        found = self.flow.value(expr, self._owners)
+        if found is None or found[0] is expr:
+            return
+        value, owners = found
+        saved = self._owners, self._use
+        self._owners = list(owners)
+        if self._use is None:
+            self._use = (ctx, expr.lineno)
+        self._flow_depth += 1
+        try:
+            self.check_value(value, ctx)
+        finally:
+            self._flow_depth -= 1
+            self._owners, self._use = saved
 
     def _test_literal(self, node: ast.expr, value: str, ctx: str) -> None:
         for matcher in self.index.literals.get(ctx, ()):
@@ -580,7 +649,8 @@ class _Analyzer:
         return "\n".join(parts)
 
     def report(self, matcher: Matcher, node: ast.AST, matched: str,
-               span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None) -> None:
+               span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None,
+               receiver: ast.expr | None = None) -> None:
         plan = self.index.fix_for(matcher)
         if plan.whole_call and call is not None:
             span = (call.lineno, call.col_offset, call.end_lineno or call.lineno, call.end_col_offset or 0)
@@ -596,6 +666,9 @@ class _Analyzer:
             return
         self._seen.add(key)
         message = (matcher.message or rule.message).replace("{name}", matched)
+        if self._use is not None and self._use[1] != line:
+            role = _ROLES.get(self._use[0], self._use[0])
+            message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
@@ -606,7 +679,8 @@ class _Analyzer:
             # A name imported with `from m import name` is rewritten in full (`m.new_name`):
             # substituting in the bare name would leave a name nothing binds.
             bare = matcher.kind == "symbol" and isinstance(node, ast.Name) and "." in matched
-            fix = self._expand(fix, matched, call, span, plan.substitute, matched if bare else None)
+            fix = self._expand(fix, matched, call, span, plan.substitute, matched if bare else None,
+                               node=node, device_arg=matcher.device_arg, receiver=receiver)
         if self._parenthesize is not None and fix is not None and fix.replacement is not None:
             outer = self._parenthesize
             receiver = self.segment(outer.func.value if isinstance(outer, ast.Call) else outer.value)  # type: ignore[attr-defined]
@@ -620,9 +694,22 @@ class _Analyzer:
 
     def _expand(self, fix: Fix, matched: str, call: ast.Call | None,
                 span: tuple[int, int, int, int], substitute: tuple[str, str] | None,
-                source: str | None = None) -> Fix:
+                source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
+                receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
         values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
+            values["value"] = self.segment(node.value)
+        if receiver is not None:
+            values["receiver"] = self.segment(receiver)
+        if call is not None and device_arg is not None:
+            arg = _device_argument(call, device_arg)
+            if arg is not None:
+                values["arg0"] = self.segment(arg)
+                rest = [self.segment(other) for other in sorted(
+                    [*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+                    if other is not arg and getattr(other, "value", None) is not arg]
+                values["sep_rest"] = "".join(", " + text for text in rest)
         defines = fix.defines
         if "{source}" in (fix.replacement or ""):
             if source is None:
@@ -741,4 +828,54 @@ def _format_call_shape(node: ast.Call) -> str | None:
     if (isinstance(func, ast.Attribute) and func.attr == "format"
             and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
         return _FORMAT_FIELD.sub("{}", func.value.value)
+    return None
+
+
+_ROLES = {"device": "a device", "device_type": "a device type", "backend": "a distributed backend"}
+
+
+class _Query:
+    """What an idiom may ask about the code around a node: the dotted name an expression
+    refers to (calling it), and value flow (portlint/valueflow.py)."""
+
+    def __init__(self, analyzer: _Analyzer) -> None:
+        self._analyzer = analyzer
+
+    def __call__(self, node: ast.expr) -> str | None:
+        return self._analyzer.resolve(node)
+
+    def value(self, expr: ast.expr) -> ast.expr | None:
+        """The expression that gives ``expr`` its value (itself when not a name), or None."""
+        found = self._analyzer.flow.value(expr, self._analyzer._owners)
+        return None if found is None else found[0]
+
+
+def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:
+    """The device a call passes: its first positional argument, or ``keyword=``."""
+    if call is None:
+        return None
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    return None
+
+
+_DEFAULT_METHODS = {"get": 1, "pop": 1, "getenv": 1}  # .get(key, default)
+
+
+def _default_argument(call: ast.Call) -> ast.expr | None:
+    """The default of ``mapping.get(key, default)``, ``getattr(obj, name, default)``,
+    ``os.getenv(name, default)`` or ``field(default=...)``: the value when nothing is set."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _DEFAULT_METHODS and len(call.args) == 2:
+        return call.args[1]
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) == 3:
+        return call.args[2]
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if name == "field":
+        for keyword in call.keywords:
+            if keyword.arg == "default":
+                return keyword.value
     return None

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 Resolver = Callable[[ast.expr], Optional[str]]
-MatchFunction = Callable[[ast.AST, Resolver, "re.Pattern[str]"], Optional[str]]
+# An idiom returns the text for {name}, or (text, node) to report another node than the
+# one it matched (the definition a value flows from); None when it does not match.
+MatchFunction = Callable[[ast.AST, Resolver, "re.Pattern[str]"], "Optional[str | tuple[str, ast.AST]]"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,30 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
     if cuda is None or _string(fallback) != "cpu" or not pattern.fullmatch(cuda):
         return None
     return cuda
+
+
+_PROCESS_COUNT_KEYWORDS = frozenset({"nprocs", "world_size", "nproc_per_node", "num_processes"})
+_SPAWNS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.spawn.spawn",
+                     "torch.multiprocessing.start_processes", "torch.multiprocessing.spawn.start_processes"})
+_DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device_count"})
+
+
+@idiom(
+    "device-count-as-process-count",
+    "torch.cuda.device_count() (or torch.accelerator.device_count()) reaching nprocs=, world_size= "
+    "or mp.spawn's process count, directly or through a variable",
+    (ast.Call,),
+    ("device_count",),
+)
+def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    assert isinstance(node, ast.Call)
+    counts = [k.value for k in node.keywords if k.arg in _PROCESS_COUNT_KEYWORDS]
+    if len(node.args) > 2 and isinstance(node.func, (ast.Attribute, ast.Name)) and query(node.func) in _SPAWNS:
+        counts.append(node.args[2])
+    value_of = getattr(query, "value", None)
+    for count in counts:
+        value = value_of(count) if value_of is not None else count
+        if (isinstance(value, ast.Call) and not value.args and not value.keywords
+                and isinstance(value.func, (ast.Attribute, ast.Name)) and query(value.func) in _DEVICE_COUNTS):
+            return f"{query(value.func)}()", value
+    return None
