@@ -14,6 +14,9 @@ Keys (kebab-case, as ruff):
                      that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``guards``           more helper predicates meaning "CUDA is available" (added to
+                     ``is_torch_cuda_available``, ``is_cuda_available`` ...): code under
+                     them is a CUDA-only branch (see "What portlint reports")
 ==================== ============================================================
 """
 
@@ -50,6 +53,7 @@ class Settings:
     min_torch: Version = parse_version(DEFAULT_MIN_TORCH)
     respect_gitignore: bool = True
     force_exclude: bool = False  # apply `exclude` to files named on the command line too
+    guards: tuple[str, ...] = ()  # helper predicates meaning "CUDA is available"
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -75,7 +79,7 @@ class Settings:
     def fingerprint(self) -> str:
         """The settings that change findings, for the cache key."""
         return repr((self.target, self.select, self.extend_select, self.ignore,
-                     self.per_file_ignores, format_version(self.min_torch)))
+                     self.per_file_ignores, format_version(self.min_torch), self.guards))
 
 
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int | None:
@@ -107,7 +111,7 @@ def path_matches(relative_path: str, name: str, pattern: str) -> bool:
 
 KNOWN_KEYS = {
     "target", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-    "rulesets", "min-torch", "respect-gitignore", "force-exclude",
+    "rulesets", "min-torch", "respect-gitignore", "force-exclude", "guards",
 }
 
 
@@ -181,6 +185,11 @@ def parse_settings(table: dict[str, Any], config_file: Path) -> Settings:
         values["exclude"] = tuple(_strings(table["exclude"], f"{where}: 'exclude'"))
     if "rulesets" in table:
         values["rulesets"] = tuple(root / p for p in _strings(table["rulesets"], f"{where}: 'rulesets'"))
+    if "guards" in table:
+        values["guards"] = tuple(_strings(table["guards"], f"{where}: 'guards'"))
+        for name in values["guards"]:
+            if not name.isidentifier():
+                raise ConfigError(f"{where}: 'guards': {name!r} is not a Python name (like 'is_cuda_ok')")
     if "min-torch" in table:
         values["min_torch"] = check_min_torch(table["min-torch"], f"{where}: 'min-torch'")
     if "force-exclude" in table:
