@@ -198,7 +198,8 @@ class Cache:
             try:
                 # dumps, not dump: one call of the C encoder instead of thousands of writes
                 text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                # backslashreplace: a path that is not UTF-8 is kept as a JSON \udcXX escape
+                with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
                     stream.write(text)
                 os.replace(temporary, self.file)
             except BaseException:

@@ -14,6 +14,7 @@ Keys (kebab-case, as ruff):
                      that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``max-file-size``    files bigger than this many bytes are reported, not read (default 16 MiB)
 ==================== ============================================================
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 
 from portlint.errors import ConfigError
 from portlint.rules import CODE_PATTERN, TARGETS
+from portlint.source import DEFAULT_MAX_FILE_SIZE
 from portlint.versions import Version, format_version, parse_version
 
 if sys.version_info >= (3, 11):
@@ -50,6 +52,7 @@ class Settings:
     min_torch: Version = parse_version(DEFAULT_MIN_TORCH)
     respect_gitignore: bool = True
     force_exclude: bool = False  # apply `exclude` to files named on the command line too
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; bigger files are reported, not read
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -107,7 +110,7 @@ def path_matches(relative_path: str, name: str, pattern: str) -> bool:
 
 KNOWN_KEYS = {
     "target", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-    "rulesets", "min-torch", "respect-gitignore", "force-exclude",
+    "rulesets", "min-torch", "respect-gitignore", "force-exclude", "max-file-size",
 }
 
 
@@ -187,6 +190,11 @@ def parse_settings(table: dict[str, Any], config_file: Path) -> Settings:
         if not isinstance(table["force-exclude"], bool):
             raise ConfigError(f"{where}: 'force-exclude' must be true or false")
         values["force_exclude"] = table["force-exclude"]
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes (got {size!r})")
+        values["max_file_size"] = size
     if "respect-gitignore" in table:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from portlint.devicevar import device_expression
 from portlint.findings import FileError, Finding
+from portlint.printable import printable
 from portlint.source import SourceError, decode_source, read_source
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ class FileFix:
             return ""
         old = self.original.splitlines(keepends=True)
         new = self.text.splitlines(keepends=True)
-        lines = difflib.unified_diff(old, new, fromfile=f"a/{self.path}", tofile=f"b/{self.path}")
+        lines = difflib.unified_diff(old, new, fromfile=f"a/{printable(self.path)}",
+                                    tofile=f"b/{printable(self.path)}")
         return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                        for line in lines)
 
@@ -1009,6 +1011,8 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     findings = [f for f in report.findings if f.path not in fixed_paths]
     errors = list(report.errors)
     for outcome in outcomes:
+        if outcome.error is not None and not outcome.remaining:  # failed: what the check found
+            findings.extend(f for f in report.findings if f.path == outcome.path)
         findings.extend(outcome.remaining)
         if outcome.error is not None:
             errors.append(outcome.error)
@@ -1047,11 +1051,20 @@ def _fix_in_worker(path: str, unsafe: bool, write: bool) -> FileFix:
 
 
 def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
-    """Read, fix and (with ``write``) atomically rewrite one file."""
+    """Read, fix and (with ``write``) atomically rewrite one file; never raises."""
+    try:
+        return _fix_file(linter, path, unsafe, write)
+    except Exception as exc:  # noqa: BLE001 - one file never ends the run
+        from portlint.contain import file_failure
+
+        return FileFix(path, "", "", error=file_failure(path, exc, "fix"))
+
+
+def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
     from portlint.writer import WriteError, encode_text, write_atomic
 
     try:
-        _, source = read_source(path)
+        _, source = read_source(path, linter.settings.max_file_size)
     except SourceError as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
     outcome = fix_text(source.text, linter, path, unsafe)
@@ -1089,7 +1102,7 @@ def show_fixes_lines(run: FixRun) -> list[str]:
     for outcome in run.files:
         if not outcome.changed or not outcome.applied:
             continue
-        lines.append(f"Fixed in {outcome.path}:")
+        lines.append(f"Fixed in {printable(outcome.path)}:")
         counts: dict[tuple[str, str], int] = {}
         for finding in outcome.applied:
             key = (finding.code, finding.rule)

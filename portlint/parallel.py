@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from portlint.cache import Cache, Stat, file_digest, stat_key
+from portlint.contain import file_failure
+from portlint.findings import FileError
+from portlint.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from portlint.config import Settings
@@ -54,15 +57,26 @@ def default_jobs() -> int:
 
 
 def check_one(linter: "Linter", path: str, expected_digest: str | None, want_digest: bool) -> Outcome:
+    """Check one file; any failure becomes the file's error (never raises)."""
+    try:
+        return _check_one(linter, path, expected_digest, want_digest)
+    except Exception as exc:  # noqa: BLE001 - one file never ends the run
+        from portlint.engine import FileResult
+
+        return Outcome(FileResult(path, error=file_failure(path, exc, "check")))
+
+
+def _check_one(linter: "Linter", path: str, expected_digest: str | None, want_digest: bool) -> Outcome:
     try:
         stat: Stat | None = stat_key(os.stat(path))
     except OSError:
         stat = None
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return Outcome(linter.check_file(path))  # the usual one-line reason
+        data = read_bytes(path, linter.settings.max_file_size)
+    except SourceError as exc:
+        from portlint.engine import FileResult
+
+        return Outcome(FileResult(path, error=FileError(path, str(exc))))
     digest = file_digest(data) if want_digest or expected_digest is not None else None
     if expected_digest is not None and digest == expected_digest:
         return Outcome(None, digest, stat, True)

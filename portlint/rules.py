@@ -173,15 +173,20 @@ def load_rulesets(paths: list[Path]) -> Ruleset:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from portlint.source import SourceError, read_bytes
+
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise RulesetError(str(path), None, "file not found") from None
-    except OSError as exc:
-        raise RulesetError(str(path), None, exc.strerror or str(exc)) from None
+        data = read_bytes(str(path))
+    except SourceError as exc:
+        raise RulesetError(str(path), None, "file not found" if str(exc) == "no such file" else str(exc)) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RulesetError(str(path), None, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise RulesetError(str(path), None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RulesetError(str(path), None, "not valid TOML: nested too deep") from None
 
 
 RULE_KEYS = {
