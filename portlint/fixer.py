@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from portlint.devicevar import device_expression
 from portlint.findings import FileError, Finding
+from portlint.contain import unverified_fix
 from portlint.printable import printable
 from portlint.source import SourceError, decode_source, read_source
 
@@ -157,7 +158,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         try:
             text = apply_round(text, edits, target, newline)
         except FixVerificationError as exc:
-            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            error = unverified_fix(path, str(exc), (edit.finding for edit in edits), linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
         applied.extend(edit.finding for edit in edits)
@@ -171,7 +172,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         try:
             verify_cst(text)
         except FixVerificationError as exc:
-            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
     return FileFix(path, original, text, applied=applied, remaining=findings)
