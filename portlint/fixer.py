@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression
 from portlint.findings import FileError, Finding
-from portlint.contain import unverified_fix
 from portlint.printable import printable
 from portlint.source import SourceError, decode_source, read_source
 
@@ -1002,8 +1002,13 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     file is written atomically as soon as it is fixed.
     """
     import dataclasses
+    import os
 
     report = linter.check_paths(paths, jobs=jobs, cache=cache)
+    if write:  # what an earlier, killed run left behind
+        from portlint.writer import remove_stale_temporaries
+
+        remove_stale_temporaries(sorted({os.path.dirname(name) or "." for name in report.files}))
     wanted = sorted({f.path for f in report.findings if _applicable(f, unsafe)})
     if not wanted:
         return FixRun([], report, unsafe)
@@ -1039,7 +1044,12 @@ def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jo
     global _WORKER_LINTER
     _WORKER_LINTER = linter  # inherited by the forked workers
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        import os
+
+        from portlint.lifecycle import bind_to_parent
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_fix_in_worker, files, [unsafe] * len(files), [write] * len(files),
                                  chunksize=1))
     finally:
@@ -1062,11 +1072,12 @@ def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = Tr
 
 
 def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
-    from portlint.writer import WriteError, encode_text, write_atomic
+    from portlint.writer import WriteError, check_round_trip, encode_text, write_atomic
 
     try:
-        _, source = read_source(path, linter.settings.max_file_size)
-    except SourceError as exc:
+        data, source = read_source(path, linter.settings.max_file_size)
+        check_round_trip(data, source.encoding)
+    except (SourceError, WriteError) as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
     outcome = fix_text(source.text, linter, path, unsafe)
     outcome.encoding = source.encoding

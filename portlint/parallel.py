@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from portlint.cache import Cache, Stat, file_digest, stat_key
 from portlint.contain import file_failure
+from portlint.lifecycle import bind_to_parent
 from portlint.findings import FileError
 from portlint.source import SourceError, read_bytes
 
@@ -175,24 +176,18 @@ def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
 
     if _can_fork():
         _LINTER = linter  # inherited by the forked workers
-        return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+        return multiprocessing.get_context("fork").Pool(workers, initializer=bind_to_parent,
+                                                        initargs=(os.getpid(),))
     context = multiprocessing.get_context("spawn")
     return context.Pool(workers, initializer=_initialize,
-                        initargs=(linter.settings, tuple(linter.ruleset.files)))
+                        initargs=(os.getpid(), linter.settings, tuple(linter.ruleset.files)))
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is handled by the main process, which stops the pool: no worker tracebacks."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _initialize(settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
+def _initialize(parent: int, settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
     global _LINTER
     from pathlib import Path
 
-    _ignore_interrupts()
+    bind_to_parent(parent)
 
     from portlint.engine import Linter
     from portlint.rules import load_rulesets
