@@ -325,7 +325,11 @@ def config_in(directory: Path) -> ConfigTable | None:
     that has a ``[tool.portlint]`` table (a pyproject.toml that is not valid TOML is an error)."""
     for name in CONFIG_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        try:
+            exists = candidate.is_file()
+        except OSError:  # a directory that cannot be entered, a path too long: its walk reports it
+            continue
+        if exists:
             config = read_config(candidate)
             if config.table is not None:
                 return config
