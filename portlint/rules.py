@@ -58,6 +58,21 @@ class FixOption:
 
 
 @dataclass(frozen=True)
+class FlaggedExample:
+    """A flagged example and, per target, the code ``portlint fix --unsafe-fixes`` makes of it.
+
+    A target missing from ``fixed`` means: the fixer leaves the example unchanged there.
+    ``min_torch`` (None: the project default) selects which of the rule's fixes applies."""
+
+    code: str
+    fixed: tuple[tuple[str, str], ...] = ()  # (target, expected output)
+    min_torch: Version | None = None
+
+    def expected(self, target: str) -> str:
+        return dict(self.fixed).get(target, self.code)
+
+
+@dataclass(frozen=True)
 class Context:
     """Where a literal plays a role: keyword names, positional slots, variable names, comparisons."""
 
@@ -84,6 +99,7 @@ class Matcher:
     fstring: bool = False  # literal: only f-strings (f"cuda:{rank}"), not "cuda:" + str(rank)
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
+    compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     message: str | None = None
     fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
@@ -107,9 +123,11 @@ class Rule:
     source: str  # ruleset file it came from
     fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
     matchers: list[Matcher] = field(default_factory=list)
-    flagged: tuple[str, ...] = ()  # examples that must produce this rule's finding
+    flagged: tuple[str, ...] = ()  # examples that must produce this rule's finding (their code)
+    examples: tuple[FlaggedExample, ...] = ()  # the same examples with their expected fixes
     clean: tuple[str, ...] = ()  # examples that must not
     use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
+    opt_in: bool = False  # enabled only when its code is selected by name (not by ALL or a prefix)
 
 
 @dataclass
@@ -192,10 +210,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 RULE_KEYS = {
     "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
-    "agnostic", "npu", "flagged", "clean", "use_instead", *MATCHER_KINDS,
+    "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared"},
     "attribute": {"name", "call", "nargs", "first_arg"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
@@ -223,16 +241,20 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     for target in targets:
         if target not in TARGETS:
             raise RulesetError(path, code, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    examples = _parse_flagged(raw.get("flagged", []), targets, path, code)
     rule = Rule(
         code=code,
         severity=severity,
         targets=targets,
         source=path,
-        flagged=tuple(_str_list(raw.get("flagged", []), path, code, "flagged")),
+        flagged=tuple(example.code for example in examples),
+        examples=examples,
         clean=tuple(_str_list(raw.get("clean", []), path, code, "clean")),
         **text,
     )
     rule.fixes = _parse_target_fixes(raw, path, code)
+    if "opt_in" in raw:
+        rule.opt_in = _bool(raw["opt_in"], path, code, "opt_in")
     use_instead = raw.get("use_instead", {})
     if not isinstance(use_instead, dict) or not all(
         k in TARGETS and isinstance(v, str) for k, v in use_instead.items()
@@ -250,6 +272,38 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     if not rule.flagged:
         raise RulesetError(path, code, "needs at least one 'flagged' example")
     return rule
+
+
+EXAMPLE_KEYS = {"code", "min_torch", *TARGETS}
+
+
+def _parse_flagged(value: Any, targets: tuple[str, ...], path: str, code: str) -> tuple[FlaggedExample, ...]:
+    """``flagged = ["code", { code = "...", agnostic = "fixed code", npu = "...", min_torch = "2.9" }]``"""
+    if not isinstance(value, list):
+        raise RulesetError(path, code, "'flagged' must be a list of code strings or tables")
+    examples = []
+    for item in value:
+        if isinstance(item, str):
+            examples.append(FlaggedExample(item))
+            continue
+        if not isinstance(item, dict):
+            raise RulesetError(path, code, "each 'flagged' example must be a code string or a table")
+        _check_keys(item, EXAMPLE_KEYS, path, code, "flagged example")
+        if not all(isinstance(v, str) for v in item.values()) or "code" not in item:
+            raise RulesetError(path, code, "a 'flagged' table needs 'code' and string values")
+        for target in TARGETS:
+            if target in item and target not in targets:
+                raise RulesetError(path, code, f"a 'flagged' example has an expected fix for {target!r}, "
+                                   "which is not among the rule's targets")
+        min_torch = None
+        if "min_torch" in item:
+            try:
+                min_torch = parse_version(item["min_torch"])
+            except ValueError as exc:
+                raise RulesetError(path, code, f"'flagged' example 'min_torch': {exc}") from None
+        fixed = tuple((target, item[target]) for target in TARGETS if target in item)
+        examples.append(FlaggedExample(item["code"], fixed, min_torch))
+    return tuple(examples)
 
 
 def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
@@ -288,6 +342,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.nargs = raw["nargs"]
     if "fstring" in raw:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
+    if "compared" in raw:
+        matcher.compared = _bool(raw["compared"], path, code, "compared")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "value" in raw:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,8 @@ from portlint.rules import default_ruleset_files, load_rulesets
 from portlint.versions import parse_version
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+# ../shared/reference next to the checkout; PORTLINT_REFERENCE points elsewhere (a worktree).
+REFERENCE = Path(os.environ.get("PORTLINT_REFERENCE") or REPO.parent / "shared" / "reference")
 
 
 @lru_cache(maxsize=None)
@@ -24,13 +26,14 @@ def shipped_ruleset():
 
 
 @lru_cache(maxsize=None)
-def linter_for(target: str = "agnostic", min_torch: str = "2.6") -> Linter:
-    settings = Settings(target=target, min_torch=parse_version(min_torch))
+def linter_for(target: str = "agnostic", min_torch: str = "2.6", extend_select: tuple[str, ...] = ()) -> Linter:
+    settings = Settings(target=target, min_torch=parse_version(min_torch), extend_select=extend_select)
     return Linter(settings, shipped_ruleset())
 
 
-def lint(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[Finding]:
-    result = linter_for(target, min_torch).check_text(textwrap.dedent(code), "example.py")
+def lint(code: str, target: str = "agnostic", min_torch: str = "2.6",
+         extend_select: tuple[str, ...] = ()) -> list[Finding]:
+    result = linter_for(target, min_torch, extend_select).check_text(textwrap.dedent(code), "example.py")
     assert result.error is None, result.error
     return result.findings
 

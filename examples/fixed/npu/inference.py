@@ -10,7 +10,7 @@ import os
 import tempfile
 
 import torch
-import torch_npu
+import torch_npu  # noqa: F401
 import torch.nn as nn
 
 device = "npu" if torch.npu.is_available() else "cpu"
@@ -44,7 +44,7 @@ def load_model(path, rank=0):
 @torch.no_grad()
 def predict(model, images):
     images = images.npu()
-    if images.is_npu:
+    if images.is_cuda:
         images = images.contiguous(memory_format=torch.channels_last)
     logits = model(images)
     return logits.softmax(dim=1).cpu()
