@@ -1,0 +1,45 @@
+"""Checking for several targets in one pass: each file is read, prefiltered and parsed
+once and analyzed once per target, through the ordinary (parallel, cached) check."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from portlint.engine import Linter, Report, check_text
+from portlint.index import RuleIndex, build_index
+from portlint.prefilter import build_prefilter
+from portlint.rules import Ruleset
+
+
+class TargetsLinter(Linter):
+    """A ``Linter`` whose findings are those of every target in ``targets`` (each finding
+    carries its target). Its settings' target is the joined names, so its cache file is
+    its own and never mixes with a one-target ``portlint check``'s."""
+
+    def __init__(self, settings, ruleset: Ruleset, targets: tuple[str, ...]) -> None:  # noqa: D107
+        self.targets = targets
+        self.settings = dataclasses.replace(settings, target="+".join(targets))
+        self.ruleset = ruleset
+        self.rules = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)]
+        self.indexes = tuple(build_index(ruleset, self.rules, target, settings.min_torch) for target in targets)
+        active = [rule for rule in self.rules if any(target in rule.targets for target in targets)]
+        self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
+                               prefilter=build_prefilter(m for rule in active for m in rule.matchers))
+
+    def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
+        return check_text(text, path, self.index, self.indexes)
+
+
+def check_targets(linter: Linter, paths: list[str], targets: tuple[str, ...], *,
+                  jobs: int | None = None, cache: object = False) -> dict[str, Report]:
+    """One ``Report`` per target, as ``portlint check --target T`` would give it."""
+    from portlint.parallel import _can_fork
+
+    if len(targets) > 1 and not _can_fork():
+        # Spawned workers rebuild a plain Linter from the settings: check target by target.
+        return {target: Linter(dataclasses.replace(linter.settings, target=target), linter.ruleset)
+                .check_paths(paths, jobs=jobs, cache=cache) for target in targets}
+    combined = TargetsLinter(linter.settings, linter.ruleset, targets)
+    report = combined.check_paths(paths, jobs=jobs, cache=cache)
+    return {target: dataclasses.replace(report, findings=[f for f in report.findings if f.target == target])
+            for target in targets}
