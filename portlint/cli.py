@@ -278,9 +278,11 @@ def report(
     from portlint.report.command import run
 
     paths = default_paths(paths)
+    check_paths_exist(paths)
     try:
-        linter = load_linter(paths, config, {"min_torch": min_torch})
-        code = run(linter, paths, output_file, (target.value,) if target else None, baseline, _report_root(linter),
+        workspace = load_workspace(config, {"min_torch": min_torch})
+        code = run(workspace, paths, output_file, (target.value,) if target else None, baseline,
+                   _report_root(workspace.default_linter),
                    jobs=jobs, cache=False if no_cache else (cache_dir if cache_dir is not None else True),
                    open_browser=open_report)
     except PortlintError as exc:

@@ -66,6 +66,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     (tmp_path / "portlint.toml").write_text("")
+    # A nested configuration: its files are checked (and reported) with its settings.
+    (tmp_path / "ops" / "portlint.toml").write_text('ignore = ["PRT701"]\n')
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -114,6 +116,8 @@ def test_json_numbers_equal_check(project: Path) -> None:
         assert sum(data["files"].values()) == model["files_checked"] == 6
         assert data["files"]["error"] == 1 and data["files"]["clean"] == 1
     assert [e["path"] for e in model["errors"]] == ["broken.py"]
+    assert "PRT701" not in {r["code"] for t in model["targets"].values() for r in t["rules"]}
+    assert "PRT601" in {r["code"] for r in model["targets"]["agnostic"]["rules"]}
 
 
 def test_csv_rows_equal_check(project: Path) -> None:

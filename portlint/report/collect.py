@@ -30,16 +30,23 @@ class TargetsLinter(Linter):
         return check_text(text, path, self.index, self.indexes)
 
 
-def check_targets(linter: Linter, paths: list[str], targets: tuple[str, ...], *,
+def check_targets(workspace, paths: list[str], targets: tuple[str, ...], *,
                   jobs: int | None = None, cache: object = False) -> dict[str, Report]:
-    """One ``Report`` per target, as ``portlint check --target T`` would give it."""
+    """One ``Report`` per target, as ``portlint check --target T`` would give it: the same
+    discovery and per-directory configurations (``Workspace``), each group checked once."""
     from portlint.parallel import _can_fork
+    from portlint.workspace import merge_reports
 
+    found = workspace.discover(paths)
+    groups = workspace.groups(found.files) or [(workspace.default_linter, [])]
     if len(targets) > 1 and not _can_fork():
         # Spawned workers rebuild a plain Linter from the settings: check target by target.
-        return {target: Linter(dataclasses.replace(linter.settings, target=target), linter.ruleset)
-                .check_paths(paths, jobs=jobs, cache=cache) for target in targets}
-    combined = TargetsLinter(linter.settings, linter.ruleset, targets)
-    report = combined.check_paths(paths, jobs=jobs, cache=cache)
-    return {target: dataclasses.replace(report, findings=[f for f in report.findings if f.target == target])
+        linters = [[(Linter(dataclasses.replace(linter.settings, target=target), linter.ruleset), files)
+                    for linter, files in groups] for target in targets]
+    else:
+        linters = [[(TargetsLinter(linter.settings, linter.ruleset, targets), files) for linter, files in groups]]
+    reports = [merge_reports([linter.check_files(files, [], jobs=jobs, cache=cache) for linter, files in run],
+                             found.errors, found.files) for run in linters]
+    combined = dataclasses.replace(reports[0], findings=[f for report in reports for f in report.findings])
+    return {target: dataclasses.replace(combined, findings=[f for f in combined.findings if f.target == target])
             for target in targets}

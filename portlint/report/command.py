@@ -22,7 +22,7 @@ def output_format(path: Path) -> str:
     return FORMATS[suffix]
 
 
-def run(linter, paths: list[str], output: Path | None, targets: tuple[str, ...] | None, baseline: Path | None,
+def run(workspace, paths: list[str], output: Path | None, targets: tuple[str, ...] | None, baseline: Path | None,
         root: Path, *, jobs: int | None, cache: Any, open_browser: bool) -> int:
     """Write the report; return the exit code (0, or 1 when files could not be checked)."""
     from portlint.report import model as model_module
@@ -30,8 +30,8 @@ def run(linter, paths: list[str], output: Path | None, targets: tuple[str, ...] 
     output = output or Path(DEFAULT_OUTPUT)
     kind = output_format(output)
     previous = None if baseline is None else model_module.read_baseline(str(baseline))
-    reports = check_targets(linter, paths, targets or TARGETS, jobs=jobs, cache=cache)
-    inputs = model_module.Inputs(reports, linter.ruleset, root, paths)
+    reports = check_targets(workspace, paths, targets or TARGETS, jobs=jobs, cache=cache)
+    inputs = model_module.Inputs(reports, _ruleset(workspace), root, paths)
     model = model_module.build(inputs, previous)
     text = render(kind, model, inputs)
     _write(output, text)
@@ -45,6 +45,14 @@ def run(linter, paths: list[str], output: Path | None, targets: tuple[str, ...] 
     for error in model["errors"]:
         sys.stderr.write(f"portlint: {error['path']}: {error['reason']}\n")
     return 1 if model["errors"] else 0
+
+
+def _ruleset(workspace):  # -> Ruleset
+    """The working directory's ruleset, with the rules other configurations of the run loaded."""
+    import dataclasses
+
+    ruleset = workspace.default_linter.ruleset
+    return dataclasses.replace(ruleset, rules=workspace.rules())
 
 
 def _write(output: Path, text: str) -> None:
