@@ -146,13 +146,13 @@ def check_text(text: str, path: str, index: RuleIndex,
     if collecting:
         gc.disable()
     try:
-        return _parse_and_analyze(text, path, analyze_for or (index,))
+        return _parse_and_analyze(text, path, *(analyze_for or (index,)))
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...]) -> FileResult:
+def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
