@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from portlint.engine import Linter, Report, check_text
-from portlint.index import RuleIndex, build_index
+from portlint.index import RuleIndex
 from portlint.prefilter import build_prefilter
 from portlint.rules import Ruleset
 
@@ -18,11 +18,11 @@ class TargetsLinter(Linter):
 
     def __init__(self, settings, ruleset: Ruleset, targets: tuple[str, ...]) -> None:  # noqa: D107
         self.targets = targets
-        self.settings = dataclasses.replace(settings, target="+".join(targets))
-        self.ruleset = ruleset
-        self.rules = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)]
-        self.indexes = tuple(build_index(ruleset, self.rules, target, settings.min_torch) for target in targets)
-        active = [rule for rule in self.rules if any(target in rule.targets for target in targets)]
+        per_target = [Linter(dataclasses.replace(settings, target=target), ruleset) for target in targets]
+        super().__init__(dataclasses.replace(settings, target="+".join(targets)), ruleset)
+        self.rules = per_target[0].rules  # the selection does not depend on the target
+        self.indexes = tuple(linter.index for linter in per_target)
+        active = list({id(rule): rule for index in self.indexes for rule in index.rules}.values())
         self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
                                prefilter=build_prefilter(m for rule in active for m in rule.matchers))
 
