@@ -42,7 +42,9 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    sys.stderr.write(f"portlint: error: {message}\n")
+    from portlint.printable import printable
+
+    sys.stderr.write(f"portlint: error: {printable(message)}\n")
     return typer.Exit(code)
 
 
@@ -220,10 +222,11 @@ def _read_baseline(path: Path):
 
 def _write_baseline(path: Path, report, root: Path) -> None:
     from portlint.baseline import Baseline
+    from portlint.printable import printable
 
     Baseline.from_findings(report.findings, root).write(str(path))
     count = len(report.findings)
-    sys.stderr.write(f"portlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}\n")
+    sys.stderr.write(f"portlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {printable(str(path))}\n")
     for error in report.errors:
         sys.stderr.write(f"portlint: {error}\n")
     raise typer.Exit(0)
@@ -243,7 +246,7 @@ def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
         _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root)
         return
     try:
-        with open(output_file, "w", encoding="utf-8", newline="\n") as stream:
+        with open(output_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
             _print_report(report, rules, output_format, statistics, quiet, stream, root)
     except OSError as exc:
         raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
@@ -259,6 +262,35 @@ def _print_report(report, rules, output_format: str, statistics: bool, quiet: bo
         render_statistics(report, rules, stream or sys.stdout)
         return
     get_reporter(output_format)(report, rules, stream or sys.stdout, {"quiet": quiet, "root": root})
+
+
+@app.command("report")
+def report(
+    paths: List[str] = typer.Argument(None, help="Files or directories to report on [default: .]"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", "-o", help="Where to write it; the extension picks the format: .html (default portlint-report.html), .md, .json, .csv."),
+    target: Optional[Target] = typer.Option(None, "--target", "-t", help="Only this target (default: both agnostic and npu)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="An earlier 'portlint report -o FILE.json': show the progress since."),
+    open_report: bool = typer.Option(False, "--open", help="Open the written report in the browser."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (pyproject.toml or portlint.toml)."),
+    min_torch: Optional[str] = typer.Option(None, "--min-torch", help="Oldest torch version the code must run on (default 2.6)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Worker processes (default: one per CPU)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache."),
+) -> None:
+    """Write a readiness report (HTML, Markdown, JSON or CSV): how far the code is from running off CUDA."""
+    from portlint.report.command import run
+
+    paths = default_paths(paths)
+    check_paths_exist(paths)
+    try:
+        workspace = load_workspace(config, {"min_torch": min_torch})
+        code = run(workspace, paths, output_file, (target.value,) if target else None, baseline,
+                   _report_root(workspace.default_linter),
+                   jobs=jobs, cache=False if no_cache else (cache_dir if cache_dir is not None else True),
+                   open_browser=open_report)
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
 
 
 @app.command("rules")
@@ -307,17 +339,51 @@ def show_rule(
     raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
 
 
+def _safe_streams() -> None:
+    """Whatever the locale, printing never fails on a character: what the stream cannot
+    encode (e.g. the bytes of a file name that is not UTF-8) is written escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _usage_error(exc: Exception) -> int:
+    """A usage error (bad option, bad value, unknown command) as one line, like the others."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)  # type: ignore[attr-defined]
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "portlint"
+    sys.stderr.write(f"portlint: error: {' '.join(message.split())} (see '{command} -h')\n")
+    return int(getattr(exc, "exit_code", 2))
+
+
 def main() -> None:
+    from typer.core import _click  # click as typer uses it (vendored or not)
+
+    _safe_streams()
     try:
-        app()
+        help_only = getattr(_click.exceptions, "NoArgsIsHelpError", ())
+        try:
+            code = app(standalone_mode=False)
+        except help_only as exc:  # 'portlint' alone: the help, as always
+            exc.show()
+            code = exc.exit_code
+        except _click.exceptions.ClickException as exc:  # usage errors and the like
+            code = _usage_error(exc)
+        except typer.Abort:
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
     except KeyboardInterrupt:
         sys.stderr.write("portlint: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # pragma: no cover - last line of defence: no tracebacks
         if os.environ.get("PORTLINT_DEBUG"):
             raise
-        sys.stderr.write(f"portlint: internal error: {type(exc).__name__}: {exc} "
-                         "(set PORTLINT_DEBUG=1 for a traceback, and please report it)\n")
+        from portlint.printable import printable
+
+        sys.stderr.write(printable(f"portlint: internal error: {type(exc).__name__}: {exc} ")
+                         + "(set PORTLINT_DEBUG=1 for a traceback, and please report it)\n")
         sys.exit(2)
 
 
