@@ -211,7 +211,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.tree)
+            self._flow = ValueFlow(self.model)
         return self._flow
 
     @property
@@ -377,7 +377,7 @@ class _Analyzer(Binder):
                 return False
         if matcher.device_arg is not None:
             arg = _device_argument(call, matcher.device_arg)
-            if arg is None or (matcher.int_arg and not self.flow.is_int(arg, self.model.owners())):
+            if arg is None or (matcher.int_arg and not self.flow.is_int(arg, self.model.scope)):
                 return False
         return True
 
@@ -620,12 +620,12 @@ class _Analyzer(Binder):
         and report it at the definition (portlint/valueflow.py)."""
         if ctx in self.index.compare_contexts or self._flow_depth >= 4 or not self.index.literals.get(ctx):
             return
-        found = self.flow.value(expr, self.model.owners())
+        found = self.flow.value(expr, self.model.scope)
         if found is None or found[0] is expr:
             return
-        value, owners = found
+        value, scope = found
         saved = self._flow_owners, self._use
-        self._flow_owners = list(owners)
+        self._flow_owners = self.model.owners(scope) if scope is not None else []
         if self._use is None:
             self._use = (ctx, expr.lineno)
         self._flow_depth += 1
@@ -917,7 +917,7 @@ class _Query:
 
     def value(self, expr: ast.expr) -> ast.expr | None:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
-        found = self._analyzer.flow.value(expr, self._analyzer.model.owners())
+        found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
 
 

@@ -135,12 +135,12 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path) -> Run:
+def _run(args: list[str], cwd: Path, timeout: int = TIMEOUT) -> Run:
     try:
         done = subprocess.run(args, check=False, cwd=cwd, env=_child_env(), capture_output=True,
-                              text=True, timeout=TIMEOUT)
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        return Run(-1, str(exc.stdout or ""), f"timed out after {TIMEOUT}s\n{exc.stderr or ''}")
+        return Run(-1, str(exc.stdout or ""), f"timed out after {timeout}s\n{exc.stderr or ''}")
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -160,7 +160,9 @@ def _run_programs(pool: ThreadPoolExecutor, programs: dict[str, Path], cwd: Path
         jobs = {name: pool.submit(_run, [sys.executable, str(path)], cwd) for name, path in programs.items()}
         return {name: job.result() for name, job in jobs.items()}
     runner = _run([sys.executable, str(HERE / "forkrun.py"), "--cwd", str(cwd), "--jobs", str(WORKERS),
-                   "--timeout", str(TIMEOUT), *(str(path) for path in programs.values())], cwd)
+                   "--timeout", str(TIMEOUT), *(str(path) for path in programs.values())], cwd,
+                  # each program has TIMEOUT; the batch runs WORKERS at a time
+                  timeout=TIMEOUT * (1 + len(programs) // WORKERS))
     assert runner.returncode == 0, runner.describe()
     raw = json.loads(runner.stdout)
     return {name: Run(**raw[str(path)]) for name, path in programs.items()}
