@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from portlint.devicevar import DevicePlanner
 from portlint.findings import Finding, Fix
+from portlint.guardfix import hold_back_guard_fixes
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
@@ -42,6 +43,7 @@ def analyze_with_model(tree: ast.Module, text: str, path: str,
     findings = analyzer.findings
     if analyzer.idiom_findings:
         findings = _drop_inside_idioms(findings, analyzer.idiom_findings)
+    findings = hold_back_guard_fixes(tree, analyzer.lines, findings)
     return sorted(findings, key=_position), analyzer.model
 
 

@@ -77,7 +77,7 @@ def main():
             scaler.step(optimizer)
             scaler.update()
             running += loss.detach().double()
-        torch.get_device_module(DEVICE).synchronize()
+        torch.accelerator.synchronize()
         elapsed = time.perf_counter() - start
         print(f"epoch {epoch}: loss {running.item() / len(loader):.4f} ({elapsed:.2f}s)")
         log_memory(f"epoch {epoch}")
