@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from portlint.cli import app
+from portlint.docs import RULES_URL
 from portlint.rules import default_ruleset_files, load_rulesets
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,6 +97,22 @@ def test_driver_lists_every_loaded_rule(project: Path) -> None:
         assert rule.rationale in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"].startswith(f"# {rule.code}")
         assert descriptor["defaultConfiguration"]["level"] == rule.severity
+        assert descriptor["helpUri"] == f"{RULES_URL}#{rule.code.lower()}-{rule.name}"
+
+
+def github_slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_help_uris_point_at_headings_of_the_rule_reference(project: Path) -> None:
+    anchors = {github_slug(line.lstrip("#")) for line in (REPO / "docs" / "rules.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("### ")}
+    rules = sarif("pkg")["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for descriptor in rules:
+        page, _, anchor = descriptor["helpUri"].partition("#")
+        assert page.endswith("/docs/rules.md") and anchor in anchors, descriptor["helpUri"]
 
 
 def test_results_point_at_root_relative_regions(project: Path) -> None:

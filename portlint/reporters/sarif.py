@@ -36,7 +36,7 @@ LEVELS = {"error": "error", "warning": "warning"}
 
 
 def rule_descriptor(rule: "Rule") -> dict[str, Any]:
-    from portlint.docs import rule_markdown
+    from portlint.docs import rule_markdown, rule_url
 
     text = f"{rule.summary}.\n\n{rule.rationale}"
     for target in rule.targets:
@@ -48,6 +48,7 @@ def rule_descriptor(rule: "Rule") -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale},
         "help": {"text": text, "markdown": rule_markdown(rule, "#")},
+        "helpUri": rule_url(rule),
         "defaultConfiguration": {"level": LEVELS.get(rule.severity, "error")},
         "properties": {"tags": ["portability", rule.family], "targets": list(rule.targets)},
     }
