@@ -253,7 +253,12 @@ def _print_report(report, linter, output_format: str, statistics: bool, quiet: b
 
         render_statistics(report, linter.ruleset.rules, stream or sys.stdout)
         return
-    get_reporter(output_format)(report, linter.ruleset.rules, stream or sys.stdout, {"quiet": quiet, "root": root})
+    options = {"quiet": quiet, "root": root}
+    if output_format in ("json", "sarif"):  # complete fixes: what `portlint fix` does
+        from portlint.fixedits import complete_fixes
+
+        options["fix_edits"] = complete_fixes(report, linter)
+    get_reporter(output_format)(report, linter.ruleset.rules, stream or sys.stdout, options)
 
 
 @app.command("rules")

@@ -142,12 +142,19 @@ def test_fixes_replace_the_flagged_region(project: Path) -> None:
     for result in fixed:
         change = result["fixes"][0]["artifactChanges"][0]
         assert change["artifactLocation"]["uri"] == "src/pkg/train.py"
-        replacement = change["replacements"][0]
-        region = replacement["deletedRegion"]
-        assert region == result["locations"][0]["physicalLocation"]["region"]
+        flagged = result["locations"][0]["physicalLocation"]["region"]
+        own = [r for r in change["replacements"] if r["deletedRegion"]["startLine"] == flagged["startLine"]
+               and r["deletedRegion"]["endColumn"] > 1]
+        assert len(own) == 1  # the finding's own edit; the others add the DEVICE definition
+        region = own[0]["deletedRegion"]
+        assert flagged["startColumn"] <= region["startColumn"] <= region["endColumn"] <= flagged["endColumn"]
         line = lines[region["startLine"] - 1]
-        new = line[:region["startColumn"] - 1] + replacement["insertedContent"]["text"] + line[region["endColumn"] - 1:]
+        new = line[:region["startColumn"] - 1] + own[0]["insertedContent"]["text"] + line[region["endColumn"] - 1:]
         assert new != line and ("accelerator" in new or "DEVICE" in new)
+        for other in change["replacements"]:
+            if other is not own[0]:  # whole lines inserted before the first use
+                assert other["deletedRegion"]["startColumn"] == other["deletedRegion"]["endColumn"] == 1
+                assert "DEVICE = " in other["insertedContent"]["text"]
 
 
 def fingerprints(document: dict) -> dict[tuple[str, str], list[str]]:
