@@ -307,6 +307,18 @@ def show_rule(
     raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
 
 
+@app.command("server")
+def language_server() -> None:
+    """Run the language server for editors (LSP over standard input and output)."""
+    try:
+        from portlint.server import main as serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        raise _fail("the language server needs pygls: pip install 'portlint[server]'") from None
+    serve()
+
+
 def main() -> None:
     try:
         app()
