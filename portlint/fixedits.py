@@ -27,6 +27,7 @@ from portlint.fixer import line_starts
 
 if TYPE_CHECKING:
     from portlint.engine import Linter, Report
+    from portlint.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -240,28 +241,32 @@ def fix_all(text: str, linter: "Linter", path: str, unsafe: bool = False) -> lis
 # --------------------------------------------------------------------------- a report
 
 
-def complete_fixes(report: "Report", linter: "Linter", jobs: int | None = None) -> dict[Finding, list["PlacedEdit"]]:
-    """For each finding of ``report`` that ``portlint fix`` fixes: its complete edits, as
-    (span in the original file, new text). Safe fixes come from ``portlint fix``'s output,
-    unsafe ones from ``portlint fix --unsafe-fixes``'s."""
-    from portlint.fixer import applicable, fix_paths
+def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = None) -> dict[Finding, list["PlacedEdit"]]:
+    """For each finding of ``report`` that ``portlint fix`` fixes: its complete edits, placed
+    in the original file. Safe fixes come from ``portlint fix``'s output, unsafe ones from
+    ``portlint fix --unsafe-fixes``'s (each file with its own settings)."""
+    from portlint.fixer import applicable
 
     result: dict[Finding, list[PlacedEdit]] = {}
     for unsafe in (False, True):
-        wanted = [f for f in report.findings if applicable(f, unsafe) and not (unsafe and applicable(f))]
-        if not wanted:
-            continue
         by_path: dict[str, list[Finding]] = {}
-        for finding in wanted:
-            by_path.setdefault(finding.path, []).append(finding)
-        run = fix_paths(linter, sorted(by_path), unsafe=unsafe, write=False, jobs=jobs)
+        for finding in report.findings:
+            if applicable(finding, unsafe) and not (unsafe and applicable(finding)):
+                by_path.setdefault(finding.path, []).append(finding)
+        if not by_path:
+            continue
+        run = workspace.fix_paths(sorted(by_path), unsafe=unsafe, write=False, jobs=jobs)
         for outcome in run.files:
-            if outcome.error is not None or outcome.path not in by_path:
-                continue
-            positions = Positions(outcome.original)
-            for finding, edits in split_per_finding(outcome.original, outcome.text, by_path[outcome.path]).items():
-                result[finding] = [PlacedEdit(positions.span(edit), edit.text) for edit in edits]
+            if outcome.error is None and outcome.path in by_path:
+                result.update(place(outcome.original, split_per_finding(outcome.original, outcome.text,
+                                                                        by_path[outcome.path])))
     return result
+
+
+def place(text: str, edits: dict[Finding, list[TextEdit]]) -> dict[Finding, list["PlacedEdit"]]:
+    """The edits of each finding with their ranges as lines and columns of ``text``."""
+    positions = Positions(text)
+    return {finding: [PlacedEdit(positions.span(edit), edit.text) for edit in own] for finding, own in edits.items()}
 
 
 @dataclass(frozen=True)

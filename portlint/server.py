@@ -42,13 +42,15 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from portlint import __version__
-from portlint.buffers import Checked, Projects
+from portlint.buffers import Checked, check_buffer
 from portlint.codeactions import add_noqa, fix_all, quick_fix
 from portlint.findings import Finding
 from portlint.fixedits import Positions, TextEdit
+from portlint.workspace import Workspace
 
 QUIET = 0.01  # seconds without a change before the document is checked
 FIX_ALL_KIND = "source.fixAll.portlint"
+CONFIG_NAMES = ("pyproject.toml", "portlint.toml")
 SOURCE = "portlint"
 logger = logging.getLogger("portlint.server")
 
@@ -68,7 +70,7 @@ class Document:
 class PortlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("portlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
-        self.projects = Projects()
+        self.configs: Workspace | None = None  # portlint's settings per file (made at initialize)
         self.documents: dict[str, Document] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
 
@@ -78,7 +80,7 @@ class PortlintServer(LanguageServer):
         """Check the document as the editor has it now, publish, and remember the result."""
         self.timers.pop(uri, None)
         text_document = self.workspace.get_text_document(uri)
-        checked = self.projects.check(text_document.source, uri_to_path(uri))
+        checked = check_buffer(self.configuration(), text_document.source, uri_to_path(uri))
         document = Document(uri, text_document.version, text_document.source, checked)
         document.notices, document.diagnostics = diagnostics(document, self.workspace.position_encoding)
         self.documents[uri] = document
@@ -102,8 +104,14 @@ class PortlintServer(LanguageServer):
             document = self.check(uri)
         return document
 
+    def configuration(self) -> Workspace:
+        if self.configs is None:
+            self.configs = Workspace()
+        return self.configs
+
     def recheck_all(self) -> None:
-        self.projects.forget()
+        """A configuration file changed: load configurations again, check open documents."""
+        self.configuration().reload()
         for uri in list(self.documents):
             if uri in self.workspace.text_documents:
                 self.check(uri)
@@ -209,6 +217,25 @@ def diagnostics(document: Document, encoding: Any) -> tuple[list[types.Diagnosti
 server = PortlintServer()
 
 
+@server.feature(types.INITIALIZE)
+def initialize(ls: PortlintServer, params: types.InitializeParams) -> None:
+    root = ls.workspace.root_path  # files without a configuration above get this directory's
+    ls.configs = Workspace(cwd=Path(root)) if root and Path(root).is_dir() else Workspace()
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: PortlintServer, params: types.InitializedParams) -> None:
+    """Ask the client to tell us when a configuration file changes outside the editor."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]
+    await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+        id="portlint-configuration", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: PortlintServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.check(params.text_document.uri)
@@ -222,7 +249,7 @@ def did_change(ls: PortlintServer, params: types.DidChangeTextDocumentParams) ->
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
 def did_save(ls: PortlintServer, params: types.DidSaveTextDocumentParams) -> None:
     path = uri_to_path(params.text_document.uri)
-    if path is not None and path.name in ("pyproject.toml", "portlint.toml"):
+    if path is not None and path.name in CONFIG_NAMES:
         ls.recheck_all()  # the configuration of open documents may have changed
     elif params.text_document.uri in ls.workspace.text_documents:
         ls.check(params.text_document.uri)
@@ -240,7 +267,7 @@ def did_close(ls: PortlintServer, params: types.DidCloseTextDocumentParams) -> N
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: PortlintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    if any(change.uri.endswith(("/pyproject.toml", "/portlint.toml")) for change in params.changes):
+    if any(change.uri.rsplit("/", 1)[-1] in CONFIG_NAMES for change in params.changes):
         ls.recheck_all()
 
 

@@ -83,6 +83,7 @@ class Session:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.published: dict[str, asyncio.Queue] = {}
+        self.registrations: list[types.Registration] = []
 
     def queue(self, uri: str) -> asyncio.Queue:
         return self.published.setdefault(uri, asyncio.Queue())
@@ -128,6 +129,10 @@ def run_session(workdir: Path, scenario, resolve_support: bool = True) -> None:
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
             session.queue(params.uri).put_nowait(params)
 
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: types.RegistrationParams) -> None:
+            session.registrations.extend(params.registrations)
+
         await client.start_io(sys.executable, "-m", "portlint", "server", cwd=str(workdir))
         try:
             code_action = types.CodeActionClientCapabilities(
@@ -135,7 +140,8 @@ def run_session(workdir: Path, scenario, resolve_support: bool = True) -> None:
             capabilities = types.ClientCapabilities(
                 text_document=types.TextDocumentClientCapabilities(code_action=code_action),
                 workspace=types.WorkspaceClientCapabilities(
-                    workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=resolve_support)))
+                    workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=resolve_support),
+                    did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)))
             result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
                 capabilities=capabilities, root_uri=workdir.as_uri(), process_id=None)), TIMEOUT)
             assert result.server_info is not None and result.server_info.name == "portlint"
@@ -240,12 +246,26 @@ def test_configuration_per_file_exclusion_and_errors(project: Path) -> None:
         assert notice.severity == types.DiagnosticSeverity.Warning and "syntax error" in notice.message
         assert notice.range.start.line == 1
 
-        # the configuration changes on disk: an invalid key is an error, never a silent pass
-        (project / "npu" / "portlint.toml").write_text('target = "npu"\nignore_codes = ["PRT404"]\n', encoding="utf-8")
-        session.client.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=(project / "npu" / "portlint.toml").as_uri())))
+        # the configuration changes on disk (the server asked to be told): re-checked with it;
+        # an invalid key is an error, never a silent pass
+        (registration,) = session.registrations
+        assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        assert {w["globPattern"] for w in registration.register_options["watchers"]} == {
+            "**/pyproject.toml", "**/portlint.toml"}
+        config = project / "npu" / "portlint.toml"
+        config.write_text('target = "npu"\nignore_codes = ["PRT404"]\n', encoding="utf-8")
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]))
         (error,) = (await session.diagnostics(npu_file.as_uri())).diagnostics
         assert error.severity == types.DiagnosticSeverity.Error and "ignore_codes" in error.message
+        assert str(config) in error.message
+
+        config.write_text('target = "agnostic"\n', encoding="utf-8")  # saved in the editor
+        session.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=config.as_uri())))
+        fixed = (await session.diagnostics(npu_file.as_uri())).diagnostics
+        assert [d.code for d in fixed] == ["PRT101", "PRT102", "PRT103", "PRT404"]
+        assert "torch.accelerator.device_count" in fixed[0].message
 
     run_session(project, scenario)
 
