@@ -120,13 +120,16 @@ def diff_edits(old: str, new: str) -> list[TextEdit]:
 
 
 def _pair_lines(old: list[str], i1: int, i2: int, new: list[str], j1: int, j2: int):
-    """Split a changed block into (old lines, new lines) pieces: each old line paired with
-    the next new line that resembles it (a line changed in place), the new lines between
-    them inserted, an old line without a match deleted."""
+    """Split a changed block into (old lines, new lines) pieces: as many lines on both sides:
+    line by line; else each old line paired with the next new line that resembles it (a line
+    changed in place), the new lines between them inserted, an old line without one deleted."""
+    if i2 - i1 == j2 - j1:
+        yield from ((i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1))
+        return
     j = j1
     for i in range(i1, i2):
         for k in range(j, j2):
-            if difflib.SequenceMatcher(None, old[i], new[k], autojunk=False).ratio() >= 0.5:
+            if _resemble(old[i], new[k]):
                 if k > j:
                     yield i, i, j, k  # inserted lines
                 yield i, i + 1, k, k + 1
@@ -136,6 +139,14 @@ def _pair_lines(old: list[str], i1: int, i2: int, new: list[str], j1: int, j2: i
             yield i, i + 1, j, j  # deleted line
     if j < j2:
         yield i2, i2, j, j2
+
+
+def _resemble(a: str, b: str) -> bool:
+    """The same line, edited: same start (a statement's first 8 characters) or mostly alike."""
+    a, b = a.strip(), b.strip()
+    if a and a[:8] == b[:8]:
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
 
 
 def _line_end(at: Positions, index: int, text: str) -> int:
@@ -249,17 +260,20 @@ def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = 
 
     result: dict[Finding, list[PlacedEdit]] = {}
     for unsafe in (False, True):
+        # the findings to give edits to, and (in the unsafe run) the safe ones fixed alongside,
+        # whose edits are theirs, not file-level edits
+        wanted = {f for f in report.findings if applicable(f, unsafe) and not (unsafe and applicable(f))}
         by_path: dict[str, list[Finding]] = {}
         for finding in report.findings:
-            if applicable(finding, unsafe) and not (unsafe and applicable(finding)):
+            if applicable(finding, unsafe) and finding.path in {w.path for w in wanted}:
                 by_path.setdefault(finding.path, []).append(finding)
         if not by_path:
             continue
         run = workspace.fix_paths(sorted(by_path), unsafe=unsafe, write=False, jobs=jobs)
         for outcome in run.files:
             if outcome.error is None and outcome.path in by_path:
-                result.update(place(outcome.original, split_per_finding(outcome.original, outcome.text,
-                                                                        by_path[outcome.path])))
+                split = split_per_finding(outcome.original, outcome.text, by_path[outcome.path])
+                result.update(place(outcome.original, {f: e for f, e in split.items() if f in wanted}))
     return result
 
 

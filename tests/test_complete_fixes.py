@@ -44,7 +44,17 @@ torch.cuda.empty_cache()
 """
 UNSAFE_ONLY = "import torch\nmodel = torch.nn.Linear(2, 2).cuda()\n"
 CRLF = 'import torch\r\n\r\nx = torch.zeros(2, device="cuda")\r\nn = torch.cuda.device_count()  # é😀\r\n'
-FILES = {"aliased.py": ALIASED, "devices.py": DEVICES, "unsafe_only.py": UNSAFE_ONLY, "crlf.py": CRLF}
+# safe (PRT101, PRT302) and unsafe (PRT404) fixes in one file: the unsafe finding's edits come
+# from a `--unsafe-fixes` run, which also fixes the safe ones; their edits are not the unsafe one's
+MIXED = """\
+import torch
+
+n = torch.cuda.device_count()
+model = torch.nn.Linear(2, 2).cuda()
+scaler = torch.cuda.amp.GradScaler()
+"""
+FILES = {"aliased.py": ALIASED, "devices.py": DEVICES, "unsafe_only.py": UNSAFE_ONLY, "crlf.py": CRLF,
+         "mixed.py": MIXED}
 BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -117,7 +127,7 @@ def check(*args: str):
 def test_sarif_fixes_applied_together_are_portlint_fix(project: Path) -> None:
     document = check(".", "--output-format", "sarif")
     safe = sarif_edits(document, safe_only=True)
-    assert set(safe) == {"aliased.py", "devices.py", "crlf.py"}  # unsafe_only.py has no safe fix
+    assert set(safe) == {"aliased.py", "devices.py", "crlf.py", "mixed.py"}  # unsafe_only.py has no safe fix
     for name in safe:
         original = FILES[name]
         expected = fixed_by_portlint(project, name)
@@ -165,11 +175,23 @@ def test_json_edits_applied_together_are_portlint_fix(project: Path) -> None:
     advice = [f for f in findings if f["fix"] and f["fix"]["replacement"] is None]
     assert all(f["fix"]["edits"] == [] for f in advice)
     safe = json_edits(findings, safe_only=True)
-    assert set(safe) == {"aliased.py", "devices.py", "crlf.py"}
+    assert set(safe) == {"aliased.py", "devices.py", "crlf.py", "mixed.py"}
     for name, edits in safe.items():
         assert apply(FILES[name], edits) == fixed_by_portlint(project, name), name
     every = json_edits(findings, safe_only=False)
     assert apply(UNSAFE_ONLY, every["unsafe_only.py"]) == fixed_by_portlint(project, "unsafe_only.py", "--unsafe-fixes")
+
+
+def test_unsafe_fix_edits_are_its_own_and_the_file_level_ones(project: Path) -> None:
+    findings = [f for f in check("mixed.py", "--output-format", "json") if f["fix"] and f["fix"]["edits"]]
+    assert sorted((f["code"], f["fix"]["applicability"]) for f in findings) == [
+        ("PRT101", "safe"), ("PRT302", "safe"), ("PRT404", "unsafe")]
+    (cuda,) = [f for f in findings if f["code"] == "PRT404"]
+    for edit in cuda["fix"]["edits"]:  # its own line, or whole lines inserted (the DEVICE definition)
+        assert edit["line"] == 4 or (edit["column"] == edit["end_column"] == 1 and edit["content"].endswith("\n"))
+    alone = apply(MIXED, {(e["line"], e["column"], e["end_line"], e["end_column"], e["content"])
+                          for e in cuda["fix"]["edits"]})
+    assert alone == fixed_by_portlint(project, "mixed.py", "--unsafe-fixes", "--select", "PRT404")
 
 
 @pytest.mark.parametrize("target", ["agnostic", "npu"])
