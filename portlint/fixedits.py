@@ -19,6 +19,7 @@ one finding alone (the language server's quick fix), from one fixer round on tha
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -252,10 +253,12 @@ def fix_all(text: str, linter: "Linter", path: str, unsafe: bool = False) -> lis
 # --------------------------------------------------------------------------- a report
 
 
-def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = None) -> dict[Finding, list["PlacedEdit"]]:
+def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = None,
+                   texts: dict[str, str] | None = None) -> dict[Finding, list["PlacedEdit"]]:
     """For each finding of ``report`` that ``portlint fix`` fixes: its complete edits, placed
     in the original file. Safe fixes come from ``portlint fix``'s output, unsafe ones from
-    ``portlint fix --unsafe-fixes``'s (each file with its own settings)."""
+    ``portlint fix --unsafe-fixes``'s (each file with its own settings). ``texts``: the
+    checked text of paths that are not (or not as checked) on disk, e.g. standard input."""
     from portlint.fixer import applicable
 
     result: dict[Finding, list[PlacedEdit]] = {}
@@ -263,16 +266,22 @@ def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = 
         # the findings to give edits to, and (in the unsafe run) the safe ones fixed alongside,
         # whose edits are theirs, not file-level edits
         wanted = {f for f in report.findings if applicable(f, unsafe) and not (unsafe and applicable(f))}
+        paths = {finding.path for finding in wanted}
         by_path: dict[str, list[Finding]] = {}
         for finding in report.findings:
-            if applicable(finding, unsafe) and finding.path in {w.path for w in wanted}:
+            if applicable(finding, unsafe) and finding.path in paths:
                 by_path.setdefault(finding.path, []).append(finding)
         if not by_path:
             continue
-        run = workspace.fix_paths(sorted(by_path), unsafe=unsafe, write=False, jobs=jobs)
-        for outcome in run.files:
-            if outcome.error is None and outcome.path in by_path:
-                split = split_per_finding(outcome.original, outcome.text, by_path[outcome.path])
+        given = texts or {}
+        on_disk = sorted(path for path in by_path if path not in given)
+        outcomes = workspace.fix_paths(on_disk, unsafe=unsafe, write=False, jobs=jobs).files if on_disk else []
+        outcomes += [workspace.fix_text(given[path], path, unsafe) for path in by_path if path in given]
+        by_absolute = {os.path.abspath(path): its for path, its in by_path.items()}
+        for outcome in outcomes:  # (discovery may spell a path differently: relative to the cwd)
+            its = by_absolute.get(os.path.abspath(outcome.path))
+            if outcome.error is None and its is not None:
+                split = split_per_finding(outcome.original, outcome.text, its)
                 result.update(place(outcome.original, {f: e for f, e in split.items() if f in wanted}))
     return result
 

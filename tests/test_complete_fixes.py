@@ -194,6 +194,24 @@ def test_unsafe_fix_edits_are_its_own_and_the_file_level_ones(project: Path) -> 
     assert alone == fixed_by_portlint(project, "mixed.py", "--unsafe-fixes", "--select", "PRT404")
 
 
+def test_complete_fixes_of_a_text_not_on_disk(tmp_path: Path) -> None:
+    """Standard input (`--stdin-filename`): the checked text, not the file, is fixed."""
+    from portlint.engine import Report
+    from portlint.fixedits import complete_fixes
+    from portlint.workspace import Workspace
+
+    workspace = Workspace(cwd=tmp_path)
+    path = str(tmp_path / "not_there.py")
+    (tmp_path / "other.py").write_text(DEVICES, encoding="utf-8")  # on disk: read from disk
+    findings = [*workspace.check_text(ALIASED, path).findings,
+                *workspace.check_text(DEVICES, str(tmp_path / "other.py")).findings]
+    edits = complete_fixes(Report(findings, [], 2, 2), workspace, texts={path: ALIASED})
+    for name, text in ((path, ALIASED), (str(tmp_path / "other.py"), DEVICES)):
+        placed = {(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.text)
+                  for f, its in edits.items() if f.path == name and f.fix.applicability == "safe" for e in its}
+        assert placed and apply(text, placed) == workspace.fix_text(text, name).text
+
+
 @pytest.mark.parametrize("target", ["agnostic", "npu"])
 def test_examples_json_edits_are_portlint_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
     shutil.copytree(REPO / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__", "fixed"))
