@@ -123,3 +123,47 @@ def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.
 )
 def _cuda_only_branch(node: ast.AST, resolve: Resolver, pattern: "re.Pattern[str]") -> str | None:
     return None  # deferred: see the guard pass in portlint/analyzer.py
+
+
+_AVAILABILITY = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+
+
+def _refuses(body: list[ast.stmt]) -> bool:
+    """A block that stops the program: `raise ...`, `sys.exit(...)`, `exit(...)`, `quit(...)`."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Raise):
+        return True
+    call = last.value if isinstance(last, ast.Expr) else None
+    if isinstance(call, ast.Call):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        return name in ("exit", "quit", "_exit")
+    return False
+
+
+@idiom(
+    "accelerator-required",
+    "`assert torch.cuda.is_available()` or `if not torch.cuda.is_available(): raise/exit`: the"
+    " program refuses to start without a GPU",
+    (ast.Assert, ast.If),
+    ("is_available",),
+)
+def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    if isinstance(node, ast.Assert):
+        test = node.test
+    elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
+        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)):
+            return None
+        test = node.test.operand
+    else:
+        return None
+    if (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))
+            and query(test.func) in _AVAILABILITY):
+        # Reported at the `assert` / `if` keyword: the check's own rewrite (PRT102 lets every
+        # accelerator through) is kept; this finding is the advice about the CPU.
+        keyword = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno,
+                           end_col_offset=node.col_offset + (6 if isinstance(node, ast.Assert) else 2))
+        return f"{query(test.func)}()", keyword
+    return None
