@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Iterable
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
+from portlint.pyversion import DEFAULT_OLDEST, fstring_spans, grammar_problem, oldest_python, requote
 from portlint.printable import printable
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
@@ -151,12 +152,15 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     newline = first_newline(text)
     applied: list[Finding] = []
     findings = original_findings
+    oldest = oldest_python(linter.settings)
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
+        if edits:
+            edits = fit_into_fstrings(text, edits)
         if not edits:
             break
         try:
-            text = apply_round(text, edits, target, newline)
+            text = apply_round(text, edits, target, newline, oldest)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), (edit.finding for edit in edits), linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
@@ -271,7 +275,29 @@ def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), ranges
 
 
-def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
+def fit_into_fstrings(text: str, edits: list[Edit]) -> list[Edit]:
+    """Edits inside an f-string's replacement field, with string literals re-quoted so that
+    every Python of the project parses them (portlint/pyversion.py); an edit that cannot be
+    is left out (its finding stays, with its advice)."""
+    if "f'" not in text and 'f"' not in text and "F'" not in text and 'F"' not in text:
+        return edits
+    spans = fstring_spans(text, _analysis(text, "the original")[0])
+    if not spans:
+        return edits
+    fitted = []
+    for edit in edits:
+        quotes = {quote[0] for start, end, quote in spans if start < edit.start and edit.end < end}
+        if not quotes:
+            fitted.append(edit)
+            continue
+        requoted = requote(edit.text, quotes)
+        if requoted is not None:
+            fitted.append(Edit(edit.start, edit.end, requoted, edit.finding))
+    return fitted
+
+
+def apply_round(text: str, edits: list[Edit], target: str, newline: str,
+                oldest: tuple[int, int] = DEFAULT_OLDEST) -> str:
     """One round: splice, manage imports and definitions, verify. Raises FixVerificationError."""
     old_tree, old_model = _analysis(text, "the original")
     new_text, ranges = splice(text, edits)
@@ -281,6 +307,9 @@ def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
+    problem = grammar_problem(text, old_tree, new_text, _analysis(new_text)[0], oldest)
+    if problem is not None:
+        raise FixVerificationError(problem)
     return new_text
 
 
