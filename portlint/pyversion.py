@@ -103,7 +103,7 @@ def requote(code: str, forbidden: set[str]) -> str | None:
         return code
     try:
         tree = ast.parse(code.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return None
     stripped = code.strip()
     lead = code.index(stripped[:1]) if stripped else 0
@@ -181,7 +181,7 @@ def grammar_problem(old_text: str, old_tree: ast.AST, new_text: str, new_tree: a
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ast.parse(old_text, feature_version=max(oldest, (3, 7)))
-        except SyntaxError:
+        except (SyntaxError, ValueError):
             return None  # the original already needed a newer Python
         return f"the fixed code does not parse on Python {oldest[0]}.{oldest[1]}: {exc.msg}"
     return None
