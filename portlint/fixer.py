@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Iterable
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
-from portlint.pyversion import DEFAULT_OLDEST, fstring_spans, grammar_problem, oldest_python, requote
+from portlint.fstrings import fit_edits_in_fstrings
 from portlint.printable import printable
+from portlint.pyversion import DEFAULT_OLDEST, grammar_problem, oldest_python
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
@@ -155,8 +156,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     oldest = oldest_python(linter.settings)
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
-        if edits:
-            edits = fit_into_fstrings(text, edits)
+        edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset)
         if not edits:
             break
         try:
@@ -273,27 +273,6 @@ def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
         position = edit.end
     parts.append(text[position:])
     return "".join(parts), ranges
-
-
-def fit_into_fstrings(text: str, edits: list[Edit]) -> list[Edit]:
-    """Edits inside an f-string's replacement field, with string literals re-quoted so that
-    every Python of the project parses them (portlint/pyversion.py); an edit that cannot be
-    is left out (its finding stays, with its advice)."""
-    if "f'" not in text and 'f"' not in text and "F'" not in text and 'F"' not in text:
-        return edits
-    spans = fstring_spans(text, _analysis(text, "the original")[0])
-    if not spans:
-        return edits
-    fitted = []
-    for edit in edits:
-        quotes = {quote[0] for start, end, quote in spans if start < edit.start and edit.end < end}
-        if not quotes:
-            fitted.append(edit)
-            continue
-        requoted = requote(edit.text, quotes)
-        if requoted is not None:
-            fitted.append(Edit(edit.start, edit.end, requoted, edit.finding))
-    return fitted
 
 
 def apply_round(text: str, edits: list[Edit], target: str, newline: str,

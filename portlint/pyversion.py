@@ -8,9 +8,8 @@ settings come from), else 3.9 (the oldest Python of torch 2.6).
 ``ast.parse(feature_version=...)`` does not reject the PEP 701 f-strings of Python 3.12
 (``f"{x["key"]}"``, a backslash or a comment inside ``{...}``), so f-strings are checked
 structurally: below 3.12, the code inside a replacement field may not contain the quote
-character of any f-string around it, nor a backslash. Replacements written into such a
-field get their string literals re-quoted (``"cpu"`` -> ``'cpu'``); when no quote is left,
-the edit is not made (the finding keeps its advice).
+character of any f-string around it, nor a backslash. (Replacements written into such a
+field are re-quoted before, by portlint/fstrings.py; this is the check of the result.)
 """
 
 from __future__ import annotations
@@ -94,45 +93,6 @@ def fstring_spans(text: str, tree: ast.AST) -> list[tuple[int, int, str]]:
     return spans
 
 
-def requote(code: str, forbidden: set[str]) -> str | None:
-    """``code`` with its string literals using none of the ``forbidden`` quote characters
-    and no backslash; None if that is impossible."""
-    if "\\" in code:
-        return None
-    if not any(quote in code for quote in forbidden):
-        return code
-    try:
-        tree = ast.parse(code.strip(), mode="eval")
-    except (SyntaxError, ValueError):
-        return None
-    stripped = code.strip()
-    lead = code.index(stripped[:1]) if stripped else 0
-    literals = [n for n in ast.walk(tree) if isinstance(n, (ast.Constant, ast.JoinedStr))
-                and (isinstance(n, ast.JoinedStr) or isinstance(n.value, str))]
-    edits = []
-    for node in literals:
-        source = ast.get_source_segment(stripped, node)
-        if source is None:
-            return None
-        quote = _quote_of(source)
-        if quote[0] not in forbidden:
-            continue
-        allowed = [q for q in ("'", '"') if q not in forbidden]
-        prefix = source[:_PREFIX.match(source).end()]  # type: ignore[union-attr]
-        body = source[len(prefix) + len(quote):len(source) - len(quote)]
-        if not allowed or allowed[0] in body or isinstance(node, ast.JoinedStr) and any(
-                q in body for q in forbidden):
-            return None
-        start = _offset(stripped, node.lineno, node.col_offset)
-        edits.append((start, start + len(source), f"{prefix}{allowed[0]}{body}{allowed[0]}"))
-    result = stripped
-    for start, end, new in sorted(edits, reverse=True):
-        result = result[:start] + new + result[end:]
-    if any(q in result for q in forbidden):
-        return None  # a quote outside a literal we could rewrite
-    return code[:lead] + result + code[lead + len(stripped):]
-
-
 def _offset(text: str, line: int, column: int) -> int:
     lines = text.splitlines(keepends=True)
     before = sum(len(l) for l in lines[:line - 1])
@@ -156,8 +116,8 @@ def invalid_fstring_fields(text: str, tree: ast.AST) -> int:
             inner = ast.get_source_segment(text, value.value)
             if inner is None:
                 continue
-            quotes = {quote[0] for start, end, quote in spans
-                      if start <= _node_offset(text, value.value) < end}
+            # a triple quote is only ended by itself; a single one by its character
+            quotes = {quote for start, end, quote in spans if start <= _node_offset(text, value.value) < end}
             if "\\" in inner or any(q in inner for q in quotes):
                 count += 1
     return count
