@@ -446,3 +446,12 @@ def test_classify(test: str, kind: str, negated: bool) -> None:
     expression = tree.body[-1].value
     result = g.classify(expression, model.resolve)
     assert result is not None and (result[0].kind, result[1]) == (kind, negated)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_second_test_in_an_and_chain_is_not_under_the_first(target: str) -> None:
+    """`device.type == "cuda" and torch.cuda.is_available()`: the availability check is a
+    condition, not CUDA code in a fast path; the device comparison stays reported."""
+    code = 'import torch\nif device.type == "cuda" and torch.cuda.is_available():\n    model.to(device)\n'
+    assert [c for c, _ in found(code, target)] == ["PRT403", "PRT102"]
+    assert found('import torch\nok = x.is_cuda and torch.cuda.get_device_capability()[0] >= 8\n', target) == []

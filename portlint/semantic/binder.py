@@ -451,7 +451,15 @@ class Binder:
         for value in node.values:  # `a and b`: b runs only when a is true
             classified = self.classify(value)
             guard = self.branch_guards(value, classified)[0] if classified is not None else None
-            self.visit_test(value, (guard,))
+            if classified is not None and classified[0].kind == g.CUDA and len(self.guards) > depth:
+                # `x.device.type == "cuda" and torch.cuda.is_available()`: a second test is
+                # a condition of its own, not code that runs under the first one
+                inner = self.guards[depth:]
+                del self.guards[depth:]
+                self.visit_test(value, (guard,))
+                self.guards.extend(inner)
+            else:
+                self.visit_test(value, (guard,))
             if guard is not None:
                 self.guards.append(guard)
         del self.guards[depth:]
