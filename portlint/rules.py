@@ -136,9 +136,6 @@ class Ruleset:
     ignored_symbols: frozenset[str]
     files: tuple[str, ...]
 
-    def by_code(self) -> dict[str, Rule]:
-        return {rule.code: rule for rule in self.rules}
-
 
 # --------------------------------------------------------------------------- loading
 
