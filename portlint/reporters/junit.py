@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from portlint.baseline import project_root, relative_path
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.findings import Finding
     from portlint.rules import Rule
 
