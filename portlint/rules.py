@@ -151,6 +151,9 @@ class Ruleset:
     files: tuple[str, ...]
     families: dict[str, Family] = field(default_factory=dict)
 
+    def by_code(self) -> dict[str, Rule]:
+        return {rule.code: rule for rule in self.rules}
+
 
 # --------------------------------------------------------------------------- loading
 
