@@ -128,6 +128,11 @@ class FixRun:
 # --------------------------------------------------------------------------- one text
 
 
+def applicable(finding: Finding, unsafe: bool = False) -> bool:
+    """Whether ``portlint fix`` (with ``unsafe``: ``--unsafe-fixes``) applies this finding's fix."""
+    return _applicable(finding, unsafe)
+
+
 def _applicable(finding: Finding, unsafe: bool) -> bool:
     fix = finding.fix
     if fix is None or fix.replacement is None:
