@@ -263,6 +263,69 @@ CASES = {
         device = backend if backend != "linux" else "cuda"
         """,
     ),
+    "and-of-other-backend-tests": (
+        """
+        device_type = "cuda" if (kind == DistributedType.XLA and is_torch_xla_available()) else dev.type
+        """,
+        """
+        device_type = "cuda" if (kind == DistributedType.FSDP and is_fast()) else dev.type
+        """,
+    ),
+    "rocm-build": (
+        """
+        import torch
+        def is_rocm():
+            return torch.version.hip is not None and torch.cuda.is_available()
+        """,
+        """
+        import torch
+        def is_rocm():
+            return torch.version.git is not None and torch.cuda.is_available()
+        """,
+    ),
+    "table-with-cpu": (
+        """
+        import torch
+        ACTIVITIES = {"cpu": torch.profiler.ProfilerActivity.CPU, "cuda": torch.profiler.ProfilerActivity.CUDA}
+        """,
+        """
+        import torch
+        ACTIVITIES = {"host": torch.profiler.ProfilerActivity.CPU, "gpu": torch.profiler.ProfilerActivity.CUDA}
+        """,
+    ),
+    "helper-predicate-definition": (
+        """
+        import torch
+        def is_cuda_available():
+            return torch.cuda.is_available()
+        """,
+        """
+        import torch
+        def gpu_count():
+            return torch.cuda.is_available()
+        """,
+    ),
+    "else-holding-an-if-is-still-the-default-rung": (
+        """
+        import torch
+        if is_npu_available():
+            scaler = torch.npu.amp.GradScaler()
+        else:
+            if is_torch_version(">=", "2.3"):
+                scaler = torch.amp.GradScaler("cuda")
+            else:
+                scaler = torch.cuda.amp.GradScaler()
+        """,
+        """
+        import torch
+        if is_npu_available():
+            scaler = torch.npu.amp.GradScaler()
+        elif is_torch_version(">=", "2.3"):
+            scaler = torch.amp.GradScaler("cuda")
+        else:
+            scaler = torch.cuda.amp.GradScaler()
+        """,
+    ),
     "version-gate-else": (
         """
         import torch
