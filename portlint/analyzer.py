@@ -184,7 +184,7 @@ class _Analyzer(Binder):
         """The dotted name an expression refers to (the model, then star imports), or None."""
         model = self.model
         qualname = model.resolve(node)
-        if qualname is not None:
+        if qualname is not None or not model.stars:
             return qualname
         root = node
         while isinstance(root, ast.Attribute):

@@ -192,6 +192,7 @@ class Binder:
             if alias.name == "*":
                 if absolute and node.module not in model.scope.star_imports:
                     model.scope.star_imports.append(node.module)  # type: ignore[arg-type]
+                    model.stars = True
                 continue
             qualified = f"{node.module}.{alias.name}" if absolute else None
             model.bind(alias.asname or alias.name, IMPORT, alias, qualified, node)
