@@ -3,6 +3,7 @@
 
     python benchmarks/bench.py                 # everything (TorchFix takes a few minutes)
     python benchmarks/bench.py --reps 3 --skip-torchfix
+    python benchmarks/bench.py --compare-rev ca180fe --cold-only --skip-torchfix --reps 7
 
 What it does, all in one run, so that every figure shares the machine's state:
 
@@ -20,6 +21,14 @@ What it does, all in one run, so that every figure shares the machine's state:
    small file, as pre-commit runs it. Every time includes interpreter start-up.
 4. Reports medians, peak memory and ratios as a Markdown table on stdout and as JSON
    (``--json``, default ``benchmarks/results/latest.json``; ``latest.md`` beside it).
+
+``--compare-rev REV`` also times the portlint of another git revision, cold on the whole
+corpus, alternating with this checkout's cold run in every repetition: the revision is
+exported (``git archive``) into ``benchmarks/.venvs/rev-<commit>/`` and run with this
+interpreter and its installed dependencies (``python -m portlint`` from that directory).
+Each run's CPU time (user + system of the command's whole process tree, from ``wait4``)
+is reported next to its wall time: on a shared machine CPU time is the steadier measure.
+``--cold-only`` skips every other command.
 
 Peak memory is measured two ways: the largest resident set of any process of the
 command's process tree (``wait4`` resource usage: what one process needs), and the sum
@@ -214,6 +223,7 @@ class Sample:
     seconds: float
     max_rss_mb: float  # largest single process of the tree (wait4)
     sum_rss_mb: float  # largest sampled sum over the tree (/proc), 0 when unavailable
+    cpu_seconds: float = 0.0  # user + system time of the process and its waited-for children
 
 
 @dataclass
@@ -224,12 +234,15 @@ class Command:
     before: object = None  # callable run (untimed) before each timed run
     reps: int = 5
     samples: list[Sample] = field(default_factory=list)
+    cwd: Path = REPO
 
     def summary(self) -> dict:
         times = [s.seconds for s in self.samples]
+        cpu = [s.cpu_seconds for s in self.samples]
         return {
             "label": self.label, "argv": self.argv, "runs": len(times),
             "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "median_cpu_s": statistics.median(cpu), "min_cpu_s": min(cpu),
             "peak_rss_mb": max(s.max_rss_mb for s in self.samples),
             "peak_tree_rss_mb": max(s.sum_rss_mb for s in self.samples),
         }
@@ -260,11 +273,11 @@ def _tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
-def measure(argv: list[str]) -> Sample:
+def measure(argv: list[str], cwd: Path = REPO) -> Sample:
     peak_sum = 0.0
     done = threading.Event()
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
 
     def sample() -> None:
         nonlocal peak_sum
@@ -281,16 +294,18 @@ def measure(argv: list[str]) -> Sample:
         process.returncode = os.waitstatus_to_exitcode(status)
         # ru_maxrss: KiB on Linux, bytes on macOS; the max over the waited process tree.
         max_rss = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+        cpu = usage.ru_utime + usage.ru_stime  # includes the pool workers the command waited for
     else:  # pragma: no cover - Windows: no rusage
         process.wait()
         elapsed = time.perf_counter() - start
         max_rss = 0.0
+        cpu = 0.0
     done.set()
     if sampler is not None:
         sampler.join()
     if process.returncode not in (0, 1):
         raise SystemExit(f"bench: {' '.join(argv)} exited {process.returncode}")
-    return Sample(elapsed, max_rss, max(peak_sum, 0.0))
+    return Sample(elapsed, max_rss, max(peak_sum, 0.0), cpu)
 
 
 # --------------------------------------------------------------------------- the run
@@ -318,6 +333,16 @@ def build_commands(args: argparse.Namespace) -> tuple[list[Command], Path, bytes
     commands = [
         Command("portlint_cold", "portlint check --no-cache (whole corpus)",
                 [*portlint, "check", "--no-cache", "--exit-zero", *dirs], reps=args.reps),
+    ]
+    if args.compare_rev:
+        source, commit = export_revision(args.compare_rev)
+        commands.append(Command(
+            "revision_cold", f"portlint {commit} check --no-cache (whole corpus)",
+            [sys.executable, "-m", "portlint", "check", "--no-cache", "--exit-zero", *dirs],
+            reps=args.reps, cwd=source))
+    if args.cold_only:
+        return commands, touched, original
+    commands += [
         Command("portlint_warm", "portlint check, warm cache, nothing changed",
                 [*portlint, "check", "--cache-dir", cache_dir, "--exit-zero", *dirs], reps=args.reps),
         Command("portlint_one_changed", "portlint check, warm cache, one file edited",
@@ -340,28 +365,59 @@ def build_commands(args: argparse.Namespace) -> tuple[list[Command], Path, bytes
     return commands, touched, original
 
 
+def export_revision(revision: str) -> tuple[Path, str]:
+    """``git archive`` of a revision into ``benchmarks/.venvs/rev-<commit>/`` (once)."""
+    commit = _output(["git", "-C", str(REPO), "rev-parse", "--short", f"{revision}^{{commit}}"])
+    target = VENVS / f"rev-{commit}"
+    marker = target / ".bench-exported"
+    if not marker.exists():
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit],
+                                 capture_output=True, check=True).stdout
+        import io
+
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tarred:
+            if hasattr(tarfile, "data_filter"):
+                tarred.extractall(target, filter="data")
+            else:  # pragma: no cover - Python < 3.10.12
+                tarred.extractall(target)  # noqa: S202 - our own repository
+        marker.write_text(commit + "\n")
+    return target, commit
+
+
 def run_benchmark(commands: list[Command]) -> None:
     for command in commands:  # warm-up: file system cache, .pyc files, the portlint cache
         if command.before:
             command.before()  # type: ignore[operator]
         print(f"warm-up: {command.label}", file=sys.stderr)
-        measure(command.argv)
+        measure(command.argv, command.cwd)
     for rep in range(max(c.reps for c in commands)):
         for command in commands:
             if rep >= command.reps:
                 continue
             if command.before:
                 command.before()  # type: ignore[operator]
-            sample = measure(command.argv)
+            sample = measure(command.argv, command.cwd)
             command.samples.append(sample)
-            print(f"rep {rep + 1}: {command.key:22s} {sample.seconds:8.3f} s  "
+            print(f"rep {rep + 1}: {command.key:22s} {sample.seconds:8.3f} s  cpu {sample.cpu_seconds:7.3f} s  "
                   f"max {sample.max_rss_mb:6.1f} MB  tree {sample.sum_rss_mb:6.1f} MB", file=sys.stderr)
 
 
 def report(corpus: dict, tools: dict, commands: list[Command], args: argparse.Namespace) -> dict:
     results = {c.key: c.summary() for c in commands}
     med = {key: value["median_s"] for key, value in results.items()}
-    ratios = {"cold_vs_ruff": med["portlint_cold"] / med["ruff"]}
+    ratios = {}
+    if "revision_cold" in med:
+        ratios["cold_vs_revision"] = med["portlint_cold"] / med["revision_cold"]
+        ratios["cold_vs_revision_cpu"] = (results["portlint_cold"]["median_cpu_s"]
+                                          / results["revision_cold"]["median_cpu_s"])
+    if args.cold_only:
+        return {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": _machine(),
+                "python": platform.python_version(), "portlint": _portlint_version(), "tools": tools,
+                "corpus": corpus, "results": results, "ratios": ratios, "targets": {}, "reps": args.reps}
+    ratios["cold_vs_ruff"] = med["portlint_cold"] / med["ruff"]
     if "torchfix_subset" in med:
         ratios["torchfix_vs_portlint_subset"] = med["torchfix_subset"] / med["portlint_subset"]
     portlint_keys = [k for k in results if k.startswith("portlint")]
@@ -426,16 +482,20 @@ def markdown(data: dict) -> str:
         f"Machine: {data['machine']['cpus']} CPUs ({data['machine']['cpu_model'] or 'unknown CPU'}), "
         f"Python {data['python']}, {data['portlint']}; {data['date']}.",
         "",
-        "| command | median | min | max | runs | peak RSS (largest process) | peak RSS (process tree) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| command | median | min | max | median CPU | runs | peak RSS (largest process) | peak RSS (process tree) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in data["results"].values():
         lines.append(f"| {result['label']} | {result['median_s']:.2f} s | {result['min_s']:.2f} s | "
-                     f"{result['max_s']:.2f} s | {result['runs']} | {result['peak_rss_mb']:.0f} MB | "
-                     f"{result['peak_tree_rss_mb']:.0f} MB |")
+                     f"{result['max_s']:.2f} s | {result.get('median_cpu_s', 0):.2f} s | {result['runs']} | "
+                     f"{result['peak_rss_mb']:.0f} MB | {result['peak_tree_rss_mb']:.0f} MB |")
     lines.append("")
     ratios = data["ratios"]
-    lines.append(f"- portlint cold / ruff: **{ratios['cold_vs_ruff']:.2f}x** (target <= 3x)")
+    if "cold_vs_revision" in ratios:
+        lines.append(f"- portlint cold / the compared revision's cold: **{ratios['cold_vs_revision']:.3f}x** "
+                     f"wall, **{ratios['cold_vs_revision_cpu']:.3f}x** CPU (target <= 1.10x)")
+    if "cold_vs_ruff" in ratios:
+        lines.append(f"- portlint cold / ruff: **{ratios['cold_vs_ruff']:.2f}x** (target <= 3x)")
     if "torchfix_vs_portlint_subset" in ratios:
         lines.append(f"- TorchFix / portlint cold on {SUBSET}: **{ratios['torchfix_vs_portlint_subset']:.0f}x** "
                      f"faster (target >= 50x)")
@@ -454,9 +514,13 @@ def main() -> None:
     parser.add_argument("--skip-torchfix", action="store_true", help="do not install or run TorchFix")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write the JSON")
     parser.add_argument("--setup-only", action="store_true", help="build the corpus and tools, then stop")
+    parser.add_argument("--compare-rev", metavar="REV",
+                        help="also time the portlint of this git revision (cold, whole corpus), side by side")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="time only the cold whole-corpus runs (with --compare-rev: this checkout vs REV)")
     args = parser.parse_args()
     corpus = ensure_corpus()
-    tools = ensure_tools(not args.skip_torchfix)
+    tools = ensure_tools(not args.skip_torchfix) if not args.cold_only else {}
     if args.setup_only:
         print(json.dumps(corpus, indent=2))
         return

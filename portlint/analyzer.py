@@ -199,7 +199,7 @@ class _Analyzer(Binder):
         """The dotted name an expression refers to (the model, then star imports), or None."""
         model = self.model
         qualname = model.resolve(node)
-        if qualname is not None:
+        if qualname is not None or not model.stars:
             return qualname
         root = node
         while isinstance(root, ast.Attribute):
@@ -551,7 +551,7 @@ class _Analyzer(Binder):
                     self._check_named_value(key.value, value)
         self._compared.update(id(key) for key in node.keys if key is not None)  # {torch.float64: 8}
         keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-        if not g.several_device_types(keys):
+        if not g.several_device_types(keys, cpu=True):
             self.generic_visit(node)
             return
         # {"cuda": ProfilerActivity.CUDA, "xpu": ...}: a table by device type; each value

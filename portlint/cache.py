@@ -29,7 +29,6 @@ meanwhile, so concurrent runs never leave a torn file.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -38,10 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portlint import __version__
-from portlint.findings import FileError, Finding, Fix
+from portlint.findings import FileError, FileResult, Finding, finding_from_json, finding_to_json
 
 if TYPE_CHECKING:
-    from portlint.engine import FileResult, Linter
+    from portlint.engine import Linter
 
 CACHE_FORMAT = 1
 DEFAULT_DIRNAME = ".portlint_cache"
@@ -287,36 +286,20 @@ def unusable_directory(directory: Path, root: Path, explicit: bool) -> str | Non
 
 # --------------------------------------------------------------------------- (de)serialising
 
-_FINDING_FIELDS = [f for f in dataclasses.fields(Finding) if f.name != "path"]
-_FIX_FIELDS = list(dataclasses.fields(Fix))
 
-
-def result_to_json(result: "FileResult") -> dict[str, Any] | None:
+def result_to_json(result: FileResult) -> dict[str, Any] | None:
     """A content-determined result as plain data; None when it must not be cached."""
     error = result.error
     return {
         "parsed": result.parsed,
         "error": None if error is None else error.reason,
-        "findings": [_finding_to_json(finding) for finding in result.findings],
+        "findings": [finding_to_json(finding, path=False) for finding in result.findings],
     }
 
 
-def _finding_to_json(finding: Finding) -> dict[str, Any]:
-    data = {f.name: getattr(finding, f.name) for f in _FINDING_FIELDS}
-    if finding.fix is not None:
-        fix = {}
-        for f in _FIX_FIELDS:
-            value = getattr(finding.fix, f.name)
-            fix[f.name] = list(value) if isinstance(value, tuple) else value
-        data["fix"] = fix
-    return data
-
-
-def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> "FileResult | None":
+def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> FileResult | None:
     """Rebuild a result for ``path`` (this run's display path); None if malformed or if a
     position is out of range (below 1, an end before its start, or above ``limit``)."""
-    from portlint.engine import FileResult
-
     if not isinstance(payload, dict) or set(payload) != {"parsed", "error", "findings"}:
         return None
     parsed, error, raw_findings = payload["parsed"], payload["error"], payload["findings"]
@@ -325,68 +308,16 @@ def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> "FileResu
         return None
     findings = []
     for raw in raw_findings:
-        finding = _finding_from_json(raw, path)
+        finding = finding_from_json(raw, path)
         if finding is None or not _in_range(finding, limit):
             return None
         findings.append(finding)
     return FileResult(path, findings, None if error is None else FileError(path, error), parsed)
 
 
-def _finding_from_json(raw: Any, path: str) -> Finding | None:
-    if not isinstance(raw, dict) or set(raw) != {f.name for f in _FINDING_FIELDS}:
-        return None
-    values: dict[str, Any] = {"path": path}
-    for f in _FINDING_FIELDS:
-        value = raw[f.name]
-        if f.name == "fix":
-            if value is None:
-                values["fix"] = None
-                continue
-            fix = _fix_from_json(value)
-            if fix is None:
-                return None
-            values["fix"] = fix
-        elif not _has_type(value, str(f.type)):
-            return None
-        else:
-            values[f.name] = value
-    return Finding(**values)
-
-
 def _in_range(finding: Finding, limit: int) -> bool:
     return (1 <= finding.line <= finding.end_line <= limit and 1 <= finding.column <= limit
             and 1 <= finding.end_column <= limit)
-
-
-def _fix_from_json(raw: Any) -> Fix | None:
-    if not isinstance(raw, dict) or set(raw) != {f.name for f in _FIX_FIELDS}:
-        return None
-    values = {}
-    for f in _FIX_FIELDS:
-        value = raw[f.name]
-        annotation = str(f.type)
-        if annotation.startswith("tuple["):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                return None
-            value = tuple(value)
-        elif not _has_type(value, annotation):
-            return None
-        values[f.name] = value
-    return Fix(**values)
-
-
-def _has_type(value: Any, annotation: str) -> bool:
-    if annotation == "str":
-        return isinstance(value, str)
-    if annotation == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation == "bool":
-        return isinstance(value, bool)
-    if annotation == "str | None":
-        return value is None or isinstance(value, str)
-    if annotation == "int | None":
-        return value is None or (isinstance(value, int) and not isinstance(value, bool))
-    return False  # a field this version does not know how to validate: no trust
 
 
 def _valid_entry(entry: Any) -> bool:

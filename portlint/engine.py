@@ -10,36 +10,17 @@ import ast
 import gc
 import sys
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from portlint.analyzer import analyze
 from portlint.config import Settings
 from portlint.discovery import discover
-from portlint.findings import FileError, Finding
+from portlint.findings import FileError, FileResult, Finding, Report  # noqa: F401 - re-exported
 from portlint.index import RuleIndex, build_index
 from portlint.noqa import file_is_exempt, filter_suppressed
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_source
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    error: FileError | None = None
-    parsed: bool = False  # False when the prefilter skipped the file
-
-
-@dataclass
-class Report:
-    findings: list[Finding]
-    errors: list[FileError]
-    files_checked: int
-    files_parsed: int
-    files: list[str] = field(default_factory=list)  # the checked paths, in order (junit lists them)
-    files_cached: int = 0  # results reused from the cache (see portlint/cache.py)
 
 
 class Linter:

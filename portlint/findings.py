@@ -1,8 +1,15 @@
-"""What a check produces: findings (with their suggested fix) and per-file errors."""
+"""What a check produces: findings (with their suggested fix), per-file errors, the
+result of one file and the report of a run, and the one JSON codec of findings (the
+``json`` output format and the result cache both use it).
+
+A data module: it imports nothing from portlint, so the engine, the process pool, the
+cache and the reporters all depend on it and not on each other.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -49,19 +56,7 @@ class Finding:
         return (self.path, self.line, self.column, self.code)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.fix is not None:
-            data["fix"]["imports"] = list(self.fix.imports)
-            data["fix"]["defines"] = list(self.fix.defines)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Finding":
-        fix = data.get("fix")
-        values = dict(data)
-        values["fix"] = None if fix is None else Fix(**{**fix, "imports": tuple(fix.get("imports", ())),
-                                                            "defines": tuple(fix.get("defines", ()))})
-        return cls(**values)
+        return finding_to_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +70,97 @@ class FileError:
         from portlint.printable import printable
 
         return f"{printable(self.path)}: {printable(self.reason)}"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: FileError | None = None
+    parsed: bool = False  # False when the prefilter skipped the file
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    errors: list[FileError]
+    files_checked: int
+    files_parsed: int
+    files: list[str] = field(default_factory=list)  # the checked paths, in order (junit lists them)
+    files_cached: int = 0  # results reused from the cache (see portlint/cache.py)
+
+
+# --------------------------------------------------------------------------- the JSON codec
+
+_FINDING_FIELDS = [f for f in dataclasses.fields(Finding)]
+_FIX_FIELDS = list(dataclasses.fields(Fix))
+
+
+def finding_to_json(finding: Finding, path: bool = True) -> dict[str, Any]:
+    """A finding as plain JSON data, fields in declaration order (``path=False``: without
+    its path, which the cache keys entries by)."""
+    data = {f.name: getattr(finding, f.name) for f in _FINDING_FIELDS if path or f.name != "path"}
+    if finding.fix is not None:
+        fix = {}
+        for f in _FIX_FIELDS:
+            value = getattr(finding.fix, f.name)
+            fix[f.name] = list(value) if isinstance(value, tuple) else value
+        data["fix"] = fix
+    return data
+
+
+def finding_from_json(raw: Any, path: str | None = None) -> Finding | None:
+    """The finding ``finding_to_json`` wrote (with ``path`` given: written without its
+    path), or None when ``raw`` is not exactly that shape (never trusted blindly)."""
+    names = {f.name for f in _FINDING_FIELDS if path is None or f.name != "path"}
+    if not isinstance(raw, dict) or set(raw) != names:
+        return None
+    values: dict[str, Any] = {} if path is None else {"path": path}
+    for f in _FINDING_FIELDS:
+        if f.name not in names:
+            continue
+        value = raw[f.name]
+        if f.name == "fix":
+            if value is None:
+                values["fix"] = None
+                continue
+            fix = _fix_from_json(value)
+            if fix is None:
+                return None
+            values["fix"] = fix
+        elif not _has_type(value, str(f.type)):
+            return None
+        else:
+            values[f.name] = value
+    return Finding(**values)
+
+
+def _fix_from_json(raw: Any) -> Fix | None:
+    if not isinstance(raw, dict) or set(raw) != {f.name for f in _FIX_FIELDS}:
+        return None
+    values = {}
+    for f in _FIX_FIELDS:
+        value = raw[f.name]
+        annotation = str(f.type)
+        if annotation.startswith("tuple["):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return None
+            value = tuple(value)
+        elif not _has_type(value, annotation):
+            return None
+        values[f.name] = value
+    return Fix(**values)
+
+
+def _has_type(value: Any, annotation: str) -> bool:
+    if annotation == "str":
+        return isinstance(value, str)
+    if annotation == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation == "bool":
+        return isinstance(value, bool)
+    if annotation == "str | None":
+        return value is None or isinstance(value, str)
+    if annotation == "int | None":
+        return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    return False  # a field this version does not know how to validate: no trust

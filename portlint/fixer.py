@@ -49,7 +49,8 @@ from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
 
 if TYPE_CHECKING:
-    from portlint.engine import Linter, Report
+    from portlint.engine import Linter
+    from portlint.findings import Report
 
 MAX_ROUNDS = 10
 # Root names a replacement may introduce, and the module each must be bound to.
@@ -133,6 +134,7 @@ class FixRun:
 
 
 def applicable(finding: Finding, unsafe: bool = False) -> bool:
+    """Whether ``portlint fix`` (with ``unsafe``: ``--unsafe-fixes``) applies this finding's fix."""
     return _applicable(finding, unsafe)
 
 
@@ -880,37 +882,24 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
 
 # Fixing is ~20x the work of checking a file; a pool pays off sooner than for checks.
 PARALLEL_MIN_FIXES = 8
-_WORKER_LINTER: "Linter | None" = None
 
 
 def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jobs: int | None) -> list[FileFix]:
-    import multiprocessing
-
-    from portlint.parallel import default_jobs
+    from portlint.parallel import _can_fork, default_jobs, map_unordered
 
     workers = min(len(files), default_jobs() if not jobs else jobs)
-    if workers <= 1 or len(files) < PARALLEL_MIN_FIXES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(files) < PARALLEL_MIN_FIXES or not _can_fork():
         return [fix_file(linter, path, unsafe, write) for path in files]
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _WORKER_LINTER
-    _WORKER_LINTER = linter  # inherited by the forked workers
-    try:
-        import os
-
-        from portlint.lifecycle import bind_to_parent
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
-            return list(pool.map(_fix_in_worker, files, [unsafe] * len(files), [write] * len(files),
-                                 chunksize=1))
-    finally:
-        _WORKER_LINTER = None
+    outcomes: list[FileFix | None] = [None] * len(files)
+    tasks = [(number, path, unsafe, write) for number, path in enumerate(files)]
+    for number, outcome in map_unordered(linter, _fix_task, tasks, workers):
+        outcomes[number] = outcome
+    return outcomes  # type: ignore[return-value]
 
 
-def _fix_in_worker(path: str, unsafe: bool, write: bool) -> FileFix:
-    assert _WORKER_LINTER is not None
-    return fix_file(_WORKER_LINTER, path, unsafe, write)
+def _fix_task(linter: "Linter", task: tuple[int, str, bool, bool]) -> tuple[int, FileFix]:
+    number, path, unsafe, write = task
+    return number, fix_file(linter, path, unsafe, write)
 
 
 def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:

@@ -41,10 +41,6 @@ class RuleIndex:
     prefilter: Prefilter = field(default_factory=Prefilter)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
-    @property
-    def has_literals(self) -> bool:
-        return bool(self.literals)
-
     def fix_for(self, matcher: Matcher) -> "FixPlan":
         """The best fix for this matcher under the target and ``min-torch`` (cached)."""
         key = id(matcher)
@@ -145,12 +141,3 @@ def _index_contexts(index: RuleIndex, contexts: list[Context]) -> None:
             index.subscript_contexts[subscripted] = (*index.subscript_contexts.get(subscripted, ()), ctx.name)
     index.keyword_contexts = {k: tuple(v) for k, v in keyword_contexts.items()}
     index.compare_contexts = tuple(compare)
-
-
-def _minimal_needles(needles: set[str]) -> tuple[str, ...]:
-    """Drop needles that contain a shorter needle: finding the shorter one is enough."""
-    kept = []
-    for needle in sorted(needles, key=len):
-        if not any(short in needle for short in kept):
-            kept.append(needle)
-    return tuple(sorted(kept))

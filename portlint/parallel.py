@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, TypeVar
 
 from portlint.cache import Cache, Stat, file_digest, stat_key
 from portlint.contain import file_failure
@@ -25,7 +25,8 @@ from portlint.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from portlint.config import Settings
-    from portlint.engine import FileResult, Linter
+    from portlint.engine import Linter
+    from portlint.findings import FileResult
 
 # Below this much work (files to check after the cache, and their total size), one
 # process is faster: starting workers and sending results back costs ~70 ms of CPU, and
@@ -142,13 +143,8 @@ def check_files(linter: "Linter", files: list[str], cache: Cache | None = None,
         tasks.sort(key=lambda task: -task[3])  # largest first: the pool ends evenly
         work = [(number, path, expected, want_digest) for number, path, expected, _size in tasks]
         chunk = max(1, min(16, len(work) // (workers * 8)))
-        pool = _start_pool(linter, workers)
-        try:
-            for number, outcome in pool.imap_unordered(_work, work, chunksize=chunk):
-                accept(number, outcome)
-        finally:
-            pool.terminate()
-            pool.join()
+        for number, outcome in map_unordered(linter, _check_task, work, workers, chunk):
+            accept(number, outcome)
     assert all(result is not None for result in results)
     return results, cached  # type: ignore[return-value]
 
@@ -164,6 +160,27 @@ def _workers_for(tasks: int, jobs: int | None, size: int = PARALLEL_MIN_BYTES) -
 # --------------------------------------------------------------------------- the pool
 
 _LINTER: Optional["Linter"] = None
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_unordered(linter: "Linter", function: Callable[["Linter", T], R], items: list[T], workers: int,
+                  chunksize: int = 1) -> Iterator[R]:
+    """``function(linter, item)`` for every item in a pool of ``workers`` processes, the
+    results as they complete: the one process pool of ``check`` and ``fix``. ``function``
+    must be a module-level function (it is sent to the workers by name)."""
+    pool = _start_pool(linter, workers)
+    try:
+        yield from pool.imap_unordered(_call, [(function, item) for item in items], chunksize=chunksize)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _call(task: tuple[Callable[["Linter", T], R], T]) -> R:
+    function, item = task
+    assert _LINTER is not None
+    return function(_LINTER, item)
 
 
 def _can_fork() -> bool:
@@ -180,22 +197,22 @@ def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
                                                         initargs=(os.getpid(),))
     context = multiprocessing.get_context("spawn")
     return context.Pool(workers, initializer=_initialize,
-                        initargs=(os.getpid(), linter.settings, tuple(linter.ruleset.files)))
+                        initargs=(os.getpid(), type(linter), linter.settings, tuple(linter.ruleset.files)))
 
 
-def _initialize(parent: int, settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
+def _initialize(parent: int, linter_class: type, settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
+    """A spawned worker rebuilds the linter (the class comes by reference: no import of
+    the engine here)."""
     global _LINTER
     from pathlib import Path
 
     bind_to_parent(parent)
 
-    from portlint.engine import Linter
     from portlint.rules import load_rulesets
 
-    _LINTER = Linter(settings, load_rulesets([Path(name) for name in ruleset_files]))
+    _LINTER = linter_class(settings, load_rulesets([Path(name) for name in ruleset_files]))
 
 
-def _work(task: tuple[int, str, str | None, bool]) -> tuple[int, Outcome]:
+def _check_task(linter: "Linter", task: tuple[int, str, str | None, bool]) -> tuple[int, Outcome]:
     number, path, expected, want_digest = task
-    assert _LINTER is not None
-    return number, check_one(_LINTER, path, expected, want_digest)
+    return number, check_one(linter, path, expected, want_digest)

@@ -38,7 +38,8 @@ from portlint.errors import ConfigError
 
 if TYPE_CHECKING:
     from portlint.discovery import Discovery
-    from portlint.engine import FileResult, Linter, Report
+    from portlint.engine import Linter
+    from portlint.findings import FileResult, Report
     from portlint.fixer import FileFix, FixRun
     from portlint.rules import Ruleset
 
@@ -264,7 +265,7 @@ def _shifted(progress: Callable[[int, int], None], offset: int, total: int) -> C
 
 def merge_reports(reports: list["Report"], errors: list, files: list[str]) -> "Report":
     """One report of several linters' reports, as one linter would have made it."""
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.findings import Finding
 
     findings = sorted((f for report in reports for f in report.findings), key=Finding.sort_key)

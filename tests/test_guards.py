@@ -263,6 +263,69 @@ CASES = {
         device = backend if backend != "linux" else "cuda"
         """,
     ),
+    "and-of-other-backend-tests": (
+        """
+        device_type = "cuda" if (kind == DistributedType.XLA and is_torch_xla_available()) else dev.type
+        """,
+        """
+        device_type = "cuda" if (kind == DistributedType.FSDP and is_fast()) else dev.type
+        """,
+    ),
+    "rocm-build": (
+        """
+        import torch
+        def is_rocm():
+            return torch.version.hip is not None and torch.cuda.is_available()
+        """,
+        """
+        import torch
+        def is_rocm():
+            return torch.version.git is not None and torch.cuda.is_available()
+        """,
+    ),
+    "table-with-cpu": (
+        """
+        import torch
+        ACTIVITIES = {"cpu": torch.profiler.ProfilerActivity.CPU, "cuda": torch.profiler.ProfilerActivity.CUDA}
+        """,
+        """
+        import torch
+        ACTIVITIES = {"host": torch.profiler.ProfilerActivity.CPU, "gpu": torch.profiler.ProfilerActivity.CUDA}
+        """,
+    ),
+    "helper-predicate-definition": (
+        """
+        import torch
+        def is_cuda_available():
+            return torch.cuda.is_available()
+        """,
+        """
+        import torch
+        def gpu_count():
+            return torch.cuda.is_available()
+        """,
+    ),
+    "else-holding-an-if-is-still-the-default-rung": (
+        """
+        import torch
+        if is_npu_available():
+            scaler = torch.npu.amp.GradScaler()
+        else:
+            if is_torch_version(">=", "2.3"):
+                scaler = torch.amp.GradScaler("cuda")
+            else:
+                scaler = torch.cuda.amp.GradScaler()
+        """,
+        """
+        import torch
+        if is_npu_available():
+            scaler = torch.npu.amp.GradScaler()
+        elif is_torch_version(">=", "2.3"):
+            scaler = torch.amp.GradScaler("cuda")
+        else:
+            scaler = torch.cuda.amp.GradScaler()
+        """,
+    ),
     "version-gate-else": (
         """
         import torch
@@ -446,3 +509,12 @@ def test_classify(test: str, kind: str, negated: bool) -> None:
     expression = tree.body[-1].value
     result = g.classify(expression, model.resolve)
     assert result is not None and (result[0].kind, result[1]) == (kind, negated)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_second_test_in_an_and_chain_is_not_under_the_first(target: str) -> None:
+    """`device.type == "cuda" and torch.cuda.is_available()`: the availability check is a
+    condition, not CUDA code in a fast path; the device comparison stays reported."""
+    code = 'import torch\nif device.type == "cuda" and torch.cuda.is_available():\n    model.to(device)\n'
+    assert [c for c, _ in found(code, target)] == ["PRT403", "PRT102"]
+    assert found('import torch\nok = x.is_cuda and torch.cuda.get_device_capability()[0] >= 8\n', target) == []

@@ -97,8 +97,9 @@ def test_spawned_workers_rebuild_the_linter(tree: Path, monkeypatch: pytest.Monk
     files = sorted(str(p) for p in tree.rglob("*.py"))[:6]
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, initializer=parallel._initialize,
-                      initargs=(os.getpid(), lint.settings, tuple(lint.ruleset.files))) as pool:
-        outcomes = pool.map(parallel._work, [(n, path, None, False) for n, path in enumerate(files)])
+                      initargs=(os.getpid(), Linter, lint.settings, tuple(lint.ruleset.files))) as pool:
+        tasks = [(parallel._check_task, (n, path, None, False)) for n, path in enumerate(files)]
+        outcomes = pool.map(parallel._call, tasks)
     for (number, outcome), (index, path) in zip(outcomes, enumerate(files), strict=True):
         assert number == index
         expected = lint.check_file(path)

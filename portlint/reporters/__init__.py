@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Callable, TextIO
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.rules import Rule
 
 # name -> module in this package exposing ``render(report, rules, stream, options)``

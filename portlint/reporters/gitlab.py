@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from portlint.baseline import identities, project_root
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.rules import Rule
 
 SEVERITIES = {"error": "major", "warning": "minor"}

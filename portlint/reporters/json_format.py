@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.rules import Rule
 
 

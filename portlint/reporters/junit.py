@@ -16,7 +16,7 @@ from portlint.baseline import project_root, relative_path
 from portlint.printable import printable
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.findings import Finding
     from portlint.rules import Rule
 

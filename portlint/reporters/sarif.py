@@ -25,7 +25,7 @@ from portlint.baseline import (
 )
 
 if TYPE_CHECKING:
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.findings import Finding
     from portlint.fixedits import PlacedEdit
     from portlint.rules import Rule

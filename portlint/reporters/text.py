@@ -13,7 +13,7 @@ from portlint.source import SourceError, read_source
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from portlint.engine import Report
+    from portlint.findings import Report
     from portlint.findings import Finding
     from portlint.rules import Rule
 

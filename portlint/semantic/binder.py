@@ -157,6 +157,10 @@ class Binder:
                 model.bind(arg.arg, PARAMETER, arg)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
+        elif node.name in self.guard_names:
+            # `def is_cuda_available(): return torch.cuda.is_available()`: the body of a
+            # helper predicate is CUDA detection by definition
+            self.visit_guarded_block(node.body, Guard(g.BACKEND))
         else:
             self.visit_block(node.body)
         model.pop()
@@ -188,6 +192,7 @@ class Binder:
             if alias.name == "*":
                 if absolute and node.module not in model.scope.star_imports:
                     model.scope.star_imports.append(node.module)  # type: ignore[arg-type]
+                    model.stars = True
                 continue
             qualified = f"{node.module}.{alias.name}" if absolute else None
             model.bind(alias.asname or alias.name, IMPORT, alias, qualified, node)
@@ -425,7 +430,7 @@ class Binder:
         body_guard, else_guard = self.branch_guards(node.test, classified, several)
         other_rung = classified is not None and classified[0].kind in (g.OTHER, "several") and not classified[1]
         all_other = all_other and other_rung
-        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+        if g.is_elif(node):
             self._rungs[id(node.orelse[0])] = (all_other, any_other or other_rung)
         elif node.orelse and all_other:
             # `if npu: ... elif xpu: ... else: <cuda>`: the default rung of a ladder that
@@ -451,7 +456,16 @@ class Binder:
         for value in node.values:  # `a and b`: b runs only when a is true
             classified = self.classify(value)
             guard = self.branch_guards(value, classified)[0] if classified is not None else None
-            self.visit_test(value, (guard,))
+            if (classified is not None and classified[0].kind == g.CUDA and len(self.guards) > depth
+                    and all(earlier.kind == g.CUDA for earlier in self.guards[depth:])):
+                # `x.device.type == "cuda" and torch.cuda.is_available()`: a second test is
+                # a condition of its own, not code that runs under the first one
+                inner = self.guards[depth:]
+                del self.guards[depth:]
+                self.visit_test(value, (guard,))
+                self.guards.extend(inner)
+            else:
+                self.visit_test(value, (guard,))
             if guard is not None:
                 self.guards.append(guard)
         del self.guards[depth:]

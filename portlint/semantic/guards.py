@@ -154,10 +154,11 @@ def _tested_value_kind(node: ast.expr) -> str | None:
     return None
 
 
-def several_device_types(values: list[str]) -> bool:
-    """``("cuda", "xpu", "hpu")``: CUDA among other device types."""
+def several_device_types(values: list[str], cpu: bool = False) -> bool:
+    """``("cuda", "xpu", "hpu")``: CUDA among other device types (with ``cpu``: "cpu"
+    counts as another one, as in a table keyed by device type)."""
     kinds = {_literal_kind(v) for v in values}
-    return CUDA in kinds and OTHER in kinds
+    return CUDA in kinds and (OTHER in kinds or (cpu and "cpu" in values))
 
 
 def classify(test: ast.expr, resolve: Resolver, guards: frozenset[str] = DEFAULT_GUARDS,
@@ -189,6 +190,9 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
         if isinstance(node.op, ast.And):
             for part in known:  # `torch.cuda.is_available() and args.cuda`: CUDA when true
                 if part[0].kind == CUDA and not part[1]:
+                    return part
+            for part in known:  # `backend == XLA and is_torch_xla_available()`: another backend
+                if part[0].kind == OTHER and not part[1]:
                     return part
             return None
         kinds = {p[0].kind for p in known if not p[1]}
@@ -262,6 +266,11 @@ def _mentions_version(node: ast.expr) -> bool:
 def _classify_compare(node: ast.Compare, resolve: Resolver) -> tuple[Test, bool] | None:
     op = node.ops[0]
     left, right = node.left, node.comparators[0]
+    if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+        build = resolve(left) if isinstance(left, (ast.Attribute, ast.Name)) else None
+        if build in ("torch.version.cuda", "torch.version.hip"):  # which build of torch this is
+            kind = Test(CUDA) if build.endswith("cuda") else Test(OTHER)
+            return kind, isinstance(op, ast.Is)
     if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
         for literal in (left, right):
             kind = _tested_value_kind(literal)
@@ -327,10 +336,16 @@ def _exception_names(handler: ast.ExceptHandler) -> set[str] | None:
 def ladder_tests(node: ast.If) -> list[ast.expr]:
     """The tests of an ``if``/``elif`` chain starting at ``node``."""
     tests = [node.test]
-    while len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
-        node = node.orelse[0]
+    while is_elif(node):
+        node = node.orelse[0]  # type: ignore[assignment]
         tests.append(node.test)
     return tests
+
+
+def is_elif(node: ast.If) -> bool:
+    """True when the ``else`` of ``node`` is an ``elif`` (not an ``if`` nested in ``else:``)."""
+    orelse = node.orelse
+    return len(orelse) == 1 and isinstance(orelse[0], ast.If) and orelse[0].col_offset == node.col_offset
 
 
 def terminates(body: list[ast.stmt]) -> bool:

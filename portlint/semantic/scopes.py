@@ -79,7 +79,7 @@ class Scope:
         self.history: list[Binding] = []
         self.names: set[str] = set()
         self.declared: dict[str, str] = {}  # name -> "global" | "nonlocal"
-        self.star_imports: list[str] = []  # modules of `from m import *` in this scope
+        self.star_imports: list[str] = []  # modules of `from m import *` in this scope (see SemanticModel.stars)
 
     @property
     def is_function(self) -> bool:
@@ -111,6 +111,7 @@ class SemanticModel:
         # Name loads that resolved to nothing when they ran: (node, scope, at module time).
         self.unresolved: list[tuple[ast.Name, Scope, bool]] = []
         self.module_time = True  # False while deferred function bodies are visited
+        self.stars = False  # some scope has a `from m import *`
 
     # ------------------------------------------------------------------ filling
 
@@ -175,13 +176,18 @@ class SemanticModel:
     def lookup(self, name: str, scope: Scope | None = None) -> Binding | None:
         """The binding ``name`` refers to in ``scope`` (default: the current one), now."""
         scope = scope or self.scope
-        declared = scope.declared.get(name)
-        if declared == "global":
+        if scope.declared and scope.declared.get(name) == "global":
             return self.module.bindings.get(name)
-        for current in scope.visible_chain():
-            binding = current.bindings.get(name)
-            if binding is not None:
-                return binding
+        binding = scope.bindings.get(name)  # the hottest call of a run: no generator here
+        if binding is not None:
+            return binding
+        current = scope.parent
+        while current is not None:
+            if current.kind != "class":
+                binding = current.bindings.get(name)
+                if binding is not None:
+                    return binding
+            current = current.parent
         return None
 
     def resolve(self, node: ast.expr, scope: Scope | None = None) -> str | None:
@@ -212,7 +218,7 @@ class SemanticModel:
         return found
 
     def has_star_import(self) -> bool:
-        return any(scope.star_imports for scope in self.scopes)
+        return self.stars
 
     def owners(self, scope: Scope | None = None) -> list[ast.AST]:
         """The enclosing function, lambda and class nodes, outermost first."""
