@@ -19,7 +19,7 @@ from portlint.config import Settings
 from portlint.discovery import discover
 from portlint.findings import FileError, Finding
 from portlint.index import RuleIndex, build_index
-from portlint.noqa import file_is_exempt, filter_suppressed
+from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_source
 
@@ -130,10 +130,10 @@ class Linter:
 
 def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
     """Check one decoded file. Never raises for bad input: problems become ``error``."""
-    if not index.could_match(text):
-        return FileResult(path)
     if file_is_exempt(text):
         return FileResult(path)
+    if not index.could_match(text):
+        return FileResult(path, suppress([], text, path, index))  # only unused noqa comments
     # An AST is millions of acyclic objects freed by reference counting; letting the
     # cyclic GC scan them while they are built costs ~20% of the parse time.
     collecting = gc.isenabled()
@@ -160,7 +160,7 @@ def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:
         findings = analyze(tree, text, path, index)
     except RecursionError:
         return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
-    return FileResult(path, filter_suppressed(findings, text), parsed=True)
+    return FileResult(path, suppress(findings, text, path, index), parsed=True)
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))

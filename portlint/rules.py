@@ -36,7 +36,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 TARGETS = ("agnostic", "npu")
 SEVERITIES = ("error", "warning")
 APPLICABILITIES = ("safe", "unsafe")
-MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom")
+MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom", "noqa")
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{1,3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -195,6 +195,7 @@ MATCHER_KEYS = {
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
     "idiom": {"name", "pattern"},
+    "noqa": set(),  # the unused-noqa check (portlint/noqa.py): comments, not code
 }
 COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
 
@@ -316,6 +317,8 @@ def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
 
         assert matcher.name
         return IDIOMS[matcher.name].needles
+    if matcher.kind == "noqa":
+        return ("noqa",)
     assert matcher.pattern is not None
     text = matcher.pattern.pattern
     if re.escape(text) == text or re.fullmatch(r"[A-Za-z0-9_:]+", text):

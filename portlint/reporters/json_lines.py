@@ -1,0 +1,15 @@
+"""``--output-format json-lines``: one JSON object per finding and line (the ``json`` format's
+objects), for streaming consumers."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from portlint.engine import Report
+    from portlint.rules import Rule
+
+
+def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
+    stream.write("".join(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n" for finding in report.findings))
