@@ -318,6 +318,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.name = name
         pattern_text = IDIOMS[name].default_pattern if "pattern" not in raw else _required_str(raw, "pattern", path, code)
         matcher.pattern = _regex(pattern_text, path, code, "pattern")
+    if kind == "noqa":
+        matcher.name = "noqa"  # the comments it reads
     if kind == "literal":
         matcher.pattern = _regex(_required_str(raw, "pattern", path, code), path, code, "pattern")
         matcher.contexts = tuple(_str_list(raw.get("contexts", []), path, code, "contexts"))
