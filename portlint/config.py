@@ -20,6 +20,8 @@ field. Keys (kebab-case, as ruff):
                      fixes that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``guards``           more helper predicates meaning "CUDA is available" (added to
+                     ``is_torch_cuda_available``, ``is_cuda_available`` ...)
 ==================== ============================================================
 
 Errors are :class:`~portlint.errors.ConfigError`: one line naming the file, the line and the
@@ -105,6 +107,14 @@ def check_strings(value: Any, where: str, base: Path | None = None) -> tuple[str
     return tuple(value)
 
 
+def check_names(value: Any, where: str, base: Path | None = None) -> tuple[str, ...]:
+    names = check_strings(value, where)
+    for name in names:
+        if not name.isidentifier():
+            raise ConfigError(f"{where}: {name!r} is not a Python name (like 'is_cuda_ok')")
+    return names
+
+
 def check_paths(value: Any, where: str, base: Path | None = None) -> tuple[Path, ...]:
     return tuple((base or Path.cwd()) / Path(p).expanduser() for p in check_strings(value, where))
 
@@ -148,6 +158,8 @@ class Settings:
                                  "oldest torch the project supports", findings=True)
     respect_gitignore: bool = setting(True, check_bool, "skip what .gitignore files ignore")
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
+    guards: tuple[str, ...] = setting((), check_names, "helper predicates meaning CUDA is available",
+                                      findings=True, merge="extend")
     # Not keys: where the settings come from.
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None

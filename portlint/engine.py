@@ -46,8 +46,11 @@ class Linter:
     def __init__(self, settings: Settings, ruleset: Ruleset) -> None:
         self.settings = settings
         self.ruleset = ruleset
-        self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)]
-        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch)
+        named = {*settings.select, *settings.extend_select}
+        self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)
+                                  and (not rule.opt_in or rule.code in named)]
+        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch,
+                                            settings.guards)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Linter":
@@ -128,25 +131,31 @@ class Linter:
         return [f for f in findings if not any(c == "ALL" or f.code.startswith(c) for c in codes)]
 
 
-def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
-    """Check one decoded file. Never raises for bad input: problems become ``error``."""
+def check_text(text: str, path: str, index: RuleIndex,
+               analyze_for: tuple[RuleIndex, ...] | None = None) -> FileResult:
+    """Check one decoded file. Never raises for bad input: problems become ``error``.
+
+    ``analyze_for``: the indexes to analyze the parsed file with (default ``(index,)``;
+    ``portlint report`` passes one per target and ``index`` for their joint prefilter):
+    the file is parsed once and the findings of every target are returned together.
+    """
     if file_is_exempt(text):
         return FileResult(path)
-    if not index.could_match(text):
-        return FileResult(path, suppress([], text, path, index))  # only unused noqa comments
+    if not index.could_match(text):  # only unused noqa comments can be reported
+        return FileResult(path, [f for each in (analyze_for or (index,)) for f in suppress([], text, path, each)])
     # An AST is millions of acyclic objects freed by reference counting; letting the
     # cyclic GC scan them while they are built costs ~20% of the parse time.
     collecting = gc.isenabled()
     if collecting:
         gc.disable()
     try:
-        return _parse_and_analyze(text, path, index)
+        return _parse_and_analyze(text, path, *(analyze_for or (index,)))
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:
+def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
@@ -157,10 +166,11 @@ def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:
     except (ValueError, MemoryError) as exc:  # e.g. source too large or odd characters
         return FileResult(path, error=FileError(path, f"cannot parse: {exc}"), parsed=True)
     try:
-        findings = analyze(tree, text, path, index)
+        findings = [finding for index in indexes
+                    for finding in suppress(analyze(tree, text, path, index), text, path, index)]
     except RecursionError:
         return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
-    return FileResult(path, suppress(findings, text, path, index), parsed=True)
+    return FileResult(path, findings, parsed=True)
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))

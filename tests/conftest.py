@@ -26,13 +26,14 @@ def shipped_ruleset():
 
 
 @lru_cache(maxsize=None)
-def linter_for(target: str = "agnostic", min_torch: str = "2.6") -> Linter:
-    settings = Settings(target=target, min_torch=parse_version(min_torch))
+def linter_for(target: str = "agnostic", min_torch: str = "2.6", extend_select: tuple[str, ...] = ()) -> Linter:
+    settings = Settings(target=target, min_torch=parse_version(min_torch), extend_select=extend_select)
     return Linter(settings, shipped_ruleset())
 
 
-def lint(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[Finding]:
-    result = linter_for(target, min_torch).check_text(textwrap.dedent(code), "example.py")
+def lint(code: str, target: str = "agnostic", min_torch: str = "2.6",
+         extend_select: tuple[str, ...] = ()) -> list[Finding]:
+    result = linter_for(target, min_torch, extend_select).check_text(textwrap.dedent(code), "example.py")
     assert result.error is None, result.error
     return result.findings
 
