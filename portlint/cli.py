@@ -124,6 +124,8 @@ def check(
     stdin = paths == ["-"] or (stdin_filename is not None and not paths)
     if not stdin and paths and "-" in paths:
         raise _fail("'-' (standard input) cannot be mixed with other paths")
+    if not stdin and stdin_filename is not None:
+        raise _fail("--stdin-filename names the code read from standard input: give '-' (or no path)")
     paths = [] if stdin else default_paths(paths)
     fixing = fix or diff or ctx.info_name == "fix"
     if not show_settings:  # the settings of a file not yet written can be shown

@@ -60,6 +60,8 @@ def test_stdin_errors(project: Path) -> None:
     assert proc.returncode == 1 and b"binary file" in proc.stderr
     proc = run("check", "-", "train.py", stdin=b"", cwd=project)
     assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1
+    proc = run("check", "--stdin-filename", "a.py", "train.py", stdin=b"", cwd=project)
+    assert proc.returncode == 2 and b"--stdin-filename" in proc.stderr and proc.stderr.count(b"\n") == 1
     proc = run("check", "--stdin-filename", "a.py", "--select", "PRT9999", "-", stdin=b"", cwd=project)
     assert proc.returncode == 2 and b"PRT9999" in proc.stderr
 
