@@ -20,6 +20,7 @@ field. Keys (kebab-case, as ruff):
                      fixes that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``max-file-size``    files bigger than this many bytes are reported, not read (default 16 MiB)
 ``guards``           more helper predicates meaning "CUDA is available" (added to
                      ``is_torch_cuda_available``, ``is_cuda_available`` ...)
 ==================== ============================================================
@@ -39,6 +40,7 @@ from typing import Any, Callable
 
 from portlint.errors import ConfigError
 from portlint.rules import CODE_PATTERN, TARGETS
+from portlint.source import DEFAULT_MAX_FILE_SIZE
 from portlint.versions import Version, format_version, parse_version
 
 if sys.version_info >= (3, 11):
@@ -101,6 +103,12 @@ def check_bool(value: Any, where: str, base: Path | None = None) -> bool:
     return value
 
 
+def check_size(value: Any, where: str, base: Path | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where} must be a positive number of bytes (got {_show(value)})")
+    return value
+
+
 def check_strings(value: Any, where: str, base: Path | None = None) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings (got {_show(value)})")
@@ -158,6 +166,8 @@ class Settings:
                                  "oldest torch the project supports", findings=True)
     respect_gitignore: bool = setting(True, check_bool, "skip what .gitignore files ignore")
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
+    max_file_size: int = setting(DEFAULT_MAX_FILE_SIZE, check_size, "files bigger than this (bytes) are reported, "
+                                 "not read")
     guards: tuple[str, ...] = setting((), check_names, "helper predicates meaning CUDA is available",
                                       findings=True, merge="extend")
     # Not keys: where the settings come from.
@@ -327,7 +337,11 @@ def config_in(directory: Path) -> ConfigTable | None:
     that has a ``[tool.portlint]`` table (a pyproject.toml that is not valid TOML is an error)."""
     for name in CONFIG_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        try:
+            exists = candidate.is_file()
+        except OSError:  # a directory that cannot be entered, a path too long: its walk reports it
+            continue
+        if exists:
             config = read_config(candidate)
             if config.table is not None:
                 return config

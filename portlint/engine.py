@@ -71,7 +71,7 @@ class Linter:
 
     def check_file(self, path: str) -> FileResult:
         try:
-            _, source = read_source(path)
+            _, source = read_source(path, self.settings.max_file_size)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
         return self.check_text(source.text, path)
@@ -165,11 +165,13 @@ def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
         return FileResult(path, error=FileError(path, f"syntax error ({where}): {exc.msg}"), parsed=True)
     except (ValueError, MemoryError) as exc:  # e.g. source too large or odd characters
         return FileResult(path, error=FileError(path, f"cannot parse: {exc}"), parsed=True)
+    except RecursionError:  # Python 3.11+ (3.10 parses, then analysis recurses too deep)
+        return FileResult(path, error=FileError(path, "cannot parse: code nested too deep"), parsed=True)
     try:
         findings = [finding for index in indexes
                     for finding in suppress(analyze(tree, text, path, index), text, path, index)]
     except RecursionError:
-        return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
+        return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
     return FileResult(path, findings, parsed=True)
 
 
