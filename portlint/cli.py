@@ -143,13 +143,14 @@ def check(
     if show_settings or show_files or add_noqa:
         _inspect(paths, config, overrides, show_settings, show_files, add_noqa)
     run = None
+    stdin_texts: dict = {}
     try:
         known = None if baseline is None else _read_baseline(baseline)
         workspace = load_workspace(config, overrides)
         linter = workspace.default_linter
         cache = False if no_cache else (cache_dir if cache_dir is not None else True)
         if stdin:
-            report, run = _check_stdin(workspace, stdin_filename or "-", fixing, diff, unsafe_fixes)
+            report, run, stdin_texts = _check_stdin(workspace, stdin_filename or "-", fixing, diff, unsafe_fixes)
         elif fixing:
             run = workspace.fix_paths(paths, unsafe=unsafe_fixes, write=not diff, jobs=jobs, cache=cache)
             report = run.report
@@ -173,7 +174,15 @@ def check(
     if diff:
         _print_diff(run, show_fixes)
         raise typer.Exit(1 if run.changed_files or report.errors else 0)
-    _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root)
+    fix_edits = None
+    if output_format in (OutputFormat.json, OutputFormat.json_lines, OutputFormat.sarif):  # complete fixes
+        from portlint.fixedits import complete_fixes
+
+        try:
+            fix_edits = complete_fixes(report, workspace, jobs, texts=stdin_texts)
+        except PortlintError as exc:
+            raise _fail(str(exc)) from None
+    _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root, fix_edits)
     if fixing:
         _print_fix_summary(run, show_fixes, output_format is OutputFormat.text and output_file is None)
     if applied is not None and statistics:
@@ -198,13 +207,15 @@ app.command("fix", help="Apply the fixes in place: the same as 'portlint check -
 
 
 def _check_stdin(workspace, path: str, fixing: bool, diff: bool, unsafe: bool):
-    """(report, None) for a check of standard input; (report, run) after writing the fixed
-    source (or with --diff the diff) to standard output."""
+    """(report, None, {path: text}) for a check of standard input (the text for complete
+    fixes); (report, run, {}) after writing the fixed source (or with --diff the diff) to
+    standard output."""
     from portlint.stdin import check_stdin, fix_stdin, read_stdin
 
     data = read_stdin()
     if not fixing:
-        return check_stdin(workspace, data, path), None
+        report, text = check_stdin(workspace, data, path)
+        return report, None, ({} if text is None else {path: text})
     fixed, run = fix_stdin(workspace, data, path, unsafe)
     if diff:
         for outcome in run.changed_files:
@@ -213,7 +224,7 @@ def _check_stdin(workspace, path: str, fixing: bool, diff: bool, unsafe: bool):
         sys.stdout.flush()
         sys.stdout.buffer.write(fixed)
         sys.stdout.flush()
-    return run.report, run
+    return run.report, run, {}
 
 
 def _inspect(paths: List[str], config: Optional[Path], overrides: dict, show_settings: bool,
@@ -317,19 +328,19 @@ def _apply_baseline(report, known, root: Path):
 
 
 def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
-          output_file: Optional[Path], root: Path, stream=None) -> None:
+          output_file: Optional[Path], root: Path, fix_edits=None, stream=None) -> None:
     if output_file is None:
-        _print_report(report, rules, output_format, statistics, quiet, stream or sys.stdout, root)
+        _print_report(report, rules, output_format, statistics, quiet, stream or sys.stdout, root, fix_edits)
         return
     try:
         with open(output_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
-            _print_report(report, rules, output_format, statistics, quiet, stream, root)
+            _print_report(report, rules, output_format, statistics, quiet, stream, root, fix_edits)
     except OSError as exc:
         raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
 def _print_report(report, rules, output_format: str, statistics: bool, quiet: bool,
-                  stream=None, root: Optional[Path] = None) -> None:
+                  stream=None, root: Optional[Path] = None, fix_edits=None) -> None:
     from portlint.reporters import get_reporter
 
     if statistics and output_format == "text":
@@ -337,7 +348,8 @@ def _print_report(report, rules, output_format: str, statistics: bool, quiet: bo
 
         render_statistics(report, rules, stream or sys.stdout)
         return
-    get_reporter(output_format)(report, rules, stream or sys.stdout, {"quiet": quiet, "root": root})
+    options = {"quiet": quiet, "root": root, "fix_edits": fix_edits}
+    get_reporter(output_format)(report, rules, stream or sys.stdout, options)
 
 
 @app.command("report")
@@ -431,6 +443,18 @@ def show_rule(
             docs.print_rule(rule, linter.index.min_torch, sys.stdout)
             return
     raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
+
+
+@app.command("server")
+def language_server() -> None:
+    """Run the language server for editors (LSP over standard input and output)."""
+    try:
+        from portlint.server import main as serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        raise _fail("the language server needs pygls: pip install 'portlint[server]'") from None
+    serve()
 
 
 def _safe_streams() -> None:

@@ -8,6 +8,19 @@ from typing import TextIO
 from portlint.rules import TARGETS, FixOption, Matcher, Rule
 from portlint.versions import ANY, Version, format_version
 
+# Where docs/rules.md is published; each rule's section has the anchor of ``rule_anchor``.
+RULES_URL = "https://github.com/portlint/portlint/blob/main/docs/rules.md"
+
+
+def rule_anchor(rule: Rule) -> str:
+    """The anchor of the rule's section in docs/rules.md (GitHub's heading slug)."""
+    return f"{rule.code.lower()}-{rule.name}"
+
+
+def rule_url(rule: Rule) -> str:
+    """The rule's documentation page (SARIF ``helpUri``, LSP ``codeDescription.href``)."""
+    return f"{RULES_URL}#{rule_anchor(rule)}"
+
 
 def rule_summary(rule: Rule) -> dict:
     return {
@@ -146,7 +159,7 @@ def reference_markdown(rules: list[Rule]) -> str:
         families.setdefault(rule.family, []).append(rule)
     parts += ["| code | name | family | summary | targets |", "|---|---|---|---|---|"]
     for rule in rules:
-        parts.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.name} | {rule.family} | "
+        parts.append(f"| [{rule.code}](#{rule_anchor(rule)}) | {rule.name} | {rule.family} | "
                      f"{_cell(rule.summary)} | {', '.join(rule.targets)} |")
     parts.append("")
     for family, members in families.items():

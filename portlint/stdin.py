@@ -33,19 +33,21 @@ def _skipped(workspace: "Workspace", path: str) -> bool:
     return workspace.settings_for(path).force_exclude and workspace.is_excluded(path)
 
 
-def check_stdin(workspace: "Workspace", data: bytes, path: str) -> "Report":
-    """The report of checking ``data`` as the file ``path``."""
+def check_stdin(workspace: "Workspace", data: bytes, path: str) -> "tuple[Report, str | None]":
+    """The report of checking ``data`` as the file ``path``, and the decoded text (None when
+    it is not decodable or not checked)."""
     from portlint.engine import FileResult, Report
 
     if _skipped(workspace, path):
-        return Report([], [], 0, 0, [])
+        return Report([], [], 0, 0, []), None
+    text = None
     try:
-        source = decode_source(data)
+        text = decode_source(data).text
     except SourceError as exc:
         result = FileResult(path, error=FileError(path, str(exc)))
     else:
-        result = workspace.check_text(source.text, path)
-    return Report(list(result.findings), [result.error] if result.error else [], 1, int(result.parsed), [path])
+        result = workspace.check_text(text, path)
+    return Report(list(result.findings), [result.error] if result.error else [], 1, int(result.parsed), [path]), text
 
 
 def fix_stdin(workspace: "Workspace", data: bytes, path: str, unsafe: bool) -> "tuple[bytes, FixRun]":

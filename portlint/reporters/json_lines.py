@@ -1,5 +1,5 @@
 """``--output-format json-lines``: one JSON object per finding and line (the ``json`` format's
-objects), for streaming consumers."""
+objects, complete fixes included), for streaming consumers."""
 
 from __future__ import annotations
 
@@ -12,4 +12,6 @@ if TYPE_CHECKING:
 
 
 def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
-    stream.write("".join(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n" for finding in report.findings))
+    from portlint.reporters.json_format import items
+
+    stream.write("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items(report, options)))
