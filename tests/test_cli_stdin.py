@@ -42,8 +42,8 @@ def test_stdin_filename_gives_config_ignores_and_name(project: Path) -> None:
     found = [(d["path"], d["code"], d["target"]) for d in json.loads(proc.stdout)]
     assert found == [("pkg/legacy_train.py", "PRT404", "npu")]  # npu from pkg/, PRT401 per-file-ignored
     # complete fixes come from the text read, not from a file (there is none)
-    (edit,) = json.loads(proc.stdout)[0]["fix"]["edits"]
-    assert (edit["line"], edit["content"]) == (3, "npu()")
+    edits = json.loads(proc.stdout)[0]["fix"]["edits"]
+    assert [(e["line"], e["content"]) for e in edits] == [(2, "import torch_npu  # noqa: F401\n"), (3, "npu")]
     # without "-": --stdin-filename alone reads standard input too (as in ruff)
     proc = run("check", "--stdin-filename", "pkg/a.py", "-f", "concise", stdin=CUDA_CODE.encode(), cwd=project)
     assert proc.stdout.decode().splitlines()[0].startswith("pkg/a.py:2:")
