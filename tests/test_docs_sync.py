@@ -44,11 +44,14 @@ def test_reference_covers_every_rule_with_working_anchors() -> None:
         assert link in text, rule.code
         assert f"{rule.code.lower()}-{rule.name}" in anchors, rule.code
         section = text.split(f"### {rule.code} `{rule.name}`", 1)[1].split("\n### ", 1)[0]
-        for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target"):
+        for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target",
+                     "#### Fix safety"):
             assert part in section, (rule.code, part)
         assert rule.flagged[0].rstrip() in section
         table = [line for line in section.splitlines() if line.startswith("| ") and " | " in line]
         cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in table]  # unescaped pipes only
+        safety = section.split("#### Fix safety", 1)[1]
+        assert all(f"- **{target}**" in safety for target in rule.targets), rule.code
         assert all(len(row) == 3 for row in cells), rule.code
         assert set(rule.targets) <= {row[1].strip() for row in cells[1:]}, rule.code
 
