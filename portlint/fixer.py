@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Iterable
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
+from portlint.fstrings import fit_edits_in_fstrings
 from portlint.printable import printable
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
@@ -153,6 +154,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     findings = original_findings
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
+        edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset)
         if not edits:
             break
         try:
