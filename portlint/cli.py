@@ -39,6 +39,8 @@ class OutputFormat(str, Enum):
     sarif = "sarif"
     gitlab = "gitlab"
     junit = "junit"
+    concise = "concise"
+    json_lines = "json-lines"
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
@@ -115,24 +117,41 @@ def check(
     no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache (default: .portlint_cache in the project root)."),
     force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply 'exclude' to files named on the command line too (for pre-commit)."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Read the code from standard input (path '-') and check it as this file: its configuration, and this name in the report."),
+    show_settings: bool = typer.Option(False, "--show-settings", help="Print the settings the given file is checked with, and where each comes from; then exit."),
+    show_files: bool = typer.Option(False, "--show-files", help="Print the files that would be checked; then exit."),
+    add_noqa: bool = typer.Option(False, "--add-noqa", help="Add '# noqa: CODE' comments that suppress every current finding; then exit."),
 ) -> None:
     """Check files for CUDA-specific code."""
-    paths = default_paths(paths)
+    stdin = paths == ["-"] or (stdin_filename is not None and not paths)
+    if not stdin and paths and "-" in paths:
+        raise _fail("'-' (standard input) cannot be mixed with other paths")
+    if not stdin and stdin_filename is not None:
+        raise _fail("--stdin-filename names the code read from standard input: give '-' (or no path)")
+    paths = [] if stdin else default_paths(paths)
     fixing = fix or diff or ctx.info_name == "fix"
-    check_paths_exist(paths)
+    if not show_settings:  # the settings of a file not yet written can be shown
+        check_paths_exist(paths)
+    overrides = {
+        "target": target.value if target else None,
+        "select": _split_codes(select),
+        "extend_select": _split_codes(extend_select),
+        "ignore": _split_codes(ignore),
+        "min_torch": min_torch,
+        "force_exclude": True if force_exclude else None,
+    }
+    if show_settings or show_files or add_noqa:
+        _inspect(paths, config, overrides, show_settings, show_files, add_noqa)
+    run = None
+    stdin_texts: dict = {}
     try:
         known = None if baseline is None else _read_baseline(baseline)
-        workspace = load_workspace(config, {
-            "target": target.value if target else None,
-            "select": _split_codes(select),
-            "extend_select": _split_codes(extend_select),
-            "ignore": _split_codes(ignore),
-            "min_torch": min_torch,
-            "force_exclude": True if force_exclude else None,
-        })
+        workspace = load_workspace(config, overrides)
         linter = workspace.default_linter
         cache = False if no_cache else (cache_dir if cache_dir is not None else True)
-        if fixing:
+        if stdin:
+            report, run, stdin_texts = _check_stdin(workspace, stdin_filename or "-", fixing, diff, unsafe_fixes)
+        elif fixing:
             run = workspace.fix_paths(paths, unsafe=unsafe_fixes, write=not diff, jobs=jobs, cache=cache)
             report = run.report
         else:
@@ -146,15 +165,21 @@ def check(
         applied = None if known is None else _apply_baseline(report, known, root)
     except PortlintError as exc:
         raise _fail(str(exc)) from None
+    if stdin and run is not None:  # the fixed source (or the diff) is on stdout; what remains on stderr
+        _emit(report, workspace.rules(), "concise", False, True, None, root, stream=sys.stderr)
+        for error in report.errors:
+            sys.stderr.write(f"portlint: {error}\n")
+        changed = diff and bool(run.changed_files)
+        raise typer.Exit(0 if exit_zero else int(bool(report.findings or report.errors or changed)))
     if diff:
         _print_diff(run, show_fixes)
         raise typer.Exit(1 if run.changed_files or report.errors else 0)
     fix_edits = None
-    if output_format in (OutputFormat.json, OutputFormat.sarif):  # complete fixes: what `portlint fix` does
+    if output_format in (OutputFormat.json, OutputFormat.json_lines, OutputFormat.sarif):  # complete fixes
         from portlint.fixedits import complete_fixes
 
         try:
-            fix_edits = complete_fixes(report, workspace, jobs)
+            fix_edits = complete_fixes(report, workspace, jobs, texts=stdin_texts)
         except PortlintError as exc:
             raise _fail(str(exc)) from None
     _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root, fix_edits)
@@ -179,6 +204,60 @@ def check(
 
 
 app.command("fix", help="Apply the fixes in place: the same as 'portlint check --fix'.")(check)
+
+
+def _check_stdin(workspace, path: str, fixing: bool, diff: bool, unsafe: bool):
+    """(report, None, {path: text}) for a check of standard input (the text for complete
+    fixes); (report, run, {}) after writing the fixed source (or with --diff the diff) to
+    standard output."""
+    from portlint.stdin import check_stdin, fix_stdin, read_stdin
+
+    data = read_stdin()
+    if not fixing:
+        report, text = check_stdin(workspace, data, path)
+        return report, None, ({} if text is None else {path: text})
+    fixed, run = fix_stdin(workspace, data, path, unsafe)
+    if diff:
+        for outcome in run.changed_files:
+            sys.stdout.write(outcome.diff())
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(fixed)
+        sys.stdout.flush()
+    return run.report, run, {}
+
+
+def _inspect(paths: List[str], config: Optional[Path], overrides: dict, show_settings: bool,
+             show_files: bool, add_noqa: bool) -> None:
+    """--show-settings, --show-files and --add-noqa: print (or annotate), then exit."""
+    try:
+        workspace = load_workspace(config, overrides)
+        if show_settings:
+            from portlint.explain import settings_lines
+
+            if len(paths) != 1:
+                raise _fail("--show-settings takes exactly one file")
+            sys.stdout.write("".join(f"{line}\n" for line in settings_lines(workspace, paths[0])))
+            raise typer.Exit(0)
+        if show_files:
+            from portlint.explain import files_lines
+
+            files, problems = files_lines(workspace, paths)
+            sys.stdout.write("".join(f"{name}\n" for name in files))
+            for problem in problems:
+                sys.stderr.write(f"portlint: {problem}\n")
+            raise typer.Exit(1 if problems else 0)
+        from portlint.noqa import add_noqa_to_files
+
+        report = workspace.check_paths(paths, cache=False)
+        added, files, problems = add_noqa_to_files(report.findings)
+        for problem in [*map(str, report.errors), *problems]:
+            sys.stderr.write(f"portlint: {problem}\n")
+        sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''} to {files} "
+                         f"file{'s' if files != 1 else ''}.\n")
+        raise typer.Exit(1 if report.errors or problems else 0)
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _print_diff(run, show_fixes: bool) -> None:
@@ -249,9 +328,9 @@ def _apply_baseline(report, known, root: Path):
 
 
 def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
-          output_file: Optional[Path], root: Path, fix_edits=None) -> None:
+          output_file: Optional[Path], root: Path, fix_edits=None, stream=None) -> None:
     if output_file is None:
-        _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root, fix_edits)
+        _print_report(report, rules, output_format, statistics, quiet, stream or sys.stdout, root, fix_edits)
         return
     try:
         with open(output_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
@@ -300,6 +379,24 @@ def report(
     except PortlintError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+@app.command("clean")
+def clean_command(
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Also remove this cache directory."),
+) -> None:
+    """Remove the result caches (.portlint_cache) in this directory and below."""
+    from portlint.clean import clean, find_caches
+
+    directories = find_caches(Path.cwd()) + ([cache_dir] if cache_dir is not None and cache_dir.exists() else [])
+    removed, problems = clean(directories)
+    for directory in removed:
+        sys.stderr.write(f"Removed cache at: {directory}\n")
+    for problem in problems:
+        sys.stderr.write(f"portlint: {problem}\n")
+    if not directories:
+        sys.stderr.write("No cache to remove.\n")
+    raise typer.Exit(1 if problems else 0)
 
 
 @app.command("rules")

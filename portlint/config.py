@@ -89,8 +89,8 @@ def check_per_file_ignores(value: Any, where: str, base: Path | None = None) -> 
 def check_min_torch(value: Any, where: str, base: Path | None = None) -> Version:
     if isinstance(value, bool) or isinstance(value, (int, float)):
         raise ConfigError(
-            f"{where} must be a string like \"2.10\" (got the number {value!r}: TOML reads 2.10 as the "
-            f"number 2.1, so a version must be quoted)")
+            f"{where} must be a quoted string like \"2.10\" (got the number {value!r}: a TOML number is not a "
+            f"version, 2.10 would be read as 2.1)")
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a string like \"2.6\" (got {_show(value)})")
     try:
@@ -446,8 +446,8 @@ def load_settings(config_file: Path | None, search_from: Path | None = None) -> 
     return load_config(config_file)
 
 
-_KEY_LINE = re.compile(r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=', re.MULTILINE)
-_HEADER = re.compile(r"^\s*\[\[?\s*tool\s*\.\s*portlint\s*[\].]", re.MULTILINE)
+_KEY_LINE = re.compile(r'^[ \t]*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=', re.MULTILINE)
+_HEADER = re.compile(r"^[ \t]*\[\[?\s*tool\s*\.\s*portlint\s*[\].]", re.MULTILINE)
 
 
 def _line_of(text: str, key: str, in_portlint_section: bool) -> int | None:
@@ -462,6 +462,10 @@ def _line_of(text: str, key: str, in_portlint_section: bool) -> int | None:
         name = match.group(1) or match.group(2) or match.group(3)
         if name == key:
             return text.count("\n", 0, match.start()) + 1
+    prefix = r"tool\s*\.\s*portlint\s*\.\s*" if in_portlint_section else ""
+    table = re.search(r"^[ \t]*\[\s*" + prefix + r"[\"']?" + re.escape(key) + r"[\"']?\s*\]", text, re.MULTILINE)
+    if table is not None:  # [tool.portlint.per-file-ignores]
+        return text.count("\n", 0, table.start()) + 1
     if in_portlint_section:
         return _header_line(text)
     return None

@@ -63,6 +63,8 @@ def describe_matcher(matcher: Matcher) -> str:
 
         assert matcher.name and matcher.pattern is not None
         return f"the idiom {IDIOMS[matcher.name].summary} (`{matcher.pattern.pattern}`)"
+    if matcher.kind == "noqa":
+        return "codes in `# noqa` comments that suppress nothing"
     assert matcher.pattern is not None
     return f"strings matching `{matcher.pattern.pattern}` ({', '.join(matcher.contexts)})"
 

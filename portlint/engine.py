@@ -18,7 +18,7 @@ from portlint.config import Settings
 from portlint.discovery import discover
 from portlint.findings import FileError, FileResult, Finding, Report  # noqa: F401 - re-exported
 from portlint.index import RuleIndex, build_index
-from portlint.noqa import file_is_exempt, filter_suppressed
+from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_source
 
@@ -120,10 +120,10 @@ def check_text(text: str, path: str, index: RuleIndex,
     ``portlint report`` passes one per target and ``index`` for their joint prefilter):
     the file is parsed once and the findings of every target are returned together.
     """
-    if not index.could_match(text):
-        return FileResult(path)
     if file_is_exempt(text):
         return FileResult(path)
+    if not index.could_match(text):  # only unused noqa comments can be reported
+        return FileResult(path, [f for each in (analyze_for or (index,)) for f in suppress([], text, path, each)])
     # An AST is millions of acyclic objects freed by reference counting; letting the
     # cyclic GC scan them while they are built costs ~20% of the parse time.
     collecting = gc.isenabled()
@@ -149,10 +149,11 @@ def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
     except RecursionError:  # Python 3.11+ (3.10 parses, then analysis recurses too deep)
         return FileResult(path, error=FileError(path, "cannot parse: code nested too deep"), parsed=True)
     try:
-        findings = [finding for index in indexes for finding in analyze(tree, text, path, index)]
+        findings = [finding for index in indexes
+                    for finding in suppress(analyze(tree, text, path, index), text, path, index)]
     except RecursionError:
         return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
-    return FileResult(path, filter_suppressed(findings, text), parsed=True)
+    return FileResult(path, findings, parsed=True)
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))

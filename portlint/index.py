@@ -38,6 +38,8 @@ class RuleIndex:
     deferred_idioms: dict[str, Matcher] = field(default_factory=dict)  # idiom name -> matcher
     guard_names: frozenset[str] = DEFAULT_GUARDS  # helper predicates meaning "CUDA is available"
     needles: tuple[str, ...] = ()  # one of these occurs in every file the prefilter keeps
+    known_codes: frozenset[str] = frozenset()  # every loaded rule, enabled or not (noqa checks)
+    unused_noqa: Rule | None = None  # the enabled [[rule.noqa]] rule, see portlint/noqa.py
     prefilter: Prefilter = field(default_factory=Prefilter)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
@@ -98,6 +100,8 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}
     for rule in active:
         for matcher in rule.matchers:
+            if matcher.kind == "noqa":
+                continue
             needles.update(matcher.needles)
             if matcher.kind == "symbol":
                 assert matcher.name
@@ -120,7 +124,10 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                     index.literals.setdefault(ctx, []).append(matcher)
                     used_contexts.add(ctx)
     _index_contexts(index, [ruleset.contexts[name] for name in sorted(used_contexts) if name in ruleset.contexts])
-    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers)
+    index.known_codes = frozenset(rule.code for rule in ruleset.rules)
+    index.unused_noqa = next((rule for rule in active if any(m.kind == "noqa" for m in rule.matchers)), None)
+    # noqa matchers read comments, after the checks: they never make a file worth parsing
+    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers if m.kind != "noqa")
     index.needles = index.prefilter.needles
     return index
 

@@ -37,7 +37,7 @@ TARGETS = ("agnostic", "npu")
 SEVERITIES = ("error", "warning")
 APPLICABILITIES = ("safe", "unsafe")
 BLOCKERS = ("library", "kernel")
-MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom")
+MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom", "noqa")
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{1,3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -243,6 +243,7 @@ MATCHER_KEYS = {
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
     "idiom": {"name", "pattern"},
+    "noqa": set(),  # the unused-noqa check (portlint/noqa.py): comments, not code
 }
 COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
 
@@ -357,6 +358,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.name = name
         pattern_text = IDIOMS[name].default_pattern if "pattern" not in raw else _required_str(raw, "pattern", path, code)
         matcher.pattern = _regex(pattern_text, path, code, "pattern")
+    if kind == "noqa":
+        matcher.name = "noqa"  # the comments it reads
     if kind == "literal":
         matcher.pattern = _regex(_required_str(raw, "pattern", path, code), path, code, "pattern")
         matcher.contexts = tuple(_str_list(raw.get("contexts", []), path, code, "contexts"))
@@ -414,6 +417,8 @@ def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
 
         assert matcher.name
         return IDIOMS[matcher.name].needles
+    if matcher.kind == "noqa":
+        return ("noqa",)
     assert matcher.pattern is not None
     text = matcher.pattern.pattern
     if re.escape(text) == text or re.fullmatch(r"[A-Za-z0-9_:]+", text):

@@ -15,8 +15,10 @@ from portlint.prefilter import Needle, Requirement, _pattern_clauses, requiremen
 from portlint.rules import default_ruleset_files, load_rulesets
 
 RULES = shipped_ruleset().rules
+# The unused-noqa rule reads comments after the checks and needs no parse: the prefilter does
+# not cover it (tests/test_suppressions.py checks it on files the prefilter rejects).
 FLAGGED = [(rule.code, target, i, example) for rule in RULES for target in rule.targets
-           for i, example in enumerate(rule.flagged)]
+           for i, example in enumerate(rule.flagged) if any(m.kind != "noqa" for m in rule.matchers)]
 
 
 @pytest.mark.parametrize(("code", "target", "number", "example"), FLAGGED,
@@ -170,7 +172,8 @@ def test_prefilter_never_hides_a_finding(target: str) -> None:
             continue
         checked += 1
         unfiltered = _parse_and_analyze(text, name, index)
-        assert not unfiltered.findings, (name, [f.code for f in unfiltered.findings])
+        filtered = linter_for(target).check_text(text, name)
+        assert [f.code for f in unfiltered.findings] == [f.code for f in filtered.findings], name
     assert checked  # some snippets are rejected, so the comparison means something
 
 

@@ -21,6 +21,8 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "gitlab": "gitlab",
     "junit": "junit",
+    "concise": "concise",
+    "json-lines": "json_lines",
 }
 
 

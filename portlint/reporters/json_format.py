@@ -18,13 +18,18 @@ if TYPE_CHECKING:
     from portlint.rules import Rule
 
 
-def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
+def items(report: "Report", options: dict) -> list[dict]:
+    """The finding objects (``json`` and ``json-lines`` print the same ones)."""
     edits = options.get("fix_edits")
-    items = []
+    found = []
     for finding in report.findings:
         item = finding.to_dict()
         if item["fix"] is not None and edits is not None:
             item["fix"]["edits"] = [edit.to_dict() for edit in edits.get(finding, ())]
-        items.append(item)
-    json.dump(items, stream, indent=2, ensure_ascii=False)
+        found.append(item)
+    return found
+
+
+def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
+    json.dump(items(report, options), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
