@@ -14,6 +14,10 @@ Keys (kebab-case, as ruff):
                      that need a newer torch are not offered
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``include``          the kinds of file a directory walk checks (default: all of
+                     ``portlint.kinds.KINDS``: python, notebook, shell, dockerfile,
+                     requirements, pyproject, yaml, json, cuda)
+``extend-include``   kinds added to ``include``
 ==================== ============================================================
 """
 
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from portlint.errors import ConfigError
+from portlint.kinds import KINDS
 from portlint.rules import CODE_PATTERN, TARGETS
 from portlint.versions import Version, format_version, parse_version
 
@@ -50,6 +55,7 @@ class Settings:
     min_torch: Version = parse_version(DEFAULT_MIN_TORCH)
     respect_gitignore: bool = True
     force_exclude: bool = False  # apply `exclude` to files named on the command line too
+    include: tuple[str, ...] = KINDS  # the kinds of file a directory walk checks (portlint/kinds)
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -107,7 +113,7 @@ def path_matches(relative_path: str, name: str, pattern: str) -> bool:
 
 KNOWN_KEYS = {
     "target", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-    "rulesets", "min-torch", "respect-gitignore", "force-exclude",
+    "rulesets", "min-torch", "respect-gitignore", "force-exclude", "include", "extend-include",
 }
 
 
@@ -187,6 +193,10 @@ def parse_settings(table: dict[str, Any], config_file: Path) -> Settings:
         if not isinstance(table["force-exclude"], bool):
             raise ConfigError(f"{where}: 'force-exclude' must be true or false")
         values["force_exclude"] = table["force-exclude"]
+    if "include" in table or "extend-include" in table:
+        include = check_kinds(table.get("include", list(KINDS)), f"{where}: 'include'")
+        extra = check_kinds(table.get("extend-include", []), f"{where}: 'extend-include'")
+        values["include"] = include + tuple(kind for kind in extra if kind not in include)
     if "respect-gitignore" in table:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
@@ -213,6 +223,14 @@ def check_codes(value: Any, where: str) -> tuple[str, ...]:
                 raise ConfigError(f"{where}: {code!r} is not a rule code or prefix (like 'PRT1' or 'PRT101')")
             codes.append(code)
     return tuple(codes)
+
+
+def check_kinds(value: Any, where: str) -> tuple[str, ...]:
+    kinds = _strings(value, where)
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    return tuple(dict.fromkeys(kinds))
 
 
 def check_min_torch(value: Any, where: str) -> Version:

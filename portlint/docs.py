@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from portlint.kinds import EXAMPLE_PATH, kind_of, split_example
 from portlint.rules import TARGETS, FixOption, Matcher, Rule
 from portlint.versions import ANY, Version, format_version
+
+
+FENCES = {"python": "python", "notebook": "python", "shell": "sh", "dockerfile": "dockerfile",
+          "requirements": "text", "pyproject": "toml", "yaml": "yaml", "json": "json", "cuda": "cuda"}
 
 
 def rule_summary(rule: Rule) -> dict:
@@ -50,7 +55,25 @@ def describe_matcher(matcher: Matcher) -> str:
 
         assert matcher.name and matcher.pattern is not None
         return f"the idiom {IDIOMS[matcher.name].summary} (`{matcher.pattern.pattern}`)"
+    if matcher.kind == "file":
+        return f"every `{matcher.file_kind}` file"
+    if matcher.kind == "config-key":
+        assert matcher.key is not None
+        text = f"config key `{matcher.key.pattern}`"
+        if matcher.path is not None:
+            text += f" at a path matching `{matcher.path.pattern}`"
+        if matcher.value is not None:
+            text += f" with a value matching `{matcher.value.pattern}`"
+        return text
     assert matcher.pattern is not None
+    if matcher.kind in ("env", "command", "requirement"):
+        label = {"env": "environment variable", "command": "command", "requirement": "dependency"}[matcher.kind]
+        extra = matcher.args if matcher.kind == "command" else matcher.version
+        suffix = f" with `{extra.pattern}`" if extra is not None else ""
+        return f"{label} `{matcher.pattern.pattern}`{suffix}"
+    if matcher.kind in ("index", "image"):
+        label = "package index" if matcher.kind == "index" else "container image"
+        return f"{label} matching `{matcher.pattern.pattern}`"
     return f"strings matching `{matcher.pattern.pattern}` ({', '.join(matcher.contexts)})"
 
 
@@ -96,10 +119,13 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
     lines.append(f"Family: **{rule.family}** · severity: {rule.severity} · targets: {', '.join(rule.targets)}")
     lines += ["", f"{heading}# What it does", "", rule.summary + "."]
     lines += ["", f"{heading}# Why is this bad?", "", rule.rationale]
-    lines += ["", f"{heading}# Example", "", "```python", rule.flagged[0].rstrip(), "```"]
+    name, example = split_example(rule.flagged[0])
+    language = FENCES.get(kind_of(name) or "python", "text")
+    shown = f"`{name}`:" if name != EXAMPLE_PATH else ""
+    lines += ["", f"{heading}# Example", "", *([shown, ""] if shown else []), f"```{language}", example.rstrip(), "```"]
     for target in rule.targets:
         if target in rule.use_instead:
-            lines += ["", f"{heading}# Use instead ({target})", "", "```python",
+            lines += ["", f"{heading}# Use instead ({target})", "", f"```{language}",
                       rule.use_instead[target].rstrip(), "```"]
     lines += ["", f"{heading}# Fix per target", "", "| matches | target | fix |", "|---|---|---|"]
     for matched, target, text in fix_table(rule):

@@ -19,6 +19,7 @@ from portlint.config import Settings
 from portlint.discovery import discover
 from portlint.findings import FileError, Finding
 from portlint.index import RuleIndex, build_index
+from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, filter_suppressed
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_source
@@ -57,6 +58,9 @@ class Linter:
     # ------------------------------------------------------------------ one file
 
     def check_bytes(self, data: bytes, path: str) -> FileResult:
+        kind = kind_of(path, data)
+        if kind is not None and kind != "python":
+            return check_other(kind, data, path, self.index)
         try:
             source = decode_source(data)
         except SourceError as exc:
@@ -68,10 +72,12 @@ class Linter:
 
     def check_file(self, path: str) -> FileResult:
         try:
-            _, source = read_source(path)
+            data, _ = read_source(path) if kind_of(path) in (None, "python") else (Path(path).read_bytes(), None)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
-        return self.check_text(source.text, path)
+        except OSError as exc:
+            return FileResult(path, error=FileError(path, exc.strerror or str(exc)))
+        return self.check_bytes(data, path)
 
     # ------------------------------------------------------------------ many files
 
@@ -139,6 +145,21 @@ def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
     finally:
         if collecting:
             gc.enable()
+
+
+def check_other(kind: str, data: bytes, path: str, index: RuleIndex) -> FileResult:
+    """A notebook, script, container, dependency, config or CUDA file (``portlint/kinds``)."""
+    from portlint import kinds
+
+    try:
+        findings = kinds.check(kind, data, path, index, check_text)
+    except SourceError as exc:  # (a notebook with some invalid cells keeps the others' findings)
+        return FileResult(path, getattr(exc, "findings", []), error=FileError(path, str(exc)), parsed=True)
+    except RecursionError:
+        return FileResult(path, error=FileError(path, "nesting too deep to analyze"), parsed=True)
+    if findings is None:
+        return FileResult(path)
+    return FileResult(path, findings, parsed=True)
 
 
 def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:

@@ -1048,8 +1048,14 @@ def _fix_in_worker(path: str, unsafe: bool, write: bool) -> FileFix:
 
 def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
     """Read, fix and (with ``write``) atomically rewrite one file."""
+    from portlint.kinds import kind_of_file
     from portlint.writer import WriteError, encode_text, write_atomic
 
+    kind = kind_of_file(path)
+    if kind not in (None, "python"):  # notebooks, scripts, configs ... (portlint/kinds)
+        from portlint.kinds.fixing import fix_file as fix_other_kind
+
+        return fix_other_kind(linter, path, kind, unsafe, write)
     try:
         _, source = read_source(path)
     except SourceError as exc:

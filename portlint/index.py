@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from portlint.findings import Fix
 from portlint.prefilter import Prefilter, build_prefilter
-from portlint.rules import Context, Matcher, Rule, Ruleset
+from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
 from portlint.versions import Version, format_version
 
 
@@ -35,6 +35,7 @@ class RuleIndex:
     idioms: dict[type, list[Matcher]] = field(default_factory=dict)  # ast node type -> idiom matchers
     needles: tuple[str, ...] = ()  # one of these occurs in every file the prefilter keeps
     prefilter: Prefilter = field(default_factory=Prefilter)
+    text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
     @property
@@ -90,6 +91,9 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}
     for rule in active:
         for matcher in rule.matchers:
+            if matcher.kind in TEXT_MATCHER_KINDS:
+                index.text_matchers.setdefault(matcher.kind, []).append(matcher)
+                continue
             needles.update(matcher.needles)
             if matcher.kind == "symbol":
                 assert matcher.name
@@ -110,7 +114,8 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                     index.literals.setdefault(ctx, []).append(matcher)
                     used_contexts.add(ctx)
     _index_contexts(index, [ruleset.contexts[name] for name in sorted(used_contexts) if name in ruleset.contexts])
-    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers)
+    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers
+                                      if m.kind not in TEXT_MATCHER_KINDS)
     index.needles = index.prefilter.needles
     return index
 

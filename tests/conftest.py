@@ -30,7 +30,12 @@ def linter_for(target: str = "agnostic", min_torch: str = "2.6") -> Linter:
 
 
 def lint(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[Finding]:
-    result = linter_for(target, min_torch).check_text(textwrap.dedent(code), "example.py")
+    """Findings of a Python snippet, or of a ruleset example of any kind ("# file: run.sh\\n...")."""
+    from portlint.kinds import EXAMPLE_PATH, split_example
+
+    path, text = split_example(textwrap.dedent(code))
+    linter = linter_for(target, min_torch)
+    result = linter.check_text(text, path) if path == EXAMPLE_PATH else linter.check_bytes(text.encode(), path)
     assert result.error is None, result.error
     return result.findings
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from portlint.kinds import split_example
+
 import re
 import shutil
 import subprocess
@@ -46,7 +48,7 @@ def test_reference_covers_every_rule_with_working_anchors() -> None:
         section = text.split(f"### {rule.code} `{rule.name}`", 1)[1].split("\n### ", 1)[0]
         for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target"):
             assert part in section, (rule.code, part)
-        assert rule.flagged[0].rstrip() in section
+        assert split_example(rule.flagged[0])[1].rstrip() in section
         table = [line for line in section.splitlines() if line.startswith("| ") and " | " in line]
         cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in table]  # unescaped pipes only
         assert all(len(row) == 3 for row in cells), rule.code
