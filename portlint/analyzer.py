@@ -1,11 +1,10 @@
-"""Walk one parsed file once, resolve names through its imports, and ask the index.
+"""Walk one parsed file once, resolve names through the semantic model, and ask the index.
 
-Name resolution is a light import table, not a full scope analysis: each scope
-(module, function, class) maps local names to the dotted name they were imported as
-(``import torch as th`` binds ``th -> torch``; ``from torch.cuda import amp`` binds
-``amp -> torch.cuda.amp``; ``c = torch.cuda`` binds ``c -> torch.cuda``), and any other
-binding of a name hides it. For this domain that gives the answers of libcst's
-qualified-name metadata at a fraction of its cost.
+The analyzer is the semantic model's binder (``portlint/semantic/``) with matching added
+to the same traversal: at every name or attribute chain the model says what it refers to
+(``th.cuda.synchronize`` -> ``torch.cuda.synchronize`` after ``import torch as th``; a
+loop variable or parameter named ``cuda`` is not ``torch.cuda``), and the index says
+whether a rule matches there.
 """
 
 from __future__ import annotations
@@ -20,26 +19,34 @@ from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
+from portlint.semantic import Binder, SemanticModel
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?[sdirfgx]")
 _DEVICE_INDEX = re.compile(r":(\d+|\{\})$")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_CLASS_SCOPE = "<class>"  # marks a class body's scope (never a Python name)
-
-Scope = dict[str, "str | None"]
-
-# Fields holding only singletons without children or code (Load, Add, Eq, And...).
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
-_LEAF_TYPES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+# Stands for the device variable's name until the whole file has been seen (see
+# ``_finish_device_sites``): the planner needs every binding of the file.
+_DEVICE_MARK = "\x00device\x00"
 
 
 def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
+    return analyze_with_model(tree, text, path, index)[0]
+
+
+def analyze_with_model(tree: ast.Module, text: str, path: str,
+                       index: RuleIndex) -> tuple[list[Finding], SemanticModel]:
+    """The findings and the file's semantic model (filled by the same traversal)."""
     analyzer = _Analyzer(index, text, path)
     analyzer.run(tree)
+    findings = analyzer.findings
     if analyzer.idiom_findings:
-        return _drop_inside_idioms(analyzer.findings, analyzer.idiom_findings)
-    return analyzer.findings
+        findings = _drop_inside_idioms(findings, analyzer.idiom_findings)
+    return sorted(findings, key=_position), analyzer.model
+
+
+def _position(finding: Finding) -> tuple[int, int, str]:
+    return (finding.line, finding.column, finding.code)
 
 
 def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
@@ -52,23 +59,22 @@ def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[
             if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
 
 
-class _Analyzer:
+class _Analyzer(Binder):
     def __init__(self, index: RuleIndex, text: str, path: str) -> None:
+        super().__init__()
         self.index = index
         self.text = text
         self.path = path
         self._lines: list[str] | None = None
-        self.scopes: list[Scope] = [{}]
-        self.star_modules: list[str] = []
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, int, int]] = set()
         self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
         self._parenthesize: ast.expr | None = None
-        self._dispatch = {
+        self._dispatch.update({
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
             ast.Attribute: self.visit_chain,
-            ast.Name: self.visit_chain,
+            ast.Name: self.visit_name,
             ast.Call: self.visit_call,
             ast.Compare: self.visit_compare,
             ast.BinOp: self.visit_operation,
@@ -79,53 +85,26 @@ class _Analyzer:
             ast.FunctionDef: self.visit_function,
             ast.AsyncFunctionDef: self.visit_function,
             ast.Lambda: self.visit_function,
-            ast.ClassDef: self.visit_class,
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
-        }
+        })
         # Idioms (structural matchers) run before the node's usual visitor.
         self.idiom_findings: list[Finding] = []
         for node_type in index.idioms:
             self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
-        self._child_fields: dict[type, tuple[str, ...]] = {}
-        self._skip_leaves = not any(issubclass(t, _LEAF_TYPES) for t in self._dispatch)
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
-        self._owners: list[ast.AST] = []  # enclosing functions and classes
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
-        self._device_planner: DevicePlanner | None = None
+        self._device_sites: list[tuple[int, int, list[ast.AST]]] = []  # (finding number, line, owners)
 
     # ------------------------------------------------------------------ driving
 
-    def run(self, tree: ast.Module) -> None:
+    def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
-        self._bind_module_imports(tree.body)
-        for stmt in tree.body:
-            self.visit(stmt)
-
-    def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node))
-        if method is not None:
-            method(node)
-        else:
-            self.generic_visit(node)
-
-    def generic_visit(self, node: ast.AST) -> None:
-        # ast.iter_child_nodes, inlined (the hottest loop of a run), minus the fields that
-        # only hold operator/context singletons (Load, Add, Eq...), which hold no code.
-        fields = self._child_fields.get(type(node))
-        if fields is None:
-            fields = self._child_fields[type(node)] = tuple(
-                name for name in node._fields if not (self._skip_leaves and name in _LEAF_FIELDS))
-        visit = self.visit
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        visit(item)
-            elif isinstance(value, ast.AST):
-                visit(value)
+        model = super().run(tree)
+        if self._device_sites:
+            self._finish_device_sites()
+        return model
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -142,74 +121,28 @@ class _Analyzer:
 
         return visit
 
-    def _bind_module_imports(self, body: list[ast.stmt]) -> None:
-        """Bind module-level imports first: functions may use names imported below them."""
-        for stmt in body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self._bind_import(stmt)
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-                for block in ("body", "orelse", "finalbody"):
-                    self._bind_module_imports(getattr(stmt, block, []))
-                for handler in getattr(stmt, "handlers", []):
-                    self._bind_module_imports(handler.body)
-            elif hasattr(ast, "TryStar") and isinstance(stmt, ast.TryStar):  # pragma: no cover
-                self._bind_module_imports(stmt.body)
-
     # ------------------------------------------------------------------ names
 
-    def lookup(self, name: str) -> str | None:
-        innermost = self.scopes[-1]
-        for scope in reversed(self.scopes):
-            if scope is not innermost and _CLASS_SCOPE in scope:
-                continue  # a class body's names are not visible in the functions nested in it
-            if name in scope:
-                return scope[name]
-        for module in self.star_modules:
-            candidate = f"{module}.{name}"
-            if candidate in self.index.symbols:
-                return candidate
-        return None
-
     def resolve(self, node: ast.expr) -> str | None:
-        """The dotted name an expression refers to through imports, or None."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        """The dotted name an expression refers to (the model, then star imports), or None."""
+        model = self.model
+        qualname = model.resolve(node)
+        if qualname is not None:
+            return qualname
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or model.lookup(root.id) is not None:
             return None
-        root = self.lookup(node.id)
-        if root is None:
-            return None
-        parts.append(root)
-        return ".".join(reversed(parts))
-
-    def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
-        scope = self.scopes[-1]
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    scope[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".", 1)[0]
-                    scope[root] = root
-            return
-        if node.level or not node.module:
-            for alias in node.names:
-                if alias.name != "*":
-                    scope[alias.asname or alias.name] = None
-            return
-        for alias in node.names:
-            if alias.name == "*":
-                if node.module not in self.star_modules:
-                    self.star_modules.append(node.module)
-            else:
-                scope[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for candidate in model.star_candidates(root.id):
+            if candidate in self.index.symbols:
+                return _extend(candidate, node)
+        return None
 
     # ------------------------------------------------------------------ visitors
 
-    def visit_import(self, node: ast.Import) -> None:
-        self._bind_import(node)  # again at module level: a def or assignment above may have hidden it
+    def visit_import(self, node: ast.Import) -> None:  # type: ignore[override]
+        super().visit_import(node)
         if self.index.modules:
             for alias in node.names:
                 matcher = self._module_matcher(alias.name)
@@ -217,7 +150,7 @@ class _Analyzer:
                     self.report(matcher, alias, alias.name)
 
     def visit_import_from(self, node: ast.ImportFrom) -> None:
-        self._bind_import(node)  # again at module level: a def or assignment above may have hidden it
+        super().visit_import(node)
         if not self.index.modules or node.level or not node.module:
             return
         module_hit = self._module_matcher(node.module)
@@ -245,21 +178,54 @@ class _Analyzer:
                 return None
             name = name.rsplit(".", 1)[0]
 
+    def visit_name(self, node: ast.Name) -> None:  # type: ignore[override]
+        if type(node.ctx) is not ast.Load:
+            super().visit_name(node)
+            return
+        binding = self.model.reference(node)
+        if not self.index.symbols:
+            return
+        if binding is not None:
+            qualname = binding.qualified
+        else:
+            qualname = self.resolve(node)
+        if qualname is not None:
+            self._match_symbol(node, qualname, None)
+
     def visit_chain(self, node: ast.expr, call: ast.Call | None = None) -> None:
         """A Name or an Attribute chain: symbols first, then attribute matchers."""
-        if type(node) is ast.Name and type(node.ctx) is not ast.Load:
+        if type(node) is ast.Name:
+            if type(node.ctx) is not ast.Load or call is None:
+                self.visit_name(node)  # type: ignore[arg-type]
+                return
+            binding = self.model.reference(node)  # type: ignore[arg-type]
+            qualname = (binding.qualified if binding is not None else self.resolve(node)) \
+                if self.index.symbols else None
+            if qualname is not None:
+                self._match_symbol(node, qualname, call)
             return
         qualname = self.resolve(node) if self.index.symbols else None
         if qualname is not None and self._match_symbol(node, qualname, call):
+            self._reference_root(node)
             return
-        if isinstance(node, ast.Attribute):
+        assert isinstance(node, ast.Attribute)
+        if type(node.ctx) is ast.Load:  # `self.is_cuda = ...` assigns, it does not read
             matchers = self.index.attributes.get(node.attr)
             if matchers:
                 for matcher in matchers:
                     if self._attribute_applies(matcher, call):
                         self._report_attribute(matcher, node, call)
                         break
-            self.visit(node.value)
+        self.visit(node.value)
+
+    def _reference_root(self, node: ast.expr) -> None:
+        """Count the use of a chain's root name that is not visited further."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if isinstance(node, ast.Name):
+            self.model.reference(node)
+        else:
+            self.visit(node)
 
     def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
         symbols = self.index.symbols
@@ -430,7 +396,7 @@ class _Analyzer:
             self._operands.add(id(node.operand))
         self.generic_visit(node)
 
-    def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+    def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
@@ -438,14 +404,7 @@ class _Analyzer:
         if value is not None and self.index.name_contexts:
             for target in targets:
                 self._check_named_value(_target_name(target), value)
-        scope = self.scopes[-1]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                alias = self.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
-                if alias is None and isinstance(value, ast.Constant) and value.value is None and scope.get(target.id):
-                    continue  # `torch = None` (the `except ImportError:` fallback) keeps the import binding
-                scope[target.id] = alias
-        self.generic_visit(node)
+        super().visit_assign(node)
 
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:
         if name is None:
@@ -454,48 +413,15 @@ class _Analyzer:
             if pattern.search(name):
                 self.check_value(value, ctx)
 
-    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        params = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
-                  *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:  # type: ignore[override]
         if self.index.name_contexts:
+            args = node.args
+            positional = [*args.posonlyargs, *args.args]
+            params = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                      *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
             for param, default in params:
                 self._check_named_value(param.arg, default)
-        if not isinstance(node, ast.Lambda):
-            for decorator in node.decorator_list:
-                self.visit(decorator)
-            if node.returns is not None:
-                self.visit(node.returns)
-            self.scopes[-1][node.name] = None  # `def init():` hides an imported (or star-imported) init
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.visit(default)
-        scope: Scope = {}
-        for arg in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                scope[arg.arg] = None
-                if arg.annotation is not None:
-                    self.visit(arg.annotation)
-        self.scopes.append(scope)
-        self._owners.append(node)
-        if isinstance(node, ast.Lambda):
-            self.visit(node.body)
-        else:
-            for stmt in node.body:
-                self.visit(stmt)
-        self._owners.pop()
-        self.scopes.pop()
-
-    def visit_class(self, node: ast.ClassDef) -> None:
-        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
-            self.visit(expr)
-        self.scopes[-1][node.name] = None
-        self.scopes.append({_CLASS_SCOPE: None})
-        self._owners.append(node)
-        for stmt in node.body:
-            self.visit(stmt)
-        self._owners.pop()
-        self.scopes.pop()
+        super().visit_function(node)
 
     def visit_dict(self, node: ast.Dict) -> None:
         if self.index.name_contexts:
@@ -653,12 +579,36 @@ class _Analyzer:
         return Fix(None, fix.hint or f"`{fix.replacement}`", "manual", fix.min_torch)
 
     def _device_placeholder(self, template: str, span: tuple[int, int, int, int]) -> tuple[str, tuple[str, ...]]:
-        """The module's device variable (or, for ``name = "cuda"``, its expression)."""
-        if self._device_planner is None:
-            assert self.tree is not None
-            self._device_planner = DevicePlanner(self.tree, self.index.target)
-        inline = template.strip() == "{device}" and span in self._inline_values
-        return self._device_planner.placeholder(span[0], self._owners, inline)
+        """The module's device variable (or, for ``name = "cuda"``, its expression).
+
+        The variable's name is only chosen when the whole file has been seen (it must be
+        bound nowhere else): until then the finding holds a mark (``_finish_device_sites``)."""
+        if template.strip() == "{device}" and span in self._inline_values:
+            return DevicePlanner.expression_for(self.index.target), ()
+        self._device_sites.append((len(self.findings), span[0], self.model.owners()))
+        return _DEVICE_MARK, (_DEVICE_MARK,)
+
+    def _finish_device_sites(self) -> None:
+        assert self.tree is not None
+        planner = DevicePlanner(self.tree, self.model, self.index.target)
+        for number, line, owners in self._device_sites:
+            finding = self.findings[number]
+            fix = finding.fix
+            if fix is None or fix.replacement is None or _DEVICE_MARK not in fix.replacement:
+                continue
+            name, defines = planner.placeholder(line, owners)
+            fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
+                          defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
+            self.findings[number] = replace(finding, fix=fix)
+
+
+def _extend(qualified: str, node: ast.expr) -> str:
+    """``qualified`` (the chain's root) with the chain's attributes appended."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([qualified, *reversed(parts)])
 
 
 class _Span:

@@ -66,20 +66,26 @@ def _split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
     return [code for value in values for code in value.split(",") if code.strip()]
 
 
-def load_linter(paths: List[str], config: Optional[Path], overrides: dict):
-    from portlint.config import check_codes, check_min_torch, load_settings
-    from portlint.engine import Linter
+def load_workspace(config: Optional[Path], overrides: dict):
+    """The run's settings, per file (hierarchical configuration; see portlint/workspace.py)."""
+    from portlint.workspace import Workspace
 
-    search_from = Path(paths[0]) if paths else Path.cwd()
-    settings = load_settings(config, search_from if search_from.exists() else Path.cwd())
-    values = dict(overrides)
-    for key in ("select", "extend_select", "ignore"):
-        if values.get(key) is not None:
-            values[key] = check_codes(values[key], f"--{key.replace('_', '-')}")
-    if values.get("min_torch") is not None:
-        values["min_torch"] = check_min_torch(values["min_torch"], "--min-torch")
-    settings = settings.with_overrides(**values)
-    return Linter.from_settings(settings)
+    workspace = Workspace(config=config, overrides=overrides)
+    workspace.default_linter  # a bad configuration or ruleset of the working directory: exit 2 now
+    return workspace
+
+
+def load_linter(paths: List[str], config: Optional[Path], overrides: dict):
+    """The working directory's linter (``portlint rules`` / ``rule``)."""
+    return load_workspace(config, overrides).default_linter
+
+
+def check_paths_exist(paths: List[str]) -> None:
+    """A path that does not exist is a usage error (exit 2), as in ruff: a typo in CI must
+    not pass as "0 files checked"."""
+    for path in paths:
+        if not os.path.lexists(path):
+            raise _fail(f"{path}: no such file or directory")
 
 
 @app.command()
@@ -111,9 +117,10 @@ def check(
     """Check files for CUDA-specific code."""
     paths = default_paths(paths)
     fixing = fix or diff or ctx.info_name == "fix"
+    check_paths_exist(paths)
     try:
         known = None if baseline is None else _read_baseline(baseline)
-        linter = load_linter(paths, config, {
+        workspace = load_workspace(config, {
             "target": target.value if target else None,
             "select": _split_codes(select),
             "extend_select": _split_codes(extend_select),
@@ -121,18 +128,16 @@ def check(
             "min_torch": min_torch,
             "force_exclude": True if force_exclude else None,
         })
+        linter = workspace.default_linter
+        cache = False if no_cache else (cache_dir if cache_dir is not None else True)
         if fixing:
-            from portlint.fixer import fix_paths
-
-            cache = False if no_cache else (cache_dir if cache_dir is not None else True)
-            run = fix_paths(linter, paths, unsafe=unsafe_fixes, write=not diff, jobs=jobs, cache=cache)
+            run = workspace.fix_paths(paths, unsafe=unsafe_fixes, write=not diff, jobs=jobs, cache=cache)
             report = run.report
         else:
             from portlint.progress import ProgressBar
 
-            cache = False if no_cache else (cache_dir if cache_dir is not None else True)
             with ProgressBar(output_format is OutputFormat.text and not quiet) as bar:
-                report = linter.check_paths(paths, jobs=jobs, cache=cache, progress=bar.callback)
+                report = workspace.check_paths(paths, jobs=jobs, cache=cache, progress=bar.callback)
         root = _report_root(linter)
         if write_baseline is not None:
             _write_baseline(write_baseline, report, root)
@@ -142,7 +147,7 @@ def check(
     if diff:
         _print_diff(run, show_fixes)
         raise typer.Exit(1 if run.changed_files or report.errors else 0)
-    _emit(report, linter, output_format.value, statistics, quiet, output_file, root)
+    _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root)
     if fixing:
         _print_fix_summary(run, show_fixes, output_format is OutputFormat.text and output_file is None)
     if applied is not None and statistics:
@@ -154,7 +159,7 @@ def check(
         from portlint import summary
 
         summary.append(os.environ["GITHUB_STEP_SUMMARY"], summary.markdown(
-            report, linter.ruleset.rules, linter.settings.target, root,
+            report, workspace.rules(), linter.settings.target, root,
             None if applied is None else applied.known))
     for error in report.errors:
         sys.stderr.write(f"portlint: {error}\n")
@@ -232,28 +237,28 @@ def _apply_baseline(report, known, root: Path):
     return result
 
 
-def _emit(report, linter, output_format: str, statistics: bool, quiet: bool,
+def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
           output_file: Optional[Path], root: Path) -> None:
     if output_file is None:
-        _print_report(report, linter, output_format, statistics, quiet, sys.stdout, root)
+        _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root)
         return
     try:
         with open(output_file, "w", encoding="utf-8", newline="\n") as stream:
-            _print_report(report, linter, output_format, statistics, quiet, stream, root)
+            _print_report(report, rules, output_format, statistics, quiet, stream, root)
     except OSError as exc:
         raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
-def _print_report(report, linter, output_format: str, statistics: bool, quiet: bool,
+def _print_report(report, rules, output_format: str, statistics: bool, quiet: bool,
                   stream=None, root: Optional[Path] = None) -> None:
     from portlint.reporters import get_reporter
 
     if statistics and output_format == "text":
         from portlint.reporters.text import render_statistics
 
-        render_statistics(report, linter.ruleset.rules, stream or sys.stdout)
+        render_statistics(report, rules, stream or sys.stdout)
         return
-    get_reporter(output_format)(report, linter.ruleset.rules, stream or sys.stdout, {"quiet": quiet, "root": root})
+    get_reporter(output_format)(report, rules, stream or sys.stdout, {"quiet": quiet, "root": root})
 
 
 @app.command("rules")

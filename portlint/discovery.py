@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
@@ -39,10 +39,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def discover(paths: list[str], settings: Settings) -> Discovery:
+def discover(paths: list[str], settings: Settings,
+             settings_for: Callable[[Path], Settings] | None = None) -> Discovery:
+    """``settings_for(directory)``: the settings of each directory (hierarchical
+    configuration; its ``exclude``, ``force-exclude`` and ``respect-gitignore`` decide what
+    is found there); without it, ``settings`` everywhere."""
     result = Discovery()
     seen_files: set[str] = set()
-    root = settings.root.resolve()
     for raw in paths:
         path = Path(raw)
         try:
@@ -56,10 +59,11 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             result.errors.append(FileError(raw, reason))
             continue
         if not is_dir:
-            if not (settings.force_exclude and _force_excluded(path, settings, root)):
+            own = settings if settings_for is None else settings_for(path.parent)
+            if not (own.force_exclude and _force_excluded(path, own, own.root.resolve())):
                 _add(result, seen_files, path)
             continue
-        walker = _Walker(settings, root, result, seen_files)
+        walker = _Walker(settings, result, seen_files, settings_for)
         walker.walk(path, walker.specs_for_start(path), ())
     return result
 
@@ -88,12 +92,14 @@ def _add(result: Discovery, seen: set[str], path: Path) -> None:
 
 
 class _Walker:
-    def __init__(self, settings: Settings, root: Path, result: Discovery, seen: set[str]) -> None:
+    def __init__(self, settings: Settings, result: Discovery, seen: set[str],
+                 settings_for: Callable[[Path], Settings] | None = None) -> None:
         self.settings = settings
-        self.root = root
+        self.root = settings.root.resolve()
         self.result = result
         self.seen = seen
         self.visited: set[tuple[int, int]] = set()
+        self.settings_for = settings_for
 
     def relative(self, path: Path) -> str:
         try:
@@ -107,8 +113,16 @@ class _Walker:
         relative = self.relative(path)
         return any(path_matches(relative, name, pattern) for pattern in self.settings.exclude)
 
+    def enter(self, directory: Path) -> None:
+        """Use the settings of ``directory`` (hierarchical configuration)."""
+        if self.settings_for is not None:
+            settings = self.settings_for(directory)
+            if settings is not self.settings:
+                self.settings, self.root = settings, settings.root.resolve()
+
     def specs_for_start(self, start: Path) -> list[tuple[Path, Any]]:
         """.gitignore files of the directories above the start, up to the project root."""
+        self.enter(start)
         if not self.settings.respect_gitignore:
             return []
         specs: list[tuple[Path, Any]] = []
@@ -135,6 +149,15 @@ class _Walker:
             return  # a second link to a directory already walked: its files are checked once
         self.visited.add(identity)
         ancestors = (*ancestors, identity)
+        outer = self.settings, self.root
+        self.enter(directory)
+        try:
+            self._walk_entries(directory, specs, ancestors)
+        finally:
+            self.settings, self.root = outer
+
+    def _walk_entries(self, directory: Path, specs: list[tuple[Path, Any]],
+                      ancestors: tuple[tuple[int, int], ...]) -> None:
         if self.settings.respect_gitignore:
             spec = _load_gitignore(directory)
             if spec is not None:
@@ -175,11 +198,11 @@ class _Walker:
         """A file of a kind that ``include`` names (Python files by suffix, fast)."""
         name = entry.name
         if name.endswith(PYTHON_SUFFIXES):
-            return "python" in self.settings.include
+            return "python" in self.settings.kinds
         kind = kind_of_name(name, directory.name)
         if kind is not None:
-            return kind in self.settings.include
-        return "." not in name and "shell" in self.settings.include and _shell_script(entry)
+            return kind in self.settings.kinds
+        return "." not in name and "shell" in self.settings.kinds and _shell_script(entry)
 
 
 def _shell_script(entry: os.DirEntry) -> bool:

@@ -89,18 +89,23 @@ class Linter:
         process anyway). ``cache``: False, True (``<root>/.portlint_cache``) or a cache
         directory. ``progress(done, total)`` is called as files complete.
         """
+        found = discover(paths, self.settings)
+        return self.check_files(found.files, found.errors, jobs=jobs, cache=cache, progress=progress)
+
+    def check_files(self, files: list[str], errors: list[FileError] | None = None, *, jobs: int | None = None,
+                    cache: bool | Path = False, progress: Callable[[int, int], None] | None = None) -> Report:
+        """Check these files (found already); ``errors``: discovery's, for the report."""
         from portlint.parallel import check_files
 
-        found = discover(paths, self.settings)
         store = None
         if cache is not False:
             from portlint.cache import Cache
 
             store = Cache.open(self, None if cache is True else Path(cache))
-        results, cached = check_files(self, found.files, store, jobs, progress)
+        results, cached = check_files(self, files, store, jobs, progress)
         if store is not None:
             store.save()
-        report = self.collect(results, found.errors, len(found.files))
+        report = self.collect(results, list(errors or ()), len(files))
         report.files_cached = cached
         return report
 

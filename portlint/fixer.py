@@ -30,18 +30,18 @@ and ``python -m portlint.fixer --regen-examples`` to regenerate ``examples/fixed
 from __future__ import annotations
 
 import ast
-import builtins
 import difflib
 import re
-import symtable
 import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable
 
-from portlint.devicevar import device_expression
+from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
+from portlint.semantic import SemanticModel, build_model
+from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
 
 if TYPE_CHECKING:
@@ -53,9 +53,6 @@ MANAGED_ROOTS = {"torch": "torch", "torch_npu": "torch_npu", "os": "os"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NPU_MARKERS = ("npu", "hccl", "torch_npu")
-_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__builtins__", "__spec__",
-                                        "__loader__", "__package__", "__path__", "__annotations__",
-                                        "__dict__", "__module__", "__qualname__", "__class__"}
 
 
 class FixVerificationError(Exception):
@@ -256,15 +253,30 @@ def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
 
 def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
     """One round: splice, manage imports and definitions, verify. Raises FixVerificationError."""
-    old_tree = _parse(text, "the original")
+    old_tree, old_model = _analysis(text, "the original")
     new_text, ranges = splice(text, edits)
-    new_tree = _parse(new_text, "the fixed code")
+    new_tree, new_model = _analysis(new_text, "the fixed code")
     defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
-    new_text = manage_imports(old_tree, new_tree, new_text, ranges, edits, target, newline, defines, text)
+    new_text = manage_imports(old_model, new_tree, new_model, new_text, ranges, edits, target, newline, defines)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
     return new_text
+
+
+_ANALYSES: dict[str, tuple[ast.Module, SemanticModel]] = {}
+
+
+def _analysis(text: str, what: str = "the fixed code") -> tuple[ast.Module, SemanticModel]:
+    """The tree and semantic model of a text, parsed once: the texts of a file's rounds
+    are each the new text of one round and the old text of the next."""
+    found = _ANALYSES.get(text)
+    if found is None:
+        if len(_ANALYSES) > 4:
+            _ANALYSES.clear()
+        tree = _parse(text, what)
+        found = _ANALYSES[text] = (tree, build_model(tree))
+    return found
 
 
 def _parse(text: str, what: str) -> ast.Module:
@@ -302,62 +314,6 @@ class _Positions:
         return start + len(content.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
 
 
-def _walk_with_functions(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...]]]:
-    """Every node with the functions (and lambdas) whose body contains it."""
-    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(tree, ())]
-    while stack:
-        node, functions = stack.pop()
-        yield node, functions
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            inner = (*functions, node)
-            body = [node.body] if isinstance(node, ast.Lambda) else node.body
-            for child in ast.iter_child_nodes(node):
-                stack.append((child, inner if any(child is b for b in body) else functions))
-        else:
-            stack.extend((child, functions) for child in ast.iter_child_nodes(node))
-
-
-def _module_scope_bindings(tree: ast.Module) -> set[str]:
-    """Names bound at module scope (any statement outside function and class bodies)."""
-    return _bindings_in(list(tree.body))
-
-
-def _function_bindings(function: ast.AST) -> set[str]:
-    """Names a function binds: its parameters and its body's bindings (not nested scopes')."""
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        return set()
-    args = function.args
-    parameters = {arg.arg for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-                  if arg is not None}
-    body = [function.body] if isinstance(function, ast.Lambda) else list(function.body)
-    return parameters | _bindings_in(body)
-
-
-def _bindings_in(nodes: list[ast.AST]) -> set[str]:
-    """Names bound by these nodes; a nested def or class binds its name, not its body's."""
-    bound: set[str] = set()
-    stack = nodes
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        _collect_binding(node, bound)
-        stack.extend(ast.iter_child_nodes(node))
-    return bound
-
-
-def _collect_binding(node: ast.AST, bound: set[str]) -> None:
-    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-        bound.add(node.id)
-    elif isinstance(node, ast.alias) and node.name != "*":
-        bound.add(node.asname or node.name.split(".", 1)[0])
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        bound.add(node.name)
-
-
 @dataclass(frozen=True)
 class ImportSpec:
     module: str
@@ -385,54 +341,38 @@ def parse_import(entry: str) -> ImportSpec | None:
     return None
 
 
-_CUDA_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+torch(?:\.cuda\b|[ \t]+import\b)|import[ \t]+torch\.cuda\b)",
-                          re.MULTILINE)
-
-
-def _cuda_import_bindings(tree: ast.Module, text: str | None = None,
-                          fixed: frozenset[str] = frozenset()) -> list[tuple[ImportSpec, str]]:
-    """Imports that bind a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``)
-    or a name that a fix rewrote (``from torch.distributed import is_nccl_available``)."""
-    found: list[tuple[ImportSpec, str]] = []
-    if not fixed and text is not None and not _CUDA_IMPORT.search(text):
-        return found  # cheap pre-check (a `from torch import (\n cuda)` still starts a line this way)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                qualified = f"{node.module}.{alias.name}"
-                if qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed:
-                    found.append((ImportSpec(node.module, alias.name, alias.asname), alias.asname or alias.name))
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname and (alias.name == "torch.cuda" or alias.name.startswith("torch.cuda.")
-                                     or alias.name in fixed):
-                    found.append((ImportSpec(alias.name, None, alias.asname), alias.asname))
+def _removable_imports(old_model: SemanticModel, new_model: SemanticModel,
+                       fixed: frozenset[str]) -> list[ImportSpec]:
+    """Imports of a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``) or of
+    a name a fix rewrote (``from torch.distributed import is_nccl_available``) that the
+    original code used and the fixed code no longer uses."""
+    found: list[ImportSpec] = []
+    for binding in old_model.imports():
+        statement, alias, qualified = binding.statement, binding.node, binding.qualified
+        if qualified is None or not isinstance(alias, ast.alias):
+            continue
+        if not (qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed):
+            continue
+        if isinstance(statement, ast.ImportFrom):
+            assert statement.module is not None
+            spec = ImportSpec(statement.module, alias.name, alias.asname)
+        elif alias.asname:
+            spec = ImportSpec(alias.name, None, alias.asname)
+        else:
+            continue  # `import torch.cuda` binds `torch`: never removed
+        name = binding.name
+        if old_model.uses_of(name) > 0 and new_model.uses_of(name) == 0 and spec not in found:
+            found.append(spec)
     return found
 
 
-def _name_uses(tree: ast.Module) -> dict[str, int]:
-    """How often each name is used outside import statements (strings count: ``__all__``)."""
-    counts: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            counts[node.id] = counts.get(node.id, 0) + 1
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _IDENTIFIER.fullmatch(node.value):
-            counts[node.value] = counts.get(node.value, 0) + 1
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            for name in node.names:
-                counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges: list[tuple[int, int]],
-                   edits: list[Edit], target: str, newline: str, defines: Iterable[str] = (),
-                   old_text: str | None = None) -> str:
+def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: SemanticModel, text: str,
+                   ranges: list[tuple[int, int]], edits: list[Edit], target: str, newline: str,
+                   defines: Iterable[str] = ()) -> str:
     """Add the imports the new code (and the definitions it needs) uses; remove the
     torch.cuda imports it left unused."""
     positions = _Positions(text)
-    module_bound = _module_scope_bindings(new_tree)
+    module_bound = new_model.module.names
     roots = dict(MANAGED_ROOTS)
     explicit: dict[str, ImportSpec] = {}
     for edit in edits:
@@ -442,19 +382,16 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
                 explicit[spec.bound_name] = spec
                 roots.setdefault(spec.bound_name, spec.module)
     needed: dict[str, ImportSpec] = {}
-    function_cache: dict[int, set[str]] = {}
     written = {token for edit in edits for token in _IDENTIFIER.findall(edit.text)}
     unbound_roots = {root for root in roots if root in written and root not in module_bound}
-    for node, functions in _walk_with_functions(new_tree) if unbound_roots else ():
-        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in roots):
-            continue
-        if node.id in needed or node.id in module_bound:
+    for node, scope, _ in new_model.unresolved if unbound_roots else ():
+        if node.id not in unbound_roots or node.id in needed:
             continue
         offset = positions.offset(node.lineno, node.col_offset)
         if not any(start <= offset < end for start, end in ranges):
             continue
-        if any(node.id in function_cache.setdefault(id(f), _function_bindings(f)) for f in functions):
-            continue
+        if new_model.bound_anywhere(node.id, scope):
+            continue  # a local of the function (bound later in it)
         needed[node.id] = explicit.get(node.id) or ImportSpec(roots[node.id])
 
     for define in defines:  # inserted at module level, after the imports
@@ -462,18 +399,12 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
             if isinstance(node, ast.Name) and node.id in roots and node.id not in module_bound:
                 needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
-    removals = []
     fixed = frozenset(edit.finding.matched for edit in edits)
-    cuda_bindings = _cuda_import_bindings(old_tree, old_text, fixed)
-    old_uses = _name_uses(old_tree) if cuda_bindings else {}
-    new_uses = _name_uses(new_tree) if cuda_bindings else {}
-    for spec, bound in cuda_bindings:
-        if old_uses.get(bound, 0) > 0 and new_uses.get(bound, 0) == 0:
-            removals.append(spec)
+    removals = _removable_imports(old_model, new_model, fixed)
 
     wants_npu = target == "npu" and any(
         any(marker in edit.text for marker in _NPU_MARKERS) for edit in edits
-    ) and not _imports_module(new_tree, "torch_npu")
+    ) and not new_model.imports_module("torch_npu")
     npu_after = _first_torch_import(new_tree) if wants_npu else None
     if wants_npu and npu_after is None:
         needed.setdefault("torch_npu", ImportSpec("torch_npu"))
@@ -490,17 +421,6 @@ def manage_imports(old_tree: ast.Module, new_tree: ast.Module, text: str, ranges
         if statement is not None:
             text = _insert_after_line(text, statement.end_lineno or statement.lineno, "import torch_npu", newline)
     return text
-
-
-def _imports_module(tree: ast.Module, module: str) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name == module or a.name.startswith(module + ".")
-                                                for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level and (
-                node.module == module or node.module.startswith(module + ".")):
-            return True
-    return False
 
 
 def _first_torch_import(tree: ast.Module) -> ast.stmt | None:
@@ -777,16 +697,15 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
     """Insert each ``NAME = expr`` once at module level: after the imports (and after the
     import of every module the expression names), before the first statement using NAME."""
     for define in defines:
-        tree = _parse(text, "the fixed code")
+        tree, model = _analysis(text)
         statement = ast.parse(define).body[0]
         assert isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
         name = statement.targets[0].id
-        wanted = ast.dump(statement.value)
-        if any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-               and s.targets[0].id == name and ast.dump(s.value) == wanted for s in module_statements(tree)):
+        if existing_definition(model, name, ast.unparse(statement.value)) is not None:
             continue
         roots = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
-        nested = _conditional_import(tree, text, roots)
+        root_imports = [b.statement for b in model.module.history if b.kind == IMPORT and b.name in roots]
+        nested = _conditional_import(tree, text, root_imports)
         if nested is not None:
             # `if is_torch_available(): import torch` (optional dependency): define the
             # variable right after that import, in the same block, so that it exists
@@ -805,12 +724,8 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
             after = body[index].end_lineno or body[index].lineno
             index += 1
         for stmt in body:  # the modules the expression uses must be imported first
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                bound = set()
-                for alias in stmt.names:
-                    _collect_binding(alias, bound)
-                if bound & roots:
-                    after = max(after, stmt.end_lineno or stmt.lineno)
+            if any(stmt is imported for imported in root_imports):
+                after = max(after, stmt.end_lineno or stmt.lineno)
         for stmt in body:
             if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt)):
                 start = _statement_start(stmt)
@@ -826,43 +741,22 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
     return text
 
 
-def module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
-    """Statements at module scope, also inside if/try/with/for/while blocks (not in defs)."""
-    stack = list(reversed(tree.body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        inner = [*getattr(stmt, "body", []), *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", []),
-                 *(s for h in getattr(stmt, "handlers", []) for s in h.body)]
-        stack.extend(reversed([s for s in inner if isinstance(s, ast.stmt)]))
-
-
-def _conditional_import(tree: ast.Module, text: str, roots: set[str]) -> tuple[int, str] | None:
-    """(last line, indentation) of the first import of ``roots`` inside a module-level block,
-    when no top-level import binds them; None otherwise."""
-    def binds(stmt: ast.stmt) -> bool:
-        bound: set[str] = set()
-        for alias in getattr(stmt, "names", []):
-            _collect_binding(alias, bound)
-        return bool(bound & roots)
-
-    top_level = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
-    if not roots or any(binds(s) for s in top_level):
+def _conditional_import(tree: ast.Module, text: str, root_imports: list) -> tuple[int, str] | None:
+    """(last line, indentation) of the first of ``root_imports`` (module-scope import
+    statements, in order) inside a block, when none is a top-level statement; else None."""
+    top_level = {id(s) for s in tree.body}
+    if not root_imports or any(id(s) in top_level for s in root_imports):
         return None
     lines = _LINE_BREAK.split(text)
-    for stmt in module_statements(tree):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and stmt not in top_level and binds(stmt):
-            line_text = lines[stmt.lineno - 1] if stmt.lineno <= len(lines) else ""
-            indent = line_text[:stmt.col_offset]
-            end = stmt.end_lineno or stmt.lineno
-            rest = lines[end - 1][len(lines[end - 1].encode()[:stmt.end_col_offset or 0].decode("utf-8", "ignore")):] \
-                if end <= len(lines) else ""
-            if indent.strip() or (rest.strip() and not rest.strip().startswith("#")):
-                return None  # `if x: import torch` on one line, or `import torch; ...`
-            return end, indent
-    return None
+    stmt = root_imports[0]
+    line_text = lines[stmt.lineno - 1] if stmt.lineno <= len(lines) else ""
+    indent = line_text[:stmt.col_offset]
+    end = stmt.end_lineno or stmt.lineno
+    rest = lines[end - 1][len(lines[end - 1].encode()[:stmt.end_col_offset or 0].decode("utf-8", "ignore")):] \
+        if end <= len(lines) else ""
+    if indent.strip() or (rest.strip() and not rest.strip().startswith("#")):
+        return None  # `if x: import torch` on one line, or `import torch; ...`
+    return end, indent
 
 
 def _insert_after_line(text: str, line: int, statement: str, newline: str,
@@ -895,14 +789,15 @@ _BLANK_LINE_START = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
 
 def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True) -> None:
     """The guard before anything is written: parse (ast and, with ``cst``, libcst), no new
-    undefined names, nothing used before it is bound."""
-    new_tree = _parse(new_text, "the fixed code")
+    undefined names, nothing used before it is bound (both from the semantic model)."""
+    _, new_model = _analysis(new_text)
     if cst:
         verify_cst(new_text)
-    introduced = _undefined_names_cached(new_text) - _undefined_names_cached(old_text)
+    _, old_model = _analysis(old_text, "the original")
+    introduced = new_model.undefined_names() - old_model.undefined_names()
     if introduced:
         raise FixVerificationError(f"the fixed code would use undefined name(s) {', '.join(sorted(introduced))}")
-    early = used_before_bound(new_tree) - used_before_bound(old_tree)
+    early = new_model.used_before_bound() - old_model.used_before_bound()
     if early:
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
 
@@ -914,77 +809,6 @@ def verify_cst(text: str) -> None:
         libcst.parse_module(text)
     except libcst.ParserSyntaxError as exc:
         raise FixVerificationError(f"libcst cannot parse the fixed code: {exc.message}") from None
-
-
-_UNDEFINED_CACHE: dict[str, frozenset[str]] = {}
-
-
-def _undefined_names_cached(text: str) -> frozenset[str]:
-    """``undefined_names`` for the texts of the current file's rounds (each is checked as
-    the new text of one round and the old text of the next)."""
-    found = _UNDEFINED_CACHE.get(text)
-    if found is None:
-        if len(_UNDEFINED_CACHE) > 4:
-            _UNDEFINED_CACHE.clear()
-        found = _UNDEFINED_CACHE[text] = frozenset(undefined_names(text))
-    return found
-
-
-def undefined_names(text: str) -> set[str]:
-    """Global names read somewhere but bound nowhere in the module (nor builtins).
-
-    Uses ``symtable``: a name that a function, class or comprehension reads as a global
-    must be bound at module level. Files with ``from x import *`` are not judged.
-    """
-    try:
-        table = symtable.symtable(text, "<fixed>", "exec")
-    except (SyntaxError, ValueError):
-        return {"<unparsable>"}
-    if "import *" in text and re.search(r"^\s*from\s+\S+\s+import\s+\*", text, re.MULTILINE):
-        return set()
-    module_bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()
-                    or s.is_namespace()}
-    missing: set[str] = set()
-    stack = [table]
-    while stack:
-        current = stack.pop()
-        for symbol in current.get_symbols():
-            name = symbol.get_name()
-            if not symbol.is_referenced() or name in _BUILTINS or name in module_bound:
-                continue
-            if current.get_type() == "module" or symbol.is_global():
-                missing.add(name)
-        stack.extend(current.get_children())
-    return missing
-
-
-def used_before_bound(tree: ast.Module) -> set[str]:
-    """Module-level names a top-level statement reads before any statement binds them."""
-    bound: set[str] = set()
-    early: set[str] = set()
-    for stmt in tree.body:
-        mine: set[str] = set()
-        loads: set[str] = set()
-        stack: list[ast.AST] = [stmt]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                mine.add(node.name)
-                stack.extend([*node.decorator_list, *node.args.defaults,
-                              *(d for d in node.args.kw_defaults if d is not None)])
-                continue
-            if isinstance(node, ast.Lambda):
-                stack.extend([*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)])
-                continue
-            if isinstance(node, ast.ClassDef):
-                mine.add(node.name)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                loads.add(node.id)
-            _collect_binding(node, mine)
-            stack.extend(ast.iter_child_nodes(node))
-        early |= {name for name in loads - bound - mine if name not in _BUILTINS}
-        bound |= mine
-    return early & bound  # only names the module does bind, later
 
 
 # --------------------------------------------------------------------------- many files

@@ -105,7 +105,7 @@ def test_include_drops_kinds_and_extend_include_adds_them() -> None:
     assert relative(only_code.files) == {"train.py", "notebooks/explore.ipynb", "notebooks/train.ipynb"}
     settings = parse_settings({"include": ["python"], "extend-include": ["shell", "python"]},
                               MINIREPO / "portlint.toml")
-    assert settings.include == ("python", "shell")
+    assert settings.kinds == ("python", "shell")
     found = discover([str(MINIREPO)], settings)
     assert relative(found.files) == {"train.py", "scripts/launch.sh", "scripts/train"}
 
