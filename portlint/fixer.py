@@ -52,7 +52,10 @@ MAX_ROUNDS = 10
 MANAGED_ROOTS = {"torch": "torch", "torch_npu": "torch_npu", "os": "os"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NPU_MARKERS = ("npu", "hccl", "torch_npu")
+_NPU_MARKERS = ("npu", "hccl", "torch_npu", ".HCCL")  # in the replacement text (not env var names)
+# `import torch_npu` registers the npu device; a file that uses only torch.npu never reads the
+# name, so flake8/ruff would report (and `ruff --fix` delete) it as unused (F401).
+NPU_SIDE_EFFECT_IMPORT = "import torch_npu  # noqa: F401"
 
 
 class FixVerificationError(Exception):
@@ -319,6 +322,7 @@ class ImportSpec:
     module: str
     obj: str | None = None
     asname: str | None = None
+    comment: str | None = None  # a trailing comment for the added line ("noqa: F401")
 
     @property
     def bound_name(self) -> str:
@@ -405,9 +409,9 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
     wants_npu = target == "npu" and any(
         any(marker in edit.text for marker in _NPU_MARKERS) for edit in edits
     ) and not new_model.imports_module("torch_npu")
-    npu_after = _first_torch_import(new_tree) if wants_npu else None
+    npu_after = _first_torch_import(new_tree) if wants_npu and "torch_npu" not in needed else None
     if wants_npu and npu_after is None:
-        needed.setdefault("torch_npu", ImportSpec("torch_npu"))
+        needed.setdefault("torch_npu", ImportSpec("torch_npu", comment="noqa: F401"))
     in_place = None
     if removals and needed.get("torch") == ImportSpec("torch"):
         # `from torch.cuda import empty_cache` inside `if is_torch_available():` becomes
@@ -419,7 +423,8 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
         tree = _parse(text, "the fixed code")
         statement = _first_torch_import(tree)
         if statement is not None:
-            text = _insert_after_line(text, statement.end_lineno or statement.lineno, "import torch_npu", newline)
+            text = _insert_after_line(text, statement.end_lineno or statement.lineno, NPU_SIDE_EFFECT_IMPORT,
+                                      newline)
     return text
 
 
@@ -473,9 +478,10 @@ def _libcst_imports(text: str, adds: list[ImportSpec], removals: list[ImportSpec
 
 def _import_line(spec: ImportSpec) -> str:
     alias = f" as {spec.asname}" if spec.asname else ""
+    comment = f"  # {spec.comment}" if spec.comment else ""
     if spec.obj:
-        return f"from {spec.module} import {spec.obj}{alias}"
-    return f"import {spec.module}{alias}"
+        return f"from {spec.module} import {spec.obj}{alias}{comment}"
+    return f"import {spec.module}{alias}{comment}"
 
 
 def _add_imports(module, adds: list[ImportSpec]):  # type: ignore[no-untyped-def]

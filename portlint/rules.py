@@ -75,6 +75,21 @@ class FixOption:
 
 
 @dataclass(frozen=True)
+class FlaggedExample:
+    """A flagged example and, per target, the code ``portlint fix --unsafe-fixes`` makes of it.
+
+    A target missing from ``fixed`` means: the fixer leaves the example unchanged there.
+    ``min_torch`` (None: the project default) selects which of the rule's fixes applies."""
+
+    code: str
+    fixed: tuple[tuple[str, str], ...] = ()  # (target, expected output)
+    min_torch: Version | None = None
+
+    def expected(self, target: str) -> str:
+        return dict(self.fixed).get(target, self.code)
+
+
+@dataclass(frozen=True)
 class Context:
     """Where a literal plays a role: keyword names, positional slots, variable names, comparisons."""
 
@@ -128,7 +143,8 @@ class Rule:
     source: str  # ruleset file it came from
     fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
     matchers: list[Matcher] = field(default_factory=list)
-    flagged: tuple[str, ...] = ()  # examples that must produce this rule's finding
+    flagged: tuple[str, ...] = ()  # examples that must produce this rule's finding (their code)
+    examples: tuple[FlaggedExample, ...] = ()  # the same examples with their expected fixes
     clean: tuple[str, ...] = ()  # examples that must not
     use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
 
@@ -246,12 +262,14 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     for target in targets:
         if target not in TARGETS:
             raise RulesetError(path, code, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    examples = _parse_flagged(raw.get("flagged", []), targets, path, code)
     rule = Rule(
         code=code,
         severity=severity,
         targets=targets,
         source=path,
-        flagged=tuple(_str_list(raw.get("flagged", []), path, code, "flagged")),
+        flagged=tuple(example.code for example in examples),
+        examples=examples,
         clean=tuple(_str_list(raw.get("clean", []), path, code, "clean")),
         **text,
     )
@@ -273,6 +291,38 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     if not rule.flagged:
         raise RulesetError(path, code, "needs at least one 'flagged' example")
     return rule
+
+
+EXAMPLE_KEYS = {"code", "min_torch", *TARGETS}
+
+
+def _parse_flagged(value: Any, targets: tuple[str, ...], path: str, code: str) -> tuple[FlaggedExample, ...]:
+    """``flagged = ["code", { code = "...", agnostic = "fixed code", npu = "...", min_torch = "2.9" }]``"""
+    if not isinstance(value, list):
+        raise RulesetError(path, code, "'flagged' must be a list of code strings or tables")
+    examples = []
+    for item in value:
+        if isinstance(item, str):
+            examples.append(FlaggedExample(item))
+            continue
+        if not isinstance(item, dict):
+            raise RulesetError(path, code, "each 'flagged' example must be a code string or a table")
+        _check_keys(item, EXAMPLE_KEYS, path, code, "flagged example")
+        if not all(isinstance(v, str) for v in item.values()) or "code" not in item:
+            raise RulesetError(path, code, "a 'flagged' table needs 'code' and string values")
+        for target in TARGETS:
+            if target in item and target not in targets:
+                raise RulesetError(path, code, f"a 'flagged' example has an expected fix for {target!r}, "
+                                   "which is not among the rule's targets")
+        min_torch = None
+        if "min_torch" in item:
+            try:
+                min_torch = parse_version(item["min_torch"])
+            except ValueError as exc:
+                raise RulesetError(path, code, f"'flagged' example 'min_torch': {exc}") from None
+        fixed = tuple((target, item[target]) for target in TARGETS if target in item)
+        examples.append(FlaggedExample(item["code"], fixed, min_torch))
+    return tuple(examples)
 
 
 def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:

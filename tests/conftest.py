@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,8 @@ from portlint.rules import default_ruleset_files, load_rulesets
 from portlint.versions import parse_version
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+# ../shared/reference next to the checkout; PORTLINT_REFERENCE points elsewhere (a worktree).
+REFERENCE = Path(os.environ.get("PORTLINT_REFERENCE") or REPO.parent / "shared" / "reference")
 
 
 @lru_cache(maxsize=None)

@@ -93,5 +93,5 @@ def test_npu_target_adds_torch_npu(project: Path) -> None:
     result = invoke("fix", "train.py", "--target", "npu", "--unsafe-fixes", "--select", "PRT4")
     assert result.exit_code == 0, result.stdout
     text = (project / "train.py").read_text()
-    assert text.startswith("import torch\nimport torch_npu\n")
+    assert text.startswith("import torch\nimport torch_npu  # noqa: F401\n")
     assert '"npu" if torch.npu.is_available() else "cpu"' in text and ".npu()" in text

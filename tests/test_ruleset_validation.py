@@ -44,6 +44,13 @@ def load(tmp_path: Path, text: str):
     (('[[rule.symbol]]\nname = "acme.gpu"', '[[rule.literal]]\npattern = "cu(da"\ncontexts = ["device"]'), "regular expression"),
     (('[[rule.symbol]]\nname = "acme.gpu"', '[[rule.literal]]\npattern = "cuda"\ncontexts = ["nowhere"]'), "unknown context"),
     (('[[rule.symbol]]\nname = "acme.gpu"', '[[rule.literal]]\npattern = "cu.a"\ncontexts = ["anywhere"]'), "needles"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'flagged = [{ code = "x", fixed = "y" }]'), "unknown key 'fixed'"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'flagged = [{ agnostic = "y" }]'), "needs 'code'"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'flagged = [{ code = "x", min_torch = "new" }]'), "min_torch"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'flagged = [1]'), "code string or a table"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'targets = ["agnostic"]\nflagged = [{ code = "x", npu = "y" }]'),
+     "not among the rule's targets"),
+    (('flagged = ["import acme\\nacme.gpu()"]', 'flagged = [{ code = "x", agnostic = "y", min_torch = "2.9" }]'), None),
     (('severity', 'severity'), None),
 ])
 def test_bad_rulesets_name_file_rule_and_reason(tmp_path: Path, mutation, reason) -> None:

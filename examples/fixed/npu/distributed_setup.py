@@ -10,7 +10,7 @@ import os
 import socket
 
 import torch
-import torch_npu
+import torch_npu  # noqa: F401
 import torch.distributed as dist
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel as DDP

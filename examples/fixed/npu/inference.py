@@ -10,7 +10,7 @@ import os
 import tempfile
 
 import torch
-import torch_npu
+import torch_npu  # noqa: F401
 import torch.nn as nn
 
 device = "npu" if torch.npu.is_available() else "cpu"

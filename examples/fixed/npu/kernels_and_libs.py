@@ -9,7 +9,7 @@ import os
 
 import pynvml
 import torch
-import torch_npu
+import torch_npu  # noqa: F401
 import torch.nn.functional as F
 import triton
 import triton.language as tl

@@ -10,7 +10,7 @@ import argparse
 import time
 
 import torch
-import torch_npu
+import torch_npu  # noqa: F401
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
