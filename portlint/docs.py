@@ -125,8 +125,9 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
     lines += ["", f"{heading}# Example", "", *([shown, ""] if shown else []), f"```{language}", example.rstrip(), "```"]
     for target in rule.targets:
         if target in rule.use_instead:
-            lines += ["", f"{heading}# Use instead ({target})", "", f"```{language}",
-                      rule.use_instead[target].rstrip(), "```"]
+            own_name, snippet = split_example(rule.use_instead[target])
+            fence = FENCES.get(kind_of(own_name) or "python", "text") if own_name != EXAMPLE_PATH else language
+            lines += ["", f"{heading}# Use instead ({target})", "", f"```{fence}", snippet.rstrip(), "```"]
     lines += ["", f"{heading}# Fix per target", "", "| matches | target | fix |", "|---|---|---|"]
     for matched, target, text in fix_table(rule):
         lines.append(f"| {_cell(matched)} | {target} | {_cell(text)} |")

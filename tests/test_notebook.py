@@ -61,7 +61,7 @@ def test_fix_changes_only_the_fixed_cells_sources() -> None:
     tree_old, tree_new = jsonspan.parse(original), jsonspan.parse(new)
     assert original[tree_old.get("cells").end:] == new[tree_new.get("cells").end:]  # type: ignore[union-attr]
     sources = {c["id"]: "".join(c["source"]) for c in json.loads(new)["cells"]}
-    assert sources["setup"] == ("import torch\nimport torch_npu\n!nvidia-smi\n"
+    assert sources["setup"] == ("import torch\nimport torch_npu  # noqa: F401\n!nvidia-smi\n"
                                 "%env ASCEND_RT_VISIBLE_DEVICES=0\n%matplotlib inline")
     assert sources["train"] == ("x = torch.randn(8, 4).npu()  # données\nfor step in range(2):\n"
                                 "    !echo step\n    torch.npu.synchronize()\nx.shape?")
@@ -94,7 +94,7 @@ def test_crlf_notebook_keeps_its_line_endings() -> None:
     assert "\n" not in new.replace("\r\n", "")  # every line of the file still ends with CRLF
     before, after = cell_slices(original), cell_slices(new)
     assert [a == b for a, b in zip(before, after)] == [True, False, False, True, True, False]
-    assert '"import torch\\n",\r\n    "import torch_npu\\n",\r\n' in new
+    assert '"import torch\\n",\r\n    "import torch_npu  # noqa: F401\\n",\r\n' in new
     assert_valid(new)
 
 
@@ -115,7 +115,7 @@ def test_a_string_source_stays_a_string() -> None:
                                   "source": "import torch\nx = torch.ones(1).cuda()"}],
                        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
     new = fixed(text).text
-    assert json.loads(new)["cells"][0]["source"] == "import torch\nimport torch_npu\nx = torch.ones(1).npu()"
+    assert json.loads(new)["cells"][0]["source"] == "import torch\nimport torch_npu  # noqa: F401\nx = torch.ones(1).npu()"
 
 
 def test_cells_are_one_module_for_names_and_magics_are_not_errors() -> None:
