@@ -20,6 +20,8 @@ from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
 from portlint.semantic import Binder, SemanticModel
+from portlint.semantic import guards as g
+from portlint.semantic.guards import Guard
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?[sdirfgx]")
@@ -61,7 +63,7 @@ def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[
 
 class _Analyzer(Binder):
     def __init__(self, index: RuleIndex, text: str, path: str) -> None:
-        super().__init__()
+        super().__init__(guard_names=index.guard_names)
         self.index = index
         self.text = text
         self.path = path
@@ -96,15 +98,70 @@ class _Analyzer(Binder):
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
         self._device_sites: list[tuple[int, int, list[ast.AST]]] = []  # (finding number, line, owners)
+        # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
+        self._cuda_guards: list[Guard] = []
+        self._dropped: set[int] = set()
+        self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
 
     # ------------------------------------------------------------------ driving
 
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         model = super().run(tree)
+        if self._cuda_guards:
+            self._judge_guard_tests()
         if self._device_sites:
             self._finish_device_sites()
+        if self._dropped:
+            self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
         return model
+
+    def mark(self) -> int:
+        return len(self.findings)
+
+    def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
+        guards = super().branch_guards(test, classified, several)
+        cuda = [guard for guard in guards if guard is not None and guard.kind == g.CUDA]
+        if cuda and isinstance(test, ast.UnaryOp):
+            while isinstance(test, ast.UnaryOp):
+                test = test.operand
+        if cuda and isinstance(test, ast.Name):  # `if is_nvidia:` after `is_nvidia = dev == "cuda"`
+            value = self._assigned_value(test)
+            for guard in cuda:
+                guard.test_findings.extend(self._value_findings.get(id(value), ()))
+        self._cuda_guards.extend(cuda)
+        return guards
+
+    def _portable_under(self, matcher: Matcher) -> Guard | None:
+        """The guard that makes a finding here moot (the code already has a working
+        non-CUDA path), or None. See "What portlint reports" in the README."""
+        for guard in reversed(self.guards):
+            kind = guard.kind
+            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND:
+                return guard
+            if kind == g.OPTIONAL and matcher.kind == "module":
+                return guard
+            if kind == g.CUDA and (guard.device or guard.several):
+                return guard
+        return None
+
+    def _judge_guard_tests(self) -> None:
+        """A CUDA guard's own test, once its branch has been seen: not reported when the
+        branch is a CUDA fast path next to a non-CUDA one; otherwise never rewritten on
+        its own (its fix is at most as applicable as the fixes of what it guards)."""
+        fast_path = self.index.deferred_idioms.get("cuda-only-branch")
+        for guard in self._cuda_guards:
+            if guard.several or (guard.device and guard.suppressed):
+                self._dropped.update(guard.test_findings)
+            elif guard.region:
+                weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
+                for number in guard.test_findings:
+                    finding = self.findings[number]
+                    if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
+                        self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
+            if fast_path is not None and guard.suppressed and guard.test is not None:
+                self.report(fast_path, guard.test, self.segment(guard.test))
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -239,6 +296,8 @@ class _Analyzer(Binder):
             for matcher in symbols.get(name, ()):
                 if matcher.prefix and not outermost:
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
+                if not matcher.compared and id(current) in self._compared:
+                    return True  # `t.dtype == torch.float64` tests a value, it creates none
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -351,8 +410,14 @@ class _Analyzer(Binder):
                         if not matcher.value.fullmatch(text):
                             continue
                     self.report(matcher, keyword, f"{name}=")
-        for arg in node.args:
-            self.visit(arg)
+        if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
+            # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
+            self.visit(node.args[0])
+            self.visit(node.args[1])
+            self.visit_guarded(node.args[2], Guard(g.BACKEND))
+        else:
+            for arg in node.args:
+                self.visit(arg)
         for keyword in node.keywords:
             self.visit(keyword.value)
 
@@ -386,6 +451,10 @@ class _Analyzer(Binder):
             for operand in (node.left, *node.comparators):
                 self.check_value(operand, ctx)
         self._operands.update(id(operand) for operand in (node.left, *node.comparators))
+        for operand in (node.left, *node.comparators):
+            self._compared.add(id(operand))
+            if isinstance(operand, (ast.Tuple, ast.List, ast.Set)):
+                self._compared.update(id(element) for element in operand.elts)
         self.generic_visit(node)
 
     def visit_operation(self, node: ast.BinOp | ast.UnaryOp) -> None:
@@ -404,7 +473,10 @@ class _Analyzer(Binder):
         if value is not None and self.index.name_contexts:
             for target in targets:
                 self._check_named_value(_target_name(target), value)
+        start = len(self.findings)
         super().visit_assign(node)
+        if len(self.findings) > start and value is not None:
+            self._value_findings[id(value)] = range(start, len(self.findings))
 
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:
         if name is None:
@@ -428,7 +500,19 @@ class _Analyzer(Binder):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     self._check_named_value(key.value, value)
-        self.generic_visit(node)
+        self._compared.update(id(key) for key in node.keys if key is not None)  # {torch.float64: 8}
+        keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        if not g.several_device_types(keys):
+            self.generic_visit(node)
+            return
+        # {"cuda": ProfilerActivity.CUDA, "xpu": ...}: a table by device type; each value
+        # is used on its own device only.
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                self.visit(key)
+            kind = g.several_device_types([key.value, "npu"]) if isinstance(key, ast.Constant) \
+                and isinstance(key.value, str) else False
+            self.visit_guarded(value, Guard(g.CUDA, None, True, True) if kind else Guard(g.BACKEND))
 
     def visit_constant(self, node: ast.Constant) -> None:
         value = node.value
@@ -457,12 +541,23 @@ class _Analyzer(Binder):
             if shape is not None:
                 self._test_literal(expr, shape, ctx)
         elif kind is ast.IfExp:
-            self.check_value(expr.body, ctx)
-            self.check_value(expr.orelse, ctx)
+            # the branches under the guard their test makes (`x if backend != "hip" else "cuda"`)
+            body_guard, else_guard = Binder.branch_guards(self, expr.test, self.classify(expr.test))
+            for branch, guard in ((expr.body, body_guard), (expr.orelse, else_guard)):
+                if guard is not None:
+                    self.guards.append(guard)
+                try:
+                    self.check_value(branch, ctx)
+                finally:
+                    if guard is not None:
+                        self.guards.pop()
         elif kind is ast.BoolOp:
             for value in expr.values:
                 self.check_value(value, ctx)
         elif kind in (ast.List, ast.Tuple, ast.Set):
+            values = [e.value for e in expr.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if g.several_device_types(values):
+                return  # ("cuda", "xpu", "hpu"): already lists several backends
             for element in expr.elts:
                 self.check_value(element, ctx)
         elif kind is ast.Dict:
@@ -520,6 +615,14 @@ class _Analyzer(Binder):
         key = (rule.code, line, column, end_line, end_column)
         if key in self._seen:
             return
+        if self.guards:
+            portable = self._portable_under(matcher)
+            if portable is not None:
+                portable.suppressed += 1
+                return
+            for guard in self.guards:
+                if guard.kind == g.CUDA:
+                    guard.region.append(len(self.findings))
         self._seen.add(key)
         message = (matcher.message or rule.message).replace("{name}", matched)
         fix = plan.fix
@@ -600,6 +703,23 @@ class _Analyzer(Binder):
             fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
                           defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
             self.findings[number] = replace(finding, fix=fix)
+
+
+_APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
+
+
+def _applicability(finding: Finding) -> str:
+    fix = finding.fix
+    return "manual" if fix is None or fix.replacement is None else fix.applicability
+
+
+def _weaken(fix: Fix, level: int) -> Fix:
+    """A guard's fix, made no more applicable than the fixes of what it guards."""
+    if level >= 1:
+        return replace(fix, applicability="unsafe")
+    advice = fix.hint or (f"`{fix.replacement}`" if fix.replacement else "")
+    return Fix(None, f"{advice} (rewrite it together with the CUDA code it guards)".strip(), "manual",
+               fix.min_torch)
 
 
 def _extend(qualified: str, node: ast.expr) -> str:

@@ -24,6 +24,8 @@ field. Keys (kebab-case, as ruff):
                      ``portlint.kinds.KINDS``: python, notebook, shell, dockerfile,
                      requirements, pyproject, yaml, json, cuda)
 ``extend-include``   kinds added to ``include``
+``guards``           more helper predicates meaning "CUDA is available" (added to
+                     ``is_torch_cuda_available``, ``is_cuda_available`` ...)
 ==================== ============================================================
 
 Errors are :class:`~portlint.errors.ConfigError`: one line naming the file, the line and the
@@ -110,6 +112,14 @@ def check_strings(value: Any, where: str, base: Path | None = None) -> tuple[str
     return tuple(value)
 
 
+def check_names(value: Any, where: str, base: Path | None = None) -> tuple[str, ...]:
+    names = check_strings(value, where)
+    for name in names:
+        if not name.isidentifier():
+            raise ConfigError(f"{where}: {name!r} is not a Python name (like 'is_cuda_ok')")
+    return names
+
+
 def check_paths(value: Any, where: str, base: Path | None = None) -> tuple[Path, ...]:
     return tuple((base or Path.cwd()) / Path(p).expanduser() for p in check_strings(value, where))
 
@@ -164,6 +174,8 @@ class Settings:
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
     include: tuple[str, ...] = setting(KINDS, check_kinds, "the kinds of file a directory walk checks")
     extend_include: tuple[str, ...] = setting((), check_kinds, "kinds added to include", merge="extend")
+    guards: tuple[str, ...] = setting((), check_names, "helper predicates meaning CUDA is available",
+                                      findings=True, merge="extend")
     # Not keys: where the settings come from.
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None

@@ -47,8 +47,11 @@ class Linter:
     def __init__(self, settings: Settings, ruleset: Ruleset) -> None:
         self.settings = settings
         self.ruleset = ruleset
-        self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)]
-        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch)
+        named = {*settings.select, *settings.extend_select}
+        self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)
+                                  and (not rule.opt_in or rule.code in named)]
+        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch,
+                                            settings.guards)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Linter":

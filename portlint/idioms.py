@@ -12,7 +12,9 @@ here by name; a ruleset refers to it::
     agnostic = "..."                # fixes and message work as for every matcher
 
 An idiom returns the text that stands for ``{name}`` (and gives ``{index}`` for
-``cuda:N``), or None. The finding spans the whole construct; findings of other rules
+``cuda:N``), or None. A *deferred* idiom is not matched during the traversal: the
+analyzer reports it when it has seen a whole construct (``cuda-only-branch``: the guard
+pass of ``portlint/analyzer.py``, on the semantic model's guard context). The finding spans the whole construct; findings of other rules
 *inside* it are dropped by the analyzer (the idiom's fix replaces them all), so a
 construct is reported once, with one clean fix.
 """
@@ -36,15 +38,16 @@ class Idiom:
     needles: tuple[str, ...]  # substrings every matching file contains (for the prefilter)
     default_pattern: str
     match: MatchFunction
+    deferred: bool = False  # reported by the analyzer after the traversal, never matched in it
 
 
 IDIOMS: dict[str, Idiom] = {}
 
 
 def idiom(name: str, summary: str, node_types: tuple[type, ...], needles: tuple[str, ...],
-          default_pattern: str = ".*") -> Callable[[MatchFunction], MatchFunction]:
+          default_pattern: str = ".*", deferred: bool = False) -> Callable[[MatchFunction], MatchFunction]:
     def register(function: MatchFunction) -> MatchFunction:
-        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function)
+        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred)
         return function
 
     return register
@@ -79,3 +82,15 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
     if cuda is None or _string(fallback) != "cpu" or not pattern.fullmatch(cuda):
         return None
     return cuda
+
+
+@idiom(
+    "cuda-only-branch",
+    "a branch that runs only on CUDA next to a non-CUDA path (a CUDA-only fast path), reported"
+    " at its condition when CUDA-specific code inside it was not reported",
+    (),
+    ("cuda",),
+    deferred=True,
+)
+def _cuda_only_branch(node: ast.AST, resolve: Resolver, pattern: "re.Pattern[str]") -> str | None:
+    return None  # deferred: see the guard pass in portlint/analyzer.py

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from portlint.findings import Fix
 from portlint.prefilter import Prefilter, build_prefilter
 from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
+from portlint.semantic.guards import DEFAULT_GUARDS
 from portlint.versions import Version, format_version
 
 
@@ -33,6 +34,8 @@ class RuleIndex:
     compare_contexts: tuple[str, ...] = ()
     subscript_contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     idioms: dict[type, list[Matcher]] = field(default_factory=dict)  # ast node type -> idiom matchers
+    deferred_idioms: dict[str, Matcher] = field(default_factory=dict)  # idiom name -> matcher
+    guard_names: frozenset[str] = DEFAULT_GUARDS  # helper predicates meaning "CUDA is available"
     needles: tuple[str, ...] = ()  # one of these occurs in every file the prefilter keeps
     prefilter: Prefilter = field(default_factory=Prefilter)
     text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
@@ -81,11 +84,13 @@ def _choose_fix(matcher: Matcher, target: str, min_torch: Version) -> FixPlan:
     return FixPlan(Fix(None, hint, "manual", needs))
 
 
-def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Version) -> RuleIndex:
-    """Index the given (already selected) rules for one target."""
+def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Version,
+                guards: tuple[str, ...] = ()) -> RuleIndex:
+    """Index the given (already selected) rules for one target; ``guards``: more helper
+    predicates that mean "CUDA is available" (the ``guards`` setting)."""
     active = [rule for rule in rules if target in rule.targets]
     index = RuleIndex(target=target, min_torch=min_torch, rules=active,
-                      ignored_symbols=ruleset.ignored_symbols)
+                      ignored_symbols=ruleset.ignored_symbols, guard_names=DEFAULT_GUARDS | frozenset(guards))
     used_contexts: set[str] = set()
     needles: set[str] = set()
     by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}
@@ -107,6 +112,8 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                 from portlint.idioms import IDIOMS
 
                 assert matcher.name
+                if IDIOMS[matcher.name].deferred:
+                    index.deferred_idioms.setdefault(matcher.name, matcher)
                 for node_type in IDIOMS[matcher.name].node_types:
                     index.idioms.setdefault(node_type, []).append(matcher)
             elif matcher.kind == "literal":

@@ -115,6 +115,7 @@ class Matcher:
     fstring: bool = False  # literal: only f-strings (f"cuda:{rank}"), not "cuda:" + str(rank)
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
+    compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -147,6 +148,7 @@ class Rule:
     examples: tuple[FlaggedExample, ...] = ()  # the same examples with their expected fixes
     clean: tuple[str, ...] = ()  # examples that must not
     use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
+    opt_in: bool = False  # enabled only when its code is selected by name (not by ALL or a prefix)
 
 
 @dataclass
@@ -224,10 +226,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 RULE_KEYS = {
     "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
-    "agnostic", "npu", "flagged", "clean", "use_instead", *MATCHER_KINDS,
+    "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared"},
     "attribute": {"name", "call", "nargs", "first_arg"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
@@ -274,6 +276,8 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         **text,
     )
     rule.fixes = _parse_target_fixes(raw, path, code)
+    if "opt_in" in raw:
+        rule.opt_in = _bool(raw["opt_in"], path, code, "opt_in")
     use_instead = raw.get("use_instead", {})
     if not isinstance(use_instead, dict) or not all(
         k in TARGETS and isinstance(v, str) for k, v in use_instead.items()
@@ -363,6 +367,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.nargs = raw["nargs"]
     if "fstring" in raw:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
+    if "compared" in raw:
+        matcher.compared = _bool(raw["compared"], path, code, "compared")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "value" in raw and kind == "keyword":

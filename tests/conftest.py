@@ -26,16 +26,15 @@ def shipped_ruleset():
 
 
 @lru_cache(maxsize=None)
-def linter_for(target: str = "agnostic", min_torch: str = "2.6") -> Linter:
-    settings = Settings(target=target, min_torch=parse_version(min_torch))
+def linter_for(target: str = "agnostic", min_torch: str = "2.6", extend_select: tuple[str, ...] = ()) -> Linter:
+    settings = Settings(target=target, min_torch=parse_version(min_torch), extend_select=extend_select)
     return Linter(settings, shipped_ruleset())
 
 
-def lint(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[Finding]:
+def lint(code: str, target: str = "agnostic", min_torch: str = "2.6",
+         extend_select: tuple[str, ...] = ()) -> list[Finding]:
     """Findings of a Python snippet, or of a ruleset example of any kind ("# file: run.sh\\n...")."""
-    from portlint.kinds import EXAMPLE_PATH, split_example
-
-    result = check_example(linter_for(target, min_torch), textwrap.dedent(code))
+    result = check_example(linter_for(target, min_torch, extend_select), textwrap.dedent(code))
     assert result.error is None, result.error
     return result.findings
 

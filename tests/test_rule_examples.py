@@ -17,6 +17,7 @@ from portlint.rules import FlaggedExample
 from portlint.versions import format_version, parse_version
 
 RULES = shipped_ruleset().rules
+OPT_IN = tuple(rule.code for rule in RULES if rule.opt_in)  # selected by name for their examples
 FLAGGED = [(rule.code, target, i, example) for rule in RULES for target in rule.targets
            for i, example in enumerate(rule.flagged)]
 CLEAN = [(rule.code, target, i, example) for rule in RULES for target in rule.targets
@@ -26,14 +27,14 @@ CLEAN = [(rule.code, target, i, example) for rule in RULES for target in rule.ta
 @pytest.mark.parametrize(("code", "target", "number", "example"), FLAGGED,
                          ids=[f"{c}-{t}-{n}" for c, t, n, _ in FLAGGED])
 def test_flagged_example_is_flagged(code: str, target: str, number: int, example: str) -> None:
-    found = [f.code for f in lint(example, target)]
+    found = [f.code for f in lint(example, target, extend_select=OPT_IN)]
     assert code in found, f"{code} example {number} not flagged on {target}: {example!r} -> {found}"
 
 
 @pytest.mark.parametrize(("code", "target", "number", "example"), CLEAN,
                          ids=[f"{c}-{t}-{n}" for c, t, n, _ in CLEAN])
 def test_clean_example_is_clean(code: str, target: str, number: int, example: str) -> None:
-    found = [f.code for f in lint(example, target)]
+    found = [f.code for f in lint(example, target, extend_select=OPT_IN)]
     assert code not in found, f"{code} clean example {number} flagged on {target}: {example!r}"
 
 

@@ -14,6 +14,8 @@ import ast
 from collections import deque
 from typing import Any, Callable
 
+from portlint.semantic import guards as g
+from portlint.semantic.guards import Guard
 from portlint.semantic.scopes import (
     ASSIGNMENT, CLASS, EXCEPT, FUNCTION, IMPORT, LOOP, MATCH, OTHER, PARAMETER, WITH, SemanticModel,
 )
@@ -28,8 +30,13 @@ class Binder:
     """Fill ``self.model`` from one module. Subclasses extend ``_dispatch`` entries by
     overriding the ``visit_*`` methods and calling ``super()``."""
 
-    def __init__(self, model: SemanticModel | None = None) -> None:
+    def __init__(self, model: SemanticModel | None = None, guard_names: frozenset[str] = g.DEFAULT_GUARDS) -> None:
         self.model = model if model is not None else SemanticModel()
+        self.guards: list[Guard] = []  # the guard context of the current node, outermost first
+        self.guard_names = guard_names
+        self._tree: ast.Module | None = None
+        self._tests_other_backend: dict[int, bool] = {}
+        self._rungs: dict[int, tuple[bool, bool]] = {}  # id(elif) -> its earlier rungs (see visit_if)
         self._store: tuple[str, ast.AST | None] = (OTHER, None)  # kind/statement for Name stores
         self._deferred: deque[tuple[ast.AST, Any, Any]] = deque()
         self._child_fields: dict[type, tuple[str, ...]] = {}
@@ -59,13 +66,22 @@ class Binder:
             ast.MatchAs: self.visit_match_capture,
             ast.MatchStar: self.visit_match_capture,
             ast.MatchMapping: self.visit_match_capture,
+            ast.If: self.visit_if,
+            ast.IfExp: self.visit_if_exp,
+            ast.BoolOp: self.visit_bool_op,
+            ast.Try: self.visit_try,
+            ast.While: self.visit_while,
+            ast.match_case: self.visit_match_case,
+            ast.Assert: self.visit_assert,
         }
+        if hasattr(ast, "TryStar"):  # Python >= 3.11
+            self._dispatch[ast.TryStar] = self.visit_try
 
     # ------------------------------------------------------------------ driving
 
     def run(self, tree: ast.Module) -> SemanticModel:
-        for stmt in tree.body:
-            self.visit(stmt)
+        self._tree = tree
+        self.visit_block(tree.body)
         self.model.module_time = False
         while self._deferred:
             node, scope, context = self._deferred.popleft()
@@ -97,6 +113,13 @@ class Binder:
             elif isinstance(value, ast.AST):
                 visit(value)
 
+    def visit_block(self, body: list[ast.stmt]) -> None:
+        """A statement list: guards an early return adds end with the block."""
+        depth = len(self.guards)
+        for stmt in body:
+            self.visit(stmt)
+        del self.guards[depth:]
+
     def visit_all(self, nodes: list[Any]) -> None:
         for node in nodes:
             if node is not None:
@@ -114,11 +137,13 @@ class Binder:
     # ------------------------------------------------------------------ deferral (subclass hooks)
 
     def context(self) -> Any:
-        """What a deferred body must see again when it is visited (subclasses add theirs)."""
-        return None
+        """What a deferred body must see again when it is visited: the guard context (a
+        def under ``if torch.cuda.is_available():`` only exists where CUDA does)."""
+        return tuple(self.guards)
 
     def restore(self, context: Any) -> None:
         """Re-enter a ``context()`` before a deferred body."""
+        self.guards = list(context)
 
     def run_deferred(self, node: ast.AST, scope: Any, context: Any) -> None:
         model = self.model
@@ -133,8 +158,7 @@ class Binder:
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
         else:
-            for stmt in node.body:
-                self.visit(stmt)
+            self.visit_block(node.body)
         model.pop()
 
     # ------------------------------------------------------------------ names
@@ -226,15 +250,15 @@ class Binder:
     def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
         self.store(node.target, LOOP, node)
-        self.visit_all(node.body)
-        self.visit_all(node.orelse)
+        self.visit_block(node.body)
+        self.visit_block(node.orelse)
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-        self.visit_all(node.body)
+        self.visit_block(node.body)
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -242,7 +266,7 @@ class Binder:
         if node.name:
             previous = self.model.scope.bindings.get(node.name)
             self.model.bind(node.name, EXCEPT, node, None, node)
-        self.visit_all(node.body)
+        self.visit_block(node.body)
         if node.name:  # Python deletes the name when the handler ends
             if previous is not None:
                 self.model.scope.bindings[node.name] = previous
@@ -266,8 +290,7 @@ class Binder:
         self.visit_all([*node.decorator_list, *node.bases, *(k.value for k in node.keywords)])
         model = self.model
         model.push("class", node)
-        for stmt in node.body:
-            self.visit(stmt)
+        self.visit_block(node.body)
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -298,6 +321,169 @@ class Binder:
         name = node.rest if isinstance(node, ast.MatchMapping) else node.name
         if name:
             self.model.bind(name, MATCH, node, None, node)
+
+
+    # ------------------------------------------------------------------ guards
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """The qualified name of an expression (subclasses add star-import candidates)."""
+        return self.model.resolve(node)
+
+    def mark(self) -> int:
+        """A position in the subclass's output (the analyzer: its number of findings), to
+        tell which of its results came from a guard's test."""
+        return 0
+
+    def classify(self, test: ast.expr) -> tuple[g.Test, bool] | None:
+        return g.classify(test, self.resolve, self.guard_names, self._assigned_value)
+
+    def _assigned_value(self, node: ast.Name) -> ast.expr | None:
+        """The value a name was last assigned (``is_nvidia = device == "cuda"``), if any."""
+        binding = self.model.lookup(node.id)
+        if binding is None or binding.kind != ASSIGNMENT:
+            return None
+        statement = binding.statement
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            return statement.value
+        if isinstance(statement, ast.AnnAssign):
+            return statement.value
+        return None
+
+    def branch_guards(self, test: ast.expr, classified: tuple[g.Test, bool] | None,
+                      several: bool = False) -> tuple[Guard | None, Guard | None]:
+        """The guards of the true and the false branch of ``test``."""
+        if classified is None:
+            return None, None
+        kind, negated = classified
+        if kind.kind == g.CUDA:
+            guard = Guard(g.CUDA, test, kind.device, several or (not kind.device and self._scope_tests_other_backend()))
+            other = Guard(g.OTHER, test)
+        elif kind.kind == "version":
+            guard, other = Guard(g.OTHER, test), Guard(g.FALLBACK, test)
+        elif kind.kind in (g.OTHER, "cpu"):
+            guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
+        else:
+            guard, other = Guard(g.OTHER, test), Guard(g.OTHER, test)
+        return (other, guard) if negated else (guard, other)
+
+    def _scope_tests_other_backend(self) -> bool:
+        """Whether the enclosing function (or, at module level, the module) tests another
+        backend anywhere: its CUDA branches sit next to a non-CUDA path."""
+        owner = next((s.node for s in self.model.scope.visible_chain() if s.is_function), None) or self._tree
+        if owner is None:
+            return False
+        known = self._tests_other_backend.get(id(owner))
+        if known is None:
+            known = False
+            for node in ast.walk(owner):
+                if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+                    found = self.classify(node.test)
+                    if found is not None and found[0].kind in (g.OTHER, "several"):
+                        known = True
+                        break
+            self._tests_other_backend[id(owner)] = known
+        return known
+
+    def visit_guarded(self, node: Any, guard: Guard | None) -> None:
+        if guard is None:
+            self.visit(node)
+            return
+        self.guards.append(guard)
+        try:
+            self.visit(node)
+        finally:
+            self.guards.pop()
+
+    def visit_guarded_block(self, body: list[ast.stmt], guard: Guard | None) -> None:
+        if guard is not None:
+            self.guards.append(guard)
+        depth = len(self.guards)
+        try:
+            self.visit_block(body)
+        finally:
+            del self.guards[depth - (guard is not None):]
+
+    def visit_test(self, test: ast.expr, guards: tuple[Guard | None, ...]) -> None:
+        start = self.mark()
+        self.visit(test)
+        end = self.mark()
+        if end > start:
+            for guard in guards:
+                if guard is not None:
+                    guard.test_findings.extend(range(start, end))
+
+    def visit_if(self, node: ast.If) -> None:
+        classified = self.classify(node.test)
+        # Earlier rungs of the ladder this `if` is an `elif` of: (all test other backends,
+        # one does).
+        all_other, any_other = self._rungs.pop(id(node), (True, False))
+        several = any_other
+        if classified is not None and classified[0].kind == g.CUDA and not several:
+            for test in g.ladder_tests(node)[1:]:
+                found = self.classify(test)
+                several = several or (found is not None and found[0].kind in (g.OTHER, "several"))
+        body_guard, else_guard = self.branch_guards(node.test, classified, several)
+        other_rung = classified is not None and classified[0].kind in (g.OTHER, "several") and not classified[1]
+        all_other = all_other and other_rung
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            self._rungs[id(node.orelse[0])] = (all_other, any_other or other_rung)
+        elif node.orelse and all_other:
+            # `if npu: ... elif xpu: ... else: <cuda>`: the default rung of a ladder that
+            # tests other backends (where CUDA machines go).
+            else_guard = Guard(g.CUDA, None, False, True)
+        self.visit_test(node.test, (body_guard, else_guard))
+        self.visit_guarded_block(node.body, body_guard)
+        self.visit_guarded_block(node.orelse, else_guard)
+        if else_guard is not None and not node.orelse and g.terminates(node.body):
+            self.guards.append(else_guard)  # `if not cuda: return`: the rest of the block (visit_block ends it)
+
+    def visit_if_exp(self, node: ast.IfExp) -> None:
+        body_guard, else_guard = self.branch_guards(node.test, self.classify(node.test))
+        self.visit_test(node.test, (body_guard, else_guard))
+        self.visit_guarded(node.body, body_guard)
+        self.visit_guarded(node.orelse, else_guard)
+
+    def visit_bool_op(self, node: ast.BoolOp) -> None:
+        if not isinstance(node.op, ast.And):
+            self.generic_visit(node)
+            return
+        depth = len(self.guards)
+        for value in node.values:  # `a and b`: b runs only when a is true
+            classified = self.classify(value)
+            guard = self.branch_guards(value, classified)[0] if classified is not None else None
+            self.visit_test(value, (guard,))
+            if guard is not None:
+                self.guards.append(guard)
+        del self.guards[depth:]
+
+    def visit_try(self, node: Any) -> None:
+        kind = g.try_body_kind(node.handlers)
+        self.visit_guarded_block(node.body, Guard(kind) if kind else None)
+        for handler in node.handlers:
+            fallback = Guard(g.FALLBACK) if g.is_fallback_handler(handler) else None
+            self.visit_guarded(handler, fallback)
+        self.visit_block(node.orelse)
+        self.visit_block(node.finalbody)
+
+    def visit_assert(self, node: ast.Assert) -> None:
+        classified = self.classify(node.test)
+        guard = self.branch_guards(node.test, classified)[0]
+        self.visit_test(node.test, (guard,))
+        if node.msg is not None:
+            self.visit(node.msg)
+        if guard is not None:
+            self.guards.append(guard)  # `assert torch.cuda.is_available()`: the rest of the block
+
+    def visit_while(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self.visit_block(node.body)
+        self.visit_block(node.orelse)
+
+    def visit_match_case(self, node: ast.match_case) -> None:
+        self.visit(node.pattern)
+        if node.guard is not None:
+            self.visit(node.guard)
+        self.visit_block(node.body)
 
 
 def build_model(tree: ast.Module) -> SemanticModel:

@@ -44,7 +44,7 @@ def load_model(path, rank=0):
 @torch.no_grad()
 def predict(model, images):
     images = images.npu()
-    if images.is_npu:
+    if images.is_cuda:
         images = images.contiguous(memory_format=torch.channels_last)
     logits = model(images)
     return logits.softmax(dim=1).cpu()

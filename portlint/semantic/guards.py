@@ -1,0 +1,337 @@
+"""Guard context: the conditions under which a node runs, recognised structurally.
+
+The binder keeps a stack of :class:`Guard` entries while it walks (``if``/``elif``/
+``else`` branches, conditional expressions, ``and`` chains, early returns, ``try`` bodies
+and their ``except`` handlers); ``Binder.guards`` is that stack at the current node. A
+guard is one of these kinds:
+
+``CUDA``
+    the code runs only where CUDA is in use. ``device=True`` when the test is about a
+    value's device (``x.is_cuda``, ``x.device.type == "cuda"``, ``device == "cuda"``,
+    ``"cuda" in str(device)``, ``device.startswith("cuda")``): the code is a CUDA fast
+    path and data on any other device takes the other path. ``device=False`` for an
+    availability test (``torch.cuda.is_available()``, a helper predicate such as
+    ``is_torch_cuda_available()``: the ``guards`` setting). ``several=True`` when the
+    ladder the branch belongs to (or a sibling ``if`` of the same block) also tests
+    another backend (NPU, XPU, MPS, HPU ...): the code already has a non-CUDA path.
+``BACKEND``
+    the code runs only where another backend is in use (``if is_npu_available():``,
+    ``if device.type == "mps":``, ``x if backend == "hip" else "cuda"`` for ROCm, a
+    ``getattr(torch, device_type, torch.cuda)`` default): what it does is deliberate.
+``FALLBACK``
+    the code runs where a newer API is missing: the ``except ImportError`` /
+    ``ModuleNotFoundError`` / ``AttributeError`` handler of a ``try``, the ``else`` of
+    a version gate (``version.parse(torch.__version__) >= ...``, ``hasattr(torch,
+    "accelerator")``, ``is_torch_version(...)``).
+``OPTIONAL``
+    the body of a ``try`` whose handler catches ImportError (an optional dependency:
+    imports there have a fallback).
+``PROTECTED``
+    the body of a ``try`` whose handler catches everything (``except Exception``, bare
+    ``except``): a failure off CUDA is handled.
+``OTHER``
+    any other recognised condition (another backend, an accelerator test, a version
+    gate's new-API branch), kept so that ladders can be described.
+
+:func:`classify` recognises one test expression; the ``Guard`` objects also collect what
+the analyzer decided under them (``suppressed``, ``region``) so that a guard's own test
+can be judged after its branch has been seen.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+CUDA = "cuda"
+BACKEND = "backend"
+FALLBACK = "fallback"
+OPTIONAL = "optional"
+PROTECTED = "protected"
+OTHER = "other"
+
+# Helper predicates that mean "CUDA is available" (extended by the `guards` setting).
+DEFAULT_GUARDS = frozenset({
+    "is_torch_cuda_available", "is_cuda_available", "cuda_is_available", "is_cuda",
+    "has_cuda", "is_torch_gpu_available", "is_gpu_available",
+})
+# Backends other than CUDA, as device types and in helper names.
+OTHER_BACKENDS = ("npu", "xpu", "mps", "hpu", "mlu", "musa", "xla", "tpu", "hip", "rocm", "ipu", "dml",
+                  "sdaa", "gcu", "neuron")
+_OTHER_HELPER = re.compile(r"^(is_)?(torch_)?(" + "|".join(OTHER_BACKENDS) + r")(_is)?_available$")
+_VERSION_CALL = re.compile(r"(?i)(version|greater_or_equal|less_than|_ge$|_gte$|at_least|is_torch_\d)")
+_DEVICE_LITERAL = re.compile(r"cuda(:\d+)?")
+_OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
+# In conditions only: values that mean CUDA (or another backend) when a program tests them.
+_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
+_OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
+_FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_BROAD_ERRORS = frozenset({"Exception", "BaseException"})
+
+Resolver = Callable[[ast.expr], Optional[str]]
+ValueOf = Callable[[ast.Name], Optional[ast.expr]]  # the value a name was last assigned, if known
+
+
+@dataclass(frozen=True)
+class Test:
+    """What a condition tests. ``kind``: ``cuda`` (CUDA in use), ``other`` (another
+    backend), ``several`` (CUDA among other backends), ``accelerator`` (any
+    accelerator), ``version`` (a version/feature gate). ``device``: a value's device is
+    tested (not availability)."""
+
+    kind: str
+    device: bool = False
+
+
+@dataclass(eq=False)
+class Guard:
+    kind: str
+    test: ast.expr | None = None  # the condition (None for try/except guards)
+    device: bool = False
+    several: bool = False
+    suppressed: int = 0  # findings the analyzer dropped because of this guard
+    region: list[int] = field(default_factory=list)  # numbers of the findings reported under it
+    test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _string(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _strings_in(node: ast.expr) -> list[str] | None:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        values = [_string(e) for e in node.elts]
+        return None if any(v is None for v in values) else values  # type: ignore[return-value]
+    return None
+
+
+def _literal_kind(value: str) -> str | None:
+    if _DEVICE_LITERAL.fullmatch(value):
+        return CUDA
+    if _OTHER_LITERAL.fullmatch(value):
+        return OTHER
+    return None
+
+
+def _tested_value_kind(node: ast.expr) -> str | None:
+    """What a value compared in a condition stands for: ``"cuda"``, ``DeviceType.CUDA`` ->
+    CUDA (a device); ``"nccl"``, ``"gpu"`` -> ``cuda-setting`` (a configuration value);
+    ``"npu"``, ``"hccl"``, ``RNGType.NPU`` -> OTHER; ``"cpu"`` -> ``cpu``."""
+    value = _string(node)
+    if value is not None:
+        if value == "cpu" or value.startswith("cpu:"):
+            return "cpu"
+        kind = _literal_kind(value)
+        if kind is not None:
+            return kind
+        lowered = value.lower()
+        if lowered in _CUDA_TEST_VALUES:
+            return "cuda-setting"
+        if lowered in _OTHER_TEST_VALUES:
+            return OTHER
+        return None
+    if isinstance(node, ast.Attribute) and node.attr.isupper():  # an enum member: DeviceType.CUDA
+        name = node.attr.lower()
+        if name in ("cuda", "gpu", "nccl", "multi_gpu"):
+            return CUDA
+        if name in OTHER_BACKENDS or name in _OTHER_TEST_VALUES or any(
+                name == f"multi_{b}" for b in OTHER_BACKENDS):
+            return OTHER
+    return None
+
+
+def several_device_types(values: list[str]) -> bool:
+    """``("cuda", "xpu", "hpu")``: CUDA among other device types."""
+    kinds = {_literal_kind(v) for v in values}
+    return CUDA in kinds and OTHER in kinds
+
+
+def classify(test: ast.expr, resolve: Resolver, guards: frozenset[str] = DEFAULT_GUARDS,
+             value_of: ValueOf | None = None, depth: int = 0) -> tuple[Test, bool] | None:
+    """(what ``test`` tests, whether it is negated), or None when it is nothing known.
+    ``value_of`` lets a name stand for the condition it was assigned (``is_nvidia =
+    device == "cuda"``; ``if is_nvidia:``)."""
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated = not negated
+        test = test.operand
+    if isinstance(test, ast.Name) and value_of is not None and depth < 3 and test.id not in guards:
+        value = value_of(test)
+        if value is not None:
+            found = classify(value, resolve, guards, value_of, depth + 1)
+            return None if found is None else (found[0], negated ^ found[1])
+    found = _classify(test, resolve, guards, value_of, depth)
+    if found is None:
+        return None
+    test_kind, flip = found
+    return test_kind, negated ^ flip
+
+
+def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_of: ValueOf | None,
+              depth: int) -> tuple[Test, bool] | None:
+    if isinstance(node, ast.BoolOp):
+        parts = [classify(value, resolve, guards, value_of, depth + 1) for value in node.values]
+        known = [p for p in parts if p is not None]
+        if isinstance(node.op, ast.And):
+            for part in known:  # `torch.cuda.is_available() and args.cuda`: CUDA when true
+                if part[0].kind == CUDA and not part[1]:
+                    return part
+            return None
+        kinds = {p[0].kind for p in known if not p[1]}
+        if CUDA in kinds and (kinds & {OTHER, "several", "accelerator"}):
+            return Test("several", any(p[0].device for p in known)), False
+        if known and len(known) == len(parts) and kinds == {CUDA} and all(not p[1] for p in known):
+            return Test(CUDA, any(p[0].device for p in known)), False
+        return None
+    if isinstance(node, ast.Call):
+        return _classify_call(node, resolve, guards)
+    if isinstance(node, ast.Attribute):
+        if node.attr == "is_cuda":
+            return Test(CUDA, device=True), False
+        if node.attr in ("is_mps", "is_xpu", "is_npu", "is_hpu", "is_cpu", "is_meta"):
+            return Test(OTHER, device=True), False
+        if node.attr in guards:
+            return Test(CUDA), False
+        return None
+    if isinstance(node, ast.Name):
+        return (Test(CUDA), False) if node.id in guards else None
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return _classify_compare(node, resolve)
+    return None
+
+
+def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) -> tuple[Test, bool] | None:
+    func = node.func
+    qualname = resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
+    name = _last_name(func)
+    if qualname == "torch.cuda.is_available" or (name in guards and not node.args):
+        return Test(CUDA), False
+    if qualname == "torch.accelerator.is_available":
+        return Test("accelerator"), False
+    if qualname is not None and re.fullmatch(r"torch\.(backends\.)?(\w+)\.is_available", qualname):
+        backend = qualname.split(".")[-2]
+        return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
+    if name is not None and _OTHER_HELPER.match(name):
+        return Test(OTHER), False
+    if name == "hasattr" and len(node.args) == 2:
+        owner = resolve(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
+        attribute = _string(node.args[1])
+        if owner is not None and owner.split(".")[0] == "torch" and attribute is not None:
+            if attribute in OTHER_BACKENDS:
+                return Test(OTHER), False
+            return Test("version"), False
+    if name is not None and _VERSION_CALL.search(name):
+        return Test("version"), False
+    # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
+    if name == "startswith" and isinstance(func, ast.Attribute) and node.args:
+        prefix = _string(node.args[0])
+        values = _strings_in(node.args[0]) or ([prefix] if prefix is not None else [])
+        kinds = {_literal_kind(v) for v in values}
+        if CUDA in kinds:
+            return (Test("several", True) if OTHER in kinds else Test(CUDA, True)), False
+        if OTHER in kinds:
+            return Test(OTHER, True), False
+    return None
+
+
+def _mentions_version(node: ast.expr) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Attribute) and child.attr in ("__version__", "version_info"):
+            return True
+        if isinstance(child, ast.Name) and "VERSION" in child.id.upper():
+            return True
+        if isinstance(child, (ast.Name, ast.Attribute)) and _VERSION_CALL.search(_last_name(child) or ""):
+            return True
+    return False
+
+
+def _classify_compare(node: ast.Compare, resolve: Resolver) -> tuple[Test, bool] | None:
+    op = node.ops[0]
+    left, right = node.left, node.comparators[0]
+    if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        for literal in (left, right):
+            kind = _tested_value_kind(literal)
+            if kind is not None:
+                negated = isinstance(op, (ast.NotEq, ast.IsNot))
+                if kind == "cuda-setting":
+                    return Test(CUDA, device=False), negated
+                return Test(kind, device=True), negated
+        if _mentions_version(left) or _mentions_version(right):
+            return Test("version"), False
+        return None
+    if isinstance(op, (ast.In, ast.NotIn)):
+        negated = isinstance(op, ast.NotIn)
+        needle, haystack = _string(left), right
+        if needle is not None:  # "cuda" in str(device) / in device.type
+            kind = _literal_kind(needle)
+            if kind is not None and not isinstance(haystack, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                return Test(kind, device=True), negated
+            return None
+        if isinstance(right, (ast.Tuple, ast.List, ast.Set)):  # device.type in ("cuda", "xpu")
+            kinds = {_tested_value_kind(e) for e in right.elts}
+            if "cuda-setting" in kinds:
+                kinds.add(CUDA)
+            if CUDA in kinds:
+                several = OTHER in kinds or "cpu" in kinds
+                return (Test("several", True) if several else Test(CUDA, True)), negated
+            if OTHER in kinds:
+                return Test(OTHER, True), negated
+        return None
+    if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and (_mentions_version(left) or _mentions_version(right)):
+        return Test("version"), isinstance(op, (ast.Lt, ast.LtE))  # `< 2.4` is the old-torch branch
+    return None
+
+
+def try_body_kind(handlers: list[ast.ExceptHandler]) -> str | None:
+    """The guard of a try body: PROTECTED when a handler catches everything, OPTIONAL when
+    one catches an import error, else None."""
+    kind = None
+    for handler in handlers:
+        names = _exception_names(handler)
+        if names is None or names & _BROAD_ERRORS:
+            return PROTECTED
+        if names & _IMPORT_ERRORS:
+            kind = OPTIONAL
+    return kind
+
+
+def is_fallback_handler(handler: ast.ExceptHandler) -> bool:
+    """``except ImportError`` / ``ModuleNotFoundError`` / ``AttributeError`` (alone or
+    together): the branch for an environment without the API the try body uses."""
+    names = _exception_names(handler)
+    return names is not None and bool(names) and names <= _FALLBACK_ERRORS
+
+
+def _exception_names(handler: ast.ExceptHandler) -> set[str] | None:
+    """The exception class names a handler catches; None for a bare ``except:``."""
+    if handler.type is None:
+        return None
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {name for name in (_last_name(t) for t in types) if name is not None}
+
+
+def ladder_tests(node: ast.If) -> list[ast.expr]:
+    """The tests of an ``if``/``elif`` chain starting at ``node``."""
+    tests = [node.test]
+    while len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+        node = node.orelse[0]
+        tests.append(node.test)
+    return tests
+
+
+def terminates(body: list[ast.stmt]) -> bool:
+    """True when a block always leaves its enclosing block (return/raise/continue/break)."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
