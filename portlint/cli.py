@@ -261,6 +261,35 @@ def _print_report(report, rules, output_format: str, statistics: bool, quiet: bo
     get_reporter(output_format)(report, rules, stream or sys.stdout, {"quiet": quiet, "root": root})
 
 
+@app.command("report")
+def report(
+    paths: List[str] = typer.Argument(None, help="Files or directories to report on [default: .]"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", "-o", help="Where to write it; the extension picks the format: .html (default portlint-report.html), .md, .json, .csv."),
+    target: Optional[Target] = typer.Option(None, "--target", "-t", help="Only this target (default: both agnostic and npu)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="An earlier 'portlint report -o FILE.json': show the progress since."),
+    open_report: bool = typer.Option(False, "--open", help="Open the written report in the browser."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (pyproject.toml or portlint.toml)."),
+    min_torch: Optional[str] = typer.Option(None, "--min-torch", help="Oldest torch version the code must run on (default 2.6)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Worker processes (default: one per CPU)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check every file again; do not read or write the result cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the result cache."),
+) -> None:
+    """Write a readiness report (HTML, Markdown, JSON or CSV): how far the code is from running off CUDA."""
+    from portlint.report.command import run
+
+    paths = default_paths(paths)
+    check_paths_exist(paths)
+    try:
+        workspace = load_workspace(config, {"min_torch": min_torch})
+        code = run(workspace, paths, output_file, (target.value,) if target else None, baseline,
+                   _report_root(workspace.default_linter),
+                   jobs=jobs, cache=False if no_cache else (cache_dir if cache_dir is not None else True),
+                   open_browser=open_report)
+    except PortlintError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
 @app.command("rules")
 def list_rules(
     target: Optional[Target] = typer.Option(None, "--target", "-t", help="Only rules that apply to this target."),

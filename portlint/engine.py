@@ -137,8 +137,14 @@ class Linter:
         return [f for f in findings if not any(c == "ALL" or f.code.startswith(c) for c in codes)]
 
 
-def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
-    """Check one decoded file. Never raises for bad input: problems become ``error``."""
+def check_text(text: str, path: str, index: RuleIndex,
+               analyze_for: tuple[RuleIndex, ...] | None = None) -> FileResult:
+    """Check one decoded file. Never raises for bad input: problems become ``error``.
+
+    ``analyze_for``: the indexes to analyze the parsed file with (default ``(index,)``;
+    ``portlint report`` passes one per target and ``index`` for their joint prefilter):
+    the file is parsed once and the findings of every target are returned together.
+    """
     if not index.could_match(text):
         return FileResult(path)
     if file_is_exempt(text):
@@ -149,7 +155,7 @@ def check_text(text: str, path: str, index: RuleIndex) -> FileResult:
     if collecting:
         gc.disable()
     try:
-        return _parse_and_analyze(text, path, index)
+        return _parse_and_analyze(text, path, *(analyze_for or (index,)))
     finally:
         if collecting:
             gc.enable()
@@ -170,7 +176,7 @@ def check_other(kind: str, data: bytes, path: str, index: RuleIndex) -> FileResu
     return FileResult(path, findings, parsed=True)
 
 
-def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:
+def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
@@ -181,7 +187,7 @@ def _parse_and_analyze(text: str, path: str, index: RuleIndex) -> FileResult:
     except (ValueError, MemoryError) as exc:  # e.g. source too large or odd characters
         return FileResult(path, error=FileError(path, f"cannot parse: {exc}"), parsed=True)
     try:
-        findings = analyze(tree, text, path, index)
+        findings = [finding for index in indexes for finding in analyze(tree, text, path, index)]
     except RecursionError:
         return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
     return FileResult(path, filter_suppressed(findings, text), parsed=True)

@@ -51,6 +51,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 TARGETS = ("agnostic", "npu")
 SEVERITIES = ("error", "warning")
 APPLICABILITIES = ("safe", "unsafe")
+BLOCKERS = ("library", "kernel")
 PYTHON_MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom")
 TEXT_MATCHER_KINDS = ("env", "command", "requirement", "index", "image", "config-key", "file")
 MATCHER_KINDS = PYTHON_MATCHER_KINDS + TEXT_MATCHER_KINDS
@@ -149,6 +150,19 @@ class Rule:
     clean: tuple[str, ...] = ()  # examples that must not
     use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
     opt_in: bool = False  # enabled only when its code is selected by name (not by ALL or a prefix)
+    effort: float | None = None  # minutes of manual work per finding (None: the family's)
+    blocker: str | None = None  # "library" or "kernel" (None: the family's)
+    npu_build: bool | None = None  # a "library" blocker that has an Ascend build
+
+
+@dataclass(frozen=True)
+class Family:
+    """Per-family defaults for ``portlint report``'s effort model (``[families.NAME]``)."""
+
+    name: str
+    effort: float  # minutes of manual work per finding no fix resolves
+    blocker: str | None = None
+    title: str | None = None
 
 
 @dataclass
@@ -157,6 +171,7 @@ class Ruleset:
     contexts: dict[str, Context]
     ignored_symbols: frozenset[str]
     files: tuple[str, ...]
+    families: dict[str, Family] = field(default_factory=dict)
 
     def by_code(self) -> dict[str, Rule]:
         return {rule.code: rule for rule in self.rules}
@@ -186,10 +201,13 @@ def load_rulesets(paths: list[Path]) -> Ruleset:
     rules: list[Rule] = []
     contexts: dict[str, Context] = {}
     ignored: set[str] = set()
+    families: dict[str, Family] = {}
     seen: dict[str, str] = {}
     for path in paths:
         data = _read_toml(path)
-        _check_keys(data, {"rule", "contexts", "ignore_symbols"}, str(path), None, "top level")
+        _check_keys(data, {"rule", "contexts", "ignore_symbols", "families"}, str(path), None, "top level")
+        for name, raw in _table(data.get("families", {}), str(path), None, "families").items():
+            families[name] = _parse_family(name, raw, str(path))
         for name, raw in _table(data.get("contexts", {}), str(path), None, "contexts").items():
             contexts[name] = _parse_context(name, raw, str(path))
         for symbol in _str_list(data.get("ignore_symbols", []), str(path), None, "ignore_symbols"):
@@ -209,7 +227,7 @@ def load_rulesets(paths: list[Path]) -> Ruleset:
                 if ctx not in contexts and ctx not in BUILTIN_CONTEXTS:
                     raise RulesetError(rule.source, rule.code, f"unknown context {ctx!r}")
     rules.sort(key=lambda r: r.code)
-    return Ruleset(rules, contexts, frozenset(ignored), tuple(str(p) for p in paths))
+    return Ruleset(rules, contexts, frozenset(ignored), tuple(str(p) for p in paths), families)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -226,7 +244,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 RULE_KEYS = {
     "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
-    "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", *MATCHER_KINDS,
+    "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", "effort", "blocker", "npu_build",
+    *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
     "symbol": {"name", "prefix", "call", "nargs", "compared"},
@@ -284,6 +303,12 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     ):
         raise RulesetError(path, code, "'use_instead' must map targets to code strings")
     rule.use_instead = dict(use_instead)
+    if "effort" in raw:
+        rule.effort = _effort(raw["effort"], path, code, "effort")
+    if "blocker" in raw:
+        rule.blocker = _blocker(raw["blocker"], path, code, "blocker")
+    if "npu_build" in raw:
+        rule.npu_build = _bool(raw["npu_build"], path, code, "npu_build")
     for kind in MATCHER_KINDS:
         entries = raw.get(kind, [])
         if not isinstance(entries, list):
@@ -503,6 +528,32 @@ def _parse_fix_options(value: Any, path: str, code: str, target: str) -> tuple[F
             raise RulesetError(path, code, f"'{target}.span' must be 'match' or 'call'")
         options.append(FixOption(replace, hint, substitute, span == "call", since, applicability, imports))
     return tuple(options)
+
+
+def _parse_family(name: str, raw: Any, path: str) -> Family:
+    if not isinstance(raw, dict):
+        raise RulesetError(path, None, f"[families.{name}] must be a table")
+    _check_keys(raw, {"effort", "blocker", "title"}, path, None, f"families.{name}")
+    if "effort" not in raw:
+        raise RulesetError(path, None, f"[families.{name}] needs 'effort' (minutes per manual finding)")
+    title = raw.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise RulesetError(path, None, f"'families.{name}.title' must be a non-empty string")
+    return Family(name, _effort(raw["effort"], path, None, f"families.{name}.effort"),
+                  None if "blocker" not in raw else _blocker(raw["blocker"], path, None, f"families.{name}.blocker"),
+                  title)
+
+
+def _effort(value: Any, path: str, code: str | None, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100_000:
+        raise RulesetError(path, code, f"'{key}' must be a number of minutes from 0 to 100000")
+    return float(value)
+
+
+def _blocker(value: Any, path: str, code: str | None, key: str) -> str:
+    if value not in BLOCKERS:
+        raise RulesetError(path, code, f"'{key}' must be one of {', '.join(BLOCKERS)}")
+    return value
 
 
 def _parse_context(name: str, raw: Any, path: str) -> Context:

@@ -1,0 +1,52 @@
+"""Checking for several targets in one pass: each file is read, prefiltered and parsed
+once and analyzed once per target, through the ordinary (parallel, cached) check."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from portlint.engine import Linter, Report, check_text
+from portlint.index import RuleIndex
+from portlint.prefilter import build_prefilter
+from portlint.rules import Ruleset
+
+
+class TargetsLinter(Linter):
+    """A ``Linter`` whose findings are those of every target in ``targets`` (each finding
+    carries its target). Its settings' target is the joined names, so its cache file is
+    its own and never mixes with a one-target ``portlint check``'s."""
+
+    def __init__(self, settings, ruleset: Ruleset, targets: tuple[str, ...]) -> None:  # noqa: D107
+        self.targets = targets
+        per_target = [Linter(dataclasses.replace(settings, target=target), ruleset) for target in targets]
+        super().__init__(dataclasses.replace(settings, target="+".join(targets)), ruleset)
+        self.rules = per_target[0].rules  # the selection does not depend on the target
+        self.indexes = tuple(linter.index for linter in per_target)
+        active = list({id(rule): rule for index in self.indexes for rule in index.rules}.values())
+        self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
+                               prefilter=build_prefilter(m for rule in active for m in rule.matchers))
+
+    def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
+        return check_text(text, path, self.index, self.indexes)
+
+
+def check_targets(workspace, paths: list[str], targets: tuple[str, ...], *,
+                  jobs: int | None = None, cache: object = False) -> dict[str, Report]:
+    """One ``Report`` per target, as ``portlint check --target T`` would give it: the same
+    discovery and per-directory configurations (``Workspace``), each group checked once."""
+    from portlint.parallel import _can_fork
+    from portlint.workspace import merge_reports
+
+    found = workspace.discover(paths)
+    groups = workspace.groups(found.files) or [(workspace.default_linter, [])]
+    if len(targets) > 1 and not _can_fork():
+        # Spawned workers rebuild a plain Linter from the settings: check target by target.
+        linters = [[(Linter(dataclasses.replace(linter.settings, target=target), linter.ruleset), files)
+                    for linter, files in groups] for target in targets]
+    else:
+        linters = [[(TargetsLinter(linter.settings, linter.ruleset, targets), files) for linter, files in groups]]
+    reports = [merge_reports([linter.check_files(files, [], jobs=jobs, cache=cache) for linter, files in run],
+                             found.errors, found.files) for run in linters]
+    combined = dataclasses.replace(reports[0], findings=[f for report in reports for f in report.findings])
+    return {target: dataclasses.replace(combined, findings=[f for f in combined.findings if f.target == target])
+            for target in targets}
