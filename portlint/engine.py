@@ -63,12 +63,16 @@ class Linter:
     def check_bytes(self, data: bytes, path: str) -> FileResult:
         kind = kind_of(path, data)
         if kind is not None and kind != "python":
-            return check_other(kind, data, path, self.index)
+            return self.check_other(kind, data, path)
         try:
             source = decode_source(data)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
         return self.check_text(source.text, path)
+
+    def check_other(self, kind: str, data: bytes, path: str) -> FileResult:
+        """A file of another kind than Python (``portlint/kinds``)."""
+        return check_other(kind, data, path, self.index)
 
     def check_text(self, text: str, path: str = "<string>") -> FileResult:
         return check_text(text, path, self.index)

@@ -314,3 +314,15 @@ def test_cli_checks_a_notebook_and_a_script(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     cells = {(Path(d["path"]).name, d["cell"]) for d in json.loads(result.stdout)}
     assert ("train.ipynb", 3) in cells and ("run.sh", None) in cells
+
+
+def test_the_readiness_report_lists_kernel_files_as_npu_blockers() -> None:
+    from portlint.report.collect import TargetsLinter
+
+    lint = TargetsLinter(Settings(root=MINIREPO), shipped_ruleset(), ("agnostic", "npu"))
+    result = lint.check_bytes((MINIREPO / "csrc" / "add.cu").read_bytes(), "csrc/add.cu")
+    assert [(f.code, f.target) for f in result.findings] == [("PRT950", "npu")]
+    result = lint.check_bytes((MINIREPO / "configs" / "train.yaml").read_bytes(), "configs/train.yaml")
+    assert sorted((f.code, f.target) for f in result.findings) == [
+        ("PRT940", "agnostic"), ("PRT940", "npu"), ("PRT941", "agnostic"), ("PRT941", "npu"),
+        ("PRT943", "agnostic"), ("PRT943", "npu")]
