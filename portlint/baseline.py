@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from portlint.errors import PortlintError
+from portlint.printable import printable
 from portlint.source import SourceError, read_source
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class Baseline:
 
     def write(self, path: str) -> None:
         try:
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
                 handle.write(self.to_json())
         except OSError as exc:
             raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
@@ -292,5 +293,5 @@ def render_stale(result: BaselineResult, baseline_path: str) -> str:
               f"{total} stale (fixed or changed; rewrite the baseline with --write-baseline):")]
     for entry in result.stale:
         times = f" (x{entry.count})" if entry.count > 1 else ""
-        lines.append(f"  {entry.path}: {entry.code} {entry.text}{times}")
+        lines.append(f"  {printable(entry.path)}: {entry.code} {printable(entry.text)}{times}")
     return "\n".join(lines) + "\n"

@@ -50,6 +50,9 @@ _GITIGNORE = "# Created by portlint: the result cache. Safe to delete.\n*\n"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# portlint result cache (see https://bford.info/cachedir/)\n"
 
 Stat = tuple[int, int, int]  # mtime_ns, size, inode
+MAX_CACHE_FILE = 1 << 28  # bytes; a bigger cache file is ignored
+DEFAULT_LIMIT = 1 << 31
+STALE_SECONDS = 600.0  # a temporary file this old in the cache directory is a killed run's
 
 
 def file_digest(data: bytes) -> str:
@@ -106,22 +109,36 @@ class Cache:
         self.started = time.time()
         self._updates: dict[str, list[Any]] = {}
         self._removed: set[str] = set()
+        self.limit = DEFAULT_LIMIT  # positions above it are not trusted (see _entry_limit)
         self.entries = self._load()
 
     @classmethod
     def open(cls, linter: "Linter", directory: Path | None = None) -> "Cache | None":
+        """This configuration's cache in ``directory`` (default: the project's); None, with a
+        warning, when that directory must not be used."""
         key = configuration_key(linter)
         if key is None:
             return None
-        return cls(directory if directory is not None else default_cache_dir(linter.settings.root), key)
+        explicit = directory is not None
+        directory = directory if directory is not None else default_cache_dir(linter.settings.root)
+        problem = unusable_directory(directory, linter.settings.root, explicit)
+        if problem is not None:
+            from portlint.printable import printable
+
+            sys.stderr.write(f"portlint: warning: not using the cache: {printable(problem)}\n")
+            return None
+        cache = cls(directory, key)
+        cache.limit = linter.settings.max_file_size + 1
+        return cache
 
     # ------------------------------------------------------------------ reading
 
     def _load(self) -> dict[str, list[Any]]:
+        from portlint.source import SourceError, read_bytes
+
         try:
-            with open(self.file, "rb") as handle:
-                data = json.loads(handle.read())
-        except (OSError, ValueError):
+            data = json.loads(read_bytes(str(self.file), MAX_CACHE_FILE))
+        except (SourceError, ValueError, RecursionError):
             return {}
         if (not isinstance(data, dict) or data.get("format") != CACHE_FORMAT
                 or data.get("portlint") != __version__ or data.get("key") != self.key
@@ -137,7 +154,7 @@ class Cache:
             return None, None
         assert entry is not None
         if stat is not None and entry[0] is not None and (entry[0], entry[1], entry[2]) == stat:
-            result = result_from_json(entry[4], path)
+            result = result_from_json(entry[4], path, self._entry_limit(entry))
             return (result, None) if result is not None else (None, None)
         return None, entry[3]
 
@@ -146,7 +163,11 @@ class Cache:
         if not _valid_entry(entry):
             return None
         assert entry is not None
-        return result_from_json(entry[4], path)
+        return result_from_json(entry[4], path, self._entry_limit(entry))
+
+    def _entry_limit(self, entry: list[Any]) -> int:
+        """No line or column of a file can exceed its size in bytes (+1)."""
+        return entry[1] + 1 if entry[1] is not None else self.limit
 
     # ------------------------------------------------------------------ writing
 
@@ -164,7 +185,7 @@ class Cache:
         entry = self.entries.get(os.path.abspath(path))
         if _valid_entry(entry):
             assert entry is not None
-            result = result_from_json(entry[4], path)
+            result = result_from_json(entry[4], path, self._entry_limit(entry))
             if result is not None:
                 self.store(path, stat, digest, result)
 
@@ -198,7 +219,8 @@ class Cache:
             try:
                 # dumps, not dump: one call of the C encoder instead of thousands of writes
                 text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                # backslashreplace: a path that is not UTF-8 is kept as a JSON \udcXX escape
+                with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
                     stream.write(text)
                 os.replace(temporary, self.file)
             except BaseException:
@@ -215,12 +237,52 @@ class Cache:
 
     def _prepare_directory(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text(_GITIGNORE, encoding="utf-8")
-        tag = self.directory / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(_TAG, encoding="utf-8")
+        _create(self.directory / ".gitignore", _GITIGNORE)
+        _create(self.directory / "CACHEDIR.TAG", _TAG)
+        for stale in self.directory.glob(".tmp-*.json"):  # of a run killed while saving
+            try:
+                if time.time() - stale.lstat().st_mtime > STALE_SECONDS:
+                    stale.unlink()
+            except OSError:
+                pass
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file; never through a symlink, never over an existing file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+
+
+def unusable_directory(directory: Path, root: Path, explicit: bool) -> str | None:
+    """Why ``directory`` must not hold the cache, or None. The default one must stay inside
+    the project (a symlink leading out is refused); any one must be a directory that is new,
+    empty, or already a portlint cache, so portlint never tags someone else's directory
+    (a '*' .gitignore written into a project would hide all of it from git)."""
+    if not os.path.lexists(directory):
+        return None
+    if not directory.is_dir():
+        return f"{directory} is not a directory"
+    if not explicit and directory.is_symlink():
+        target = directory.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return f"{directory} is a symlink leading outside the project (to {target})"
+    try:
+        with open(directory / "CACHEDIR.TAG", "rb") as handle:
+            if b"portlint" in handle.read(4096):
+                return None
+    except OSError:
+        pass
+    try:
+        if next(os.scandir(directory), None) is None:
+            return None
+    except OSError as exc:
+        return f"{directory}: {exc.strerror or exc}"
+    return f"{directory} exists and is not a portlint cache (no portlint CACHEDIR.TAG); give a new or empty directory"
 
 
 # --------------------------------------------------------------------------- (de)serialising
@@ -250,8 +312,9 @@ def _finding_to_json(finding: Finding) -> dict[str, Any]:
     return data
 
 
-def result_from_json(payload: Any, path: str) -> "FileResult | None":
-    """Rebuild a result for ``path`` (this run's display path); None if malformed."""
+def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> "FileResult | None":
+    """Rebuild a result for ``path`` (this run's display path); None if malformed or if a
+    position is out of range (below 1, an end before its start, or above ``limit``)."""
     from portlint.engine import FileResult
 
     if not isinstance(payload, dict) or set(payload) != {"parsed", "error", "findings"}:
@@ -263,7 +326,7 @@ def result_from_json(payload: Any, path: str) -> "FileResult | None":
     findings = []
     for raw in raw_findings:
         finding = _finding_from_json(raw, path)
-        if finding is None:
+        if finding is None or not _in_range(finding, limit):
             return None
         findings.append(finding)
     return FileResult(path, findings, None if error is None else FileError(path, error), parsed)
@@ -288,6 +351,11 @@ def _finding_from_json(raw: Any, path: str) -> Finding | None:
         else:
             values[f.name] = value
     return Finding(**values)
+
+
+def _in_range(finding: Finding, limit: int) -> bool:
+    return (1 <= finding.line <= finding.end_line <= limit and 1 <= finding.column <= limit
+            and 1 <= finding.end_column <= limit)
 
 
 def _fix_from_json(raw: Any) -> Fix | None:

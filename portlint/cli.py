@@ -42,7 +42,9 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    sys.stderr.write(f"portlint: error: {message}\n")
+    from portlint.printable import printable
+
+    sys.stderr.write(f"portlint: error: {printable(message)}\n")
     return typer.Exit(code)
 
 
@@ -220,10 +222,11 @@ def _read_baseline(path: Path):
 
 def _write_baseline(path: Path, report, root: Path) -> None:
     from portlint.baseline import Baseline
+    from portlint.printable import printable
 
     Baseline.from_findings(report.findings, root).write(str(path))
     count = len(report.findings)
-    sys.stderr.write(f"portlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}\n")
+    sys.stderr.write(f"portlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {printable(str(path))}\n")
     for error in report.errors:
         sys.stderr.write(f"portlint: {error}\n")
     raise typer.Exit(0)
@@ -243,7 +246,7 @@ def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
         _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root)
         return
     try:
-        with open(output_file, "w", encoding="utf-8", newline="\n") as stream:
+        with open(output_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
             _print_report(report, rules, output_format, statistics, quiet, stream, root)
     except OSError as exc:
         raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
@@ -336,17 +339,51 @@ def show_rule(
     raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
 
 
+def _safe_streams() -> None:
+    """Whatever the locale, printing never fails on a character: what the stream cannot
+    encode (e.g. the bytes of a file name that is not UTF-8) is written escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _usage_error(exc: Exception) -> int:
+    """A usage error (bad option, bad value, unknown command) as one line, like the others."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)  # type: ignore[attr-defined]
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "portlint"
+    sys.stderr.write(f"portlint: error: {' '.join(message.split())} (see '{command} -h')\n")
+    return int(getattr(exc, "exit_code", 2))
+
+
 def main() -> None:
+    from typer.core import _click  # click as typer uses it (vendored or not)
+
+    _safe_streams()
     try:
-        app()
+        help_only = getattr(_click.exceptions, "NoArgsIsHelpError", ())
+        try:
+            code = app(standalone_mode=False)
+        except help_only as exc:  # 'portlint' alone: the help, as always
+            exc.show()
+            code = exc.exit_code
+        except _click.exceptions.ClickException as exc:  # usage errors and the like
+            code = _usage_error(exc)
+        except typer.Abort:
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
     except KeyboardInterrupt:
         sys.stderr.write("portlint: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # pragma: no cover - last line of defence: no tracebacks
         if os.environ.get("PORTLINT_DEBUG"):
             raise
-        sys.stderr.write(f"portlint: internal error: {type(exc).__name__}: {exc} "
-                         "(set PORTLINT_DEBUG=1 for a traceback, and please report it)\n")
+        from portlint.printable import printable
+
+        sys.stderr.write(printable(f"portlint: internal error: {type(exc).__name__}: {exc} ")
+                         + "(set PORTLINT_DEBUG=1 for a traceback, and please report it)\n")
         sys.exit(2)
 
 

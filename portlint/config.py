@@ -24,6 +24,7 @@ field. Keys (kebab-case, as ruff):
                      ``portlint.kinds.KINDS``: python, notebook, shell, dockerfile,
                      requirements, pyproject, yaml, json, cuda)
 ``extend-include``   kinds added to ``include``
+``max-file-size``    files bigger than this many bytes are reported, not read (default 16 MiB)
 ``guards``           more helper predicates meaning "CUDA is available" (added to
                      ``is_torch_cuda_available``, ``is_cuda_available`` ...)
 ==================== ============================================================
@@ -44,6 +45,7 @@ from typing import Any, Callable
 from portlint.errors import ConfigError
 from portlint.kinds import KINDS
 from portlint.rules import CODE_PATTERN, TARGETS
+from portlint.source import DEFAULT_MAX_FILE_SIZE
 from portlint.versions import Version, format_version, parse_version
 
 if sys.version_info >= (3, 11):
@@ -103,6 +105,12 @@ def check_min_torch(value: Any, where: str, base: Path | None = None) -> Version
 def check_bool(value: Any, where: str, base: Path | None = None) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where} must be true or false (got {_show(value)})")
+    return value
+
+
+def check_size(value: Any, where: str, base: Path | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where} must be a positive number of bytes (got {_show(value)})")
     return value
 
 
@@ -174,6 +182,8 @@ class Settings:
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
     include: tuple[str, ...] = setting(KINDS, check_kinds, "the kinds of file a directory walk checks")
     extend_include: tuple[str, ...] = setting((), check_kinds, "kinds added to include", merge="extend")
+    max_file_size: int = setting(DEFAULT_MAX_FILE_SIZE, check_size, "files bigger than this (bytes) are reported, "
+                                 "not read")
     guards: tuple[str, ...] = setting((), check_names, "helper predicates meaning CUDA is available",
                                       findings=True, merge="extend")
     # Not keys: where the settings come from.
@@ -348,7 +358,11 @@ def config_in(directory: Path) -> ConfigTable | None:
     that has a ``[tool.portlint]`` table (a pyproject.toml that is not valid TOML is an error)."""
     for name in CONFIG_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        try:
+            exists = candidate.is_file()
+        except OSError:  # a directory that cannot be entered, a path too long: its walk reports it
+            continue
+        if exists:
             config = read_config(candidate)
             if config.table is not None:
                 return config

@@ -216,13 +216,20 @@ def _shell_script(entry: os.DirEntry) -> bool:
         return False
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a directory that cannot be entered: its walk reports it
+        return False
+
+
 def _is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
+    return _is_file(path / "pyvenv.cfg")
 
 
 def _load_gitignore(directory: Path) -> Any:
     ignore_file = directory / ".gitignore"
-    if not ignore_file.is_file():
+    if not _is_file(ignore_file):
         return None
     try:
         lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()

@@ -22,7 +22,7 @@ from portlint.index import RuleIndex, build_index
 from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, filter_suppressed
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
-from portlint.source import SourceError, decode_source, read_source
+from portlint.source import SourceError, decode_source, read_bytes
 
 
 @dataclass
@@ -79,7 +79,7 @@ class Linter:
 
     def check_file(self, path: str) -> FileResult:
         try:
-            data, _ = read_source(path) if kind_of(path) in (None, "python") else (Path(path).read_bytes(), None)
+            data = read_bytes(path, self.settings.max_file_size)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
         except OSError as exc:
@@ -190,10 +190,12 @@ def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
         return FileResult(path, error=FileError(path, f"syntax error ({where}): {exc.msg}"), parsed=True)
     except (ValueError, MemoryError) as exc:  # e.g. source too large or odd characters
         return FileResult(path, error=FileError(path, f"cannot parse: {exc}"), parsed=True)
+    except RecursionError:  # Python 3.11+ (3.10 parses, then analysis recurses too deep)
+        return FileResult(path, error=FileError(path, "cannot parse: code nested too deep"), parsed=True)
     try:
         findings = [finding for index in indexes for finding in analyze(tree, text, path, index)]
     except RecursionError:
-        return FileResult(path, error=FileError(path, "expression nesting too deep to analyze"), parsed=True)
+        return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
     return FileResult(path, filter_suppressed(findings, text), parsed=True)
 
 

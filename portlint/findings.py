@@ -82,4 +82,6 @@ class FileError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        from portlint.printable import printable
+
+        return f"{printable(self.path)}: {printable(self.reason)}"

@@ -38,8 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
+from portlint.printable import printable
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
@@ -95,7 +97,8 @@ class FileFix:
             return ""
         old = self.original.splitlines(keepends=True)
         new = self.text.splitlines(keepends=True)
-        lines = difflib.unified_diff(old, new, fromfile=f"a/{self.path}", tofile=f"b/{self.path}")
+        lines = difflib.unified_diff(old, new, fromfile=f"a/{printable(self.path)}",
+                                    tofile=f"b/{printable(self.path)}")
         return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                        for line in lines)
 
@@ -155,7 +158,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         try:
             text = apply_round(text, edits, target, newline)
         except FixVerificationError as exc:
-            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            error = unverified_fix(path, str(exc), (edit.finding for edit in edits), linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
         applied.extend(edit.finding for edit in edits)
@@ -169,7 +172,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         try:
             verify_cst(text)
         except FixVerificationError as exc:
-            error = FileError(path, f"internal error: fixes were not applied ({exc}); please report this")
+            error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
     return FileFix(path, original, text, applied=applied, remaining=findings)
@@ -829,8 +832,13 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     file is written atomically as soon as it is fixed.
     """
     import dataclasses
+    import os
 
     report = linter.check_paths(paths, jobs=jobs, cache=cache)
+    if write:  # what an earlier, killed run left behind
+        from portlint.writer import remove_stale_temporaries
+
+        remove_stale_temporaries(sorted({os.path.dirname(name) or "." for name in report.files}))
     wanted = sorted({f.path for f in report.findings if _applicable(f, unsafe)})
     if not wanted:
         return FixRun([], report, unsafe)
@@ -839,6 +847,8 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     findings = [f for f in report.findings if f.path not in fixed_paths]
     errors = list(report.errors)
     for outcome in outcomes:
+        if outcome.error is not None and not outcome.remaining:  # failed: what the check found
+            findings.extend(f for f in report.findings if f.path == outcome.path)
         findings.extend(outcome.remaining)
         if outcome.error is not None:
             errors.append(outcome.error)
@@ -864,7 +874,12 @@ def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jo
     global _WORKER_LINTER
     _WORKER_LINTER = linter  # inherited by the forked workers
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        import os
+
+        from portlint.lifecycle import bind_to_parent
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_fix_in_worker, files, [unsafe] * len(files), [write] * len(files),
                                  chunksize=1))
     finally:
@@ -877,9 +892,18 @@ def _fix_in_worker(path: str, unsafe: bool, write: bool) -> FileFix:
 
 
 def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
-    """Read, fix and (with ``write``) atomically rewrite one file."""
+    """Read, fix and (with ``write``) atomically rewrite one file; never raises."""
+    try:
+        return _fix_file(linter, path, unsafe, write)
+    except Exception as exc:  # noqa: BLE001 - one file never ends the run
+        from portlint.contain import file_failure
+
+        return FileFix(path, "", "", error=file_failure(path, exc, "fix"))
+
+
+def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
     from portlint.kinds import kind_of_file
-    from portlint.writer import WriteError, encode_text, write_atomic
+    from portlint.writer import WriteError, check_round_trip, encode_text, write_atomic
 
     kind = kind_of_file(path)
     if kind not in (None, "python"):  # notebooks, scripts, configs ... (portlint/kinds)
@@ -887,8 +911,9 @@ def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = Tr
 
         return fix_other_kind(linter, path, kind, unsafe, write)
     try:
-        _, source = read_source(path)
-    except SourceError as exc:
+        data, source = read_source(path, linter.settings.max_file_size)
+        check_round_trip(data, source.encoding)
+    except (SourceError, WriteError) as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
     outcome = fix_text(source.text, linter, path, unsafe)
     outcome.encoding = source.encoding
@@ -925,7 +950,7 @@ def show_fixes_lines(run: FixRun) -> list[str]:
     for outcome in run.files:
         if not outcome.changed or not outcome.applied:
             continue
-        lines.append(f"Fixed in {outcome.path}:")
+        lines.append(f"Fixed in {printable(outcome.path)}:")
         counts: dict[tuple[str, str], int] = {}
         for finding in outcome.applied:
             key = (finding.code, finding.rule)

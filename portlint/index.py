@@ -136,7 +136,7 @@ def _index_contexts(index: RuleIndex, contexts: list[Context]) -> None:
         for callee, slots in ctx.positional:
             index.positional_contexts.setdefault(callee, []).append((slots, ctx.name))
         if ctx.names:
-            index.name_contexts.append((re.compile(ctx.names), ctx.name))
+            index.name_contexts.append((ctx.names_pattern or re.compile(ctx.names), ctx.name))
         if ctx.compare:
             compare.append(ctx.name)
         for subscripted in ctx.subscripts:

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from portlint.cache import Cache, Stat, file_digest, stat_key
+from portlint.contain import file_failure
+from portlint.lifecycle import bind_to_parent
+from portlint.findings import FileError
+from portlint.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from portlint.config import Settings
@@ -54,15 +58,26 @@ def default_jobs() -> int:
 
 
 def check_one(linter: "Linter", path: str, expected_digest: str | None, want_digest: bool) -> Outcome:
+    """Check one file; any failure becomes the file's error (never raises)."""
+    try:
+        return _check_one(linter, path, expected_digest, want_digest)
+    except Exception as exc:  # noqa: BLE001 - one file never ends the run
+        from portlint.engine import FileResult
+
+        return Outcome(FileResult(path, error=file_failure(path, exc, "check")))
+
+
+def _check_one(linter: "Linter", path: str, expected_digest: str | None, want_digest: bool) -> Outcome:
     try:
         stat: Stat | None = stat_key(os.stat(path))
     except OSError:
         stat = None
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return Outcome(linter.check_file(path))  # the usual one-line reason
+        data = read_bytes(path, linter.settings.max_file_size)
+    except SourceError as exc:
+        from portlint.engine import FileResult
+
+        return Outcome(FileResult(path, error=FileError(path, str(exc))))
     digest = file_digest(data) if want_digest or expected_digest is not None else None
     if expected_digest is not None and digest == expected_digest:
         return Outcome(None, digest, stat, True)
@@ -161,24 +176,18 @@ def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
 
     if _can_fork():
         _LINTER = linter  # inherited by the forked workers
-        return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+        return multiprocessing.get_context("fork").Pool(workers, initializer=bind_to_parent,
+                                                        initargs=(os.getpid(),))
     context = multiprocessing.get_context("spawn")
     return context.Pool(workers, initializer=_initialize,
-                        initargs=(linter.settings, tuple(linter.ruleset.files)))
+                        initargs=(os.getpid(), linter.settings, tuple(linter.ruleset.files)))
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is handled by the main process, which stops the pool: no worker tracebacks."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _initialize(settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
+def _initialize(parent: int, settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
     global _LINTER
     from pathlib import Path
 
-    _ignore_interrupts()
+    bind_to_parent(parent)
 
     from portlint.engine import Linter
     from portlint.rules import load_rulesets

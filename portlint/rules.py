@@ -98,6 +98,7 @@ class Context:
     keywords: frozenset[str] = frozenset()
     positional: tuple[tuple[str, tuple[int, ...] | None], ...] = ()  # callee, indexes (None: all)
     names: str | None = None  # regex: assignment targets, parameters, dict keys, argparse options
+    names_pattern: Any = None  # ``names`` compiled (time-limited for a user ruleset)
     compare: bool = False
     subscripts: tuple[str, ...] = ()  # dotted names whose subscript index is in the context
 
@@ -231,15 +232,20 @@ def load_rulesets(paths: list[Path]) -> Ruleset:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from portlint.source import SourceError, read_bytes
+
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise RulesetError(str(path), None, "file not found") from None
-    except OSError as exc:
-        raise RulesetError(str(path), None, exc.strerror or str(exc)) from None
+        data = read_bytes(str(path))
+    except SourceError as exc:
+        raise RulesetError(str(path), None, "file not found" if str(exc) == "no such file" else str(exc)) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RulesetError(str(path), None, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise RulesetError(str(path), None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RulesetError(str(path), None, "not valid TOML: nested too deep") from None
 
 
 RULE_KEYS = {
@@ -569,13 +575,17 @@ def _parse_context(name: str, raw: Any, path: str) -> Context:
         else:
             raise RulesetError(path, None, f"contexts.{name}.positional.{callee}: give a list of indexes or '*'")
     names = raw.get("names")
+    names_pattern = None
     if names is not None:
-        _regex(names if isinstance(names, str) else "", path, None, f"contexts.{name}.names")
+        if not isinstance(names, str):
+            raise RulesetError(path, None, f"contexts.{name}.names must be a regular expression string")
+        names_pattern = _regex(names, path, None, f"contexts.{name}.names")
     return Context(
         name=name,
         keywords=frozenset(_str_list(raw.get("keywords", []), path, None, f"contexts.{name}.keywords")),
         positional=tuple(positional),
         names=names,
+        names_pattern=names_pattern,
         compare=_bool(raw.get("compare", False), path, None, f"contexts.{name}.compare"),
         subscripts=tuple(_str_list(raw.get("subscripts", []), path, None, f"contexts.{name}.subscripts")),
     )
@@ -616,7 +626,22 @@ def _bool(value: Any, path: str, code: str | None, key: str) -> bool:
 
 
 def _regex(text: str, path: str, code: str | None, key: str) -> re.Pattern[str]:
+    """A shipped ruleset's pattern as ``re``; a user ruleset's with a time limit."""
     try:
-        return re.compile(text)
+        compiled = re.compile(text)
     except re.error as exc:
         raise RulesetError(path, code, f"'{key}' is not a valid regular expression: {exc}") from None
+    except RecursionError:
+        raise RulesetError(path, code, f"'{key}' is nested too deep") from None
+    if is_shipped(path):
+        return compiled
+    from portlint.userregex import GuardedPattern
+
+    return GuardedPattern(compiled, path, code, key)  # type: ignore[return-value]
+
+
+def is_shipped(path: str) -> bool:
+    try:
+        return Path(path).resolve().parent == default_ruleset_dir().resolve()
+    except OSError:
+        return False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tokenize
 from dataclasses import dataclass
 
@@ -46,18 +48,60 @@ def decode_source(data: bytes) -> Source:
     return Source(text, encoding, _first_newline(text))
 
 
-def read_source(path: str) -> tuple[bytes, Source]:
+DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024  # bytes; the config's ``max-file-size``
+
+_KINDS = ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "not a regular file (FIFO), not read"),
+          (stat.S_ISCHR, "not a regular file (character device), not read"),
+          (stat.S_ISBLK, "not a regular file (block device), not read"),
+          (stat.S_ISSOCK, "not a regular file (socket), not read"))
+
+
+def read_bytes(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The content of the regular file ``path`` (symlinks followed), at most ``max_size``
+    bytes. The open never blocks (a FIFO), nothing but a regular file is read (a device
+    such as ``/dev/zero`` never ends), and a bigger file is refused, not read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        raise SourceError("is a directory") from None
-    except PermissionError:
-        raise SourceError("permission denied") from None
-    except FileNotFoundError:
-        raise SourceError("no such file") from None
+        descriptor = os.open(path, flags)
     except OSError as exc:
-        raise SourceError(exc.strerror or str(exc)) from None
+        raise SourceError(_os_reason(exc)) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            reason = next((text for test, text in _KINDS if test(info.st_mode)), "not a regular file, not read")
+            raise SourceError(reason)
+        if info.st_size > max_size:
+            raise SourceError(f"larger than max-file-size ({info.st_size} > {max_size} bytes), not read")
+        chunks = []
+        remaining = max_size + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_size:
+            raise SourceError(f"larger than max-file-size (more than {max_size} bytes), not read")
+        return data
+    except OSError as exc:
+        raise SourceError(_os_reason(exc)) from None
+    finally:
+        os.close(descriptor)
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    return (exc.strerror or str(exc)).lower()
+
+
+def read_source(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[bytes, Source]:
+    data = read_bytes(path, max_size)
     return data, decode_source(data)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portlint.baseline import project_root, relative_path
+from portlint.printable import printable
 
 if TYPE_CHECKING:
     from portlint.engine import Report
@@ -22,6 +23,7 @@ TOP_FILES = 10
 
 
 def _cell(text: str) -> str:
+    text = printable(text)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
@@ -75,7 +77,7 @@ def append(path: str, text: str) -> None:
     import sys
 
     try:
-        with open(path, "a", encoding="utf-8") as handle:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text + "\n")
     except OSError as exc:
         sys.stderr.write(f"portlint: warning: cannot write the job summary {path}: {exc.strerror or exc}\n")

@@ -62,14 +62,14 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     target = tmp_path / "secret.py"
     target.write_text("x.cuda()\n")
     (tmp_path / "other.py").write_text("x.cuda()\n")
-    real_open = open
+    real_open = os.open
 
     def guarded_open(file, *args, **kwargs):  # root can read anything, so simulate EACCES
         if str(file).endswith("secret.py"):
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", guarded_open)
+    monkeypatch.setattr("portlint.source.os.open", guarded_open)
     report = check([tmp_path])
     assert "permission denied" in only_error(report, "secret.py")
     assert len(report.findings) == 1

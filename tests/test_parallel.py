@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_spawned_workers_rebuild_the_linter(tree: Path, monkeypatch: pytest.Monk
     files = sorted(str(p) for p in tree.rglob("*.py"))[:6]
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, initializer=parallel._initialize,
-                      initargs=(lint.settings, tuple(lint.ruleset.files))) as pool:
+                      initargs=(os.getpid(), lint.settings, tuple(lint.ruleset.files))) as pool:
         outcomes = pool.map(parallel._work, [(n, path, None, False) for n, path in enumerate(files)])
     for (number, outcome), (index, path) in zip(outcomes, enumerate(files), strict=True):
         assert number == index

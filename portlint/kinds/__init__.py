@@ -85,7 +85,7 @@ def split_example(example: str) -> tuple[str, str]:
 def kind_of_file(path: str) -> str | None:
     """``kind_of`` for a file on disk (reads the ``#!`` line of an extensionless file)."""
     head = b""
-    if "." not in os.path.basename(path):
+    if "." not in os.path.basename(path) and os.path.isfile(path):  # never open a FIFO or device
         try:
             with open(path, "rb") as handle:
                 head = handle.read(256)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from portlint.findings import FileError, Finding
 from portlint.fixer import MAX_ROUNDS, FileFix, applicable, first_newline, select_edits, splice, to_edits, fix_text
 from portlint.kinds import HANDLERS, decode, notebook
-from portlint.source import SourceError
+from portlint.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from portlint.engine import Linter
@@ -41,11 +41,8 @@ def fix_file(linter: "Linter", path: str, kind: str, unsafe: bool = False, write
     from portlint.writer import WriteError, write_atomic
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path, linter.settings.max_file_size)  # regular files only, size-capped
         text = decode(data)
-    except OSError as exc:
-        return FileFix(path, "", "", error=FileError(path, exc.strerror or str(exc)))
     except SourceError as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
     outcome = fix_document(text, linter, path, kind, unsafe)

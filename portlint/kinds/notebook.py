@@ -289,9 +289,9 @@ def rewrite(original: str, cells: list[Cell], texts: dict[int, str]) -> str:
 def cell_texts(path: str) -> dict[int, str]:
     """Cell number -> source of every code cell of a notebook file ({} when unreadable)."""
     from portlint.kinds import decode
+    from portlint.source import read_bytes
 
     try:
-        with open(path, "rb") as handle:
-            return {cell.number: cell.text for cell in read_cells(decode(handle.read()))}
-    except (OSError, SourceError):
+        return {cell.number: cell.text for cell in read_cells(decode(read_bytes(path)))}
+    except SourceError:
         return {}

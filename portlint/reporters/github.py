@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from portlint.baseline import project_root, relative_path
+from portlint.printable import printable
 
 if TYPE_CHECKING:
     from portlint.engine import Report
@@ -23,7 +24,8 @@ COMMANDS = {"error": "error", "warning": "warning"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # then no other control character (ESC...) nor undecodable byte reaches the log raw
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

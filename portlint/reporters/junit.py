@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, TextIO
 
 from portlint.baseline import project_root, relative_path
+from portlint.printable import printable
 
 if TYPE_CHECKING:
     from portlint.engine import Report
@@ -54,7 +55,7 @@ def build(report: "Report", options: dict) -> ET.Element:
             continue
         seen.add(path)
         tests += 1
-        shown = clean(relative_path(path, root))
+        shown = clean(printable(relative_path(path, root)))
         case = ET.SubElement(suite, "testcase", name=shown, classname="portlint", file=shown)
         found = by_file.get(path, [])
         if found:

@@ -59,7 +59,8 @@ def artifact_location(path: str) -> dict[str, str]:
     an absolute ``file:`` URI."""
     if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": ROOT_ID}
+    # errors: the bytes of a file name that is not UTF-8 are percent-encoded as they are
+    return {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": ROOT_ID}
 
 
 def _region(finding: "Finding") -> dict[str, int]:

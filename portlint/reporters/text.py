@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
+from portlint.printable import printable
 from portlint.reporters.plain import escape, plain_console
 from portlint.source import SourceError, read_source
 
@@ -44,7 +45,7 @@ def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict)
             from portlint.baseline import SourceLines
 
             cells = SourceLines()
-        console.print(f"[bold]{escape(path)}[/bold]")
+        console.print(f"[bold]{show(path)}[/bold]")
         for finding in findings:
             if cells is not None and finding.cell is not None:
                 lines = cells.cell_lines(path, finding.cell) or []
@@ -58,7 +59,7 @@ def _render_finding(console: Console, finding: "Finding", lines: list[str], quie
     style = SEVERITY_STYLE.get(finding.severity, "red")
     console.print(
         f"  [dim]{_cell(finding)}{finding.line}:{finding.column}[/dim] [{style}]{finding.code}[/{style}] "
-        f"{escape(finding.message)}"
+        f"{show(finding.message)}"
     )
     if quiet:
         return
@@ -66,24 +67,30 @@ def _render_finding(console: Console, finding: "Finding", lines: list[str], quie
         source = lines[finding.line - 1].replace("\t", " ")
         number = str(finding.line)
         pad = " " * len(number)
-        console.print(f"    [dim]{number} |[/dim] {escape(source)}")
-        start = finding.column - 1
+        console.print(f"    [dim]{number} |[/dim] {show(source)}")
+        # clamped to the line: a stale or forged position never prints a huge caret line
+        start = min(max(0, finding.column - 1), len(source))
         end = finding.end_column - 1 if finding.end_line == finding.line else len(source)
-        width = max(1, end - start)
+        width = max(1, min(end, len(source)) - start)
         console.print(f"    [dim]{pad} |[/dim] {' ' * start}[{style}]{'^' * width}[/{style}]")
     fix = finding.fix
     if fix is not None:
         if fix.replacement is not None:
             label = "fix" if fix.applicability == "safe" else "unsafe fix"
-            console.print(f"    [green]{label}:[/green] {escape(fix.replacement)}")
+            console.print(f"    [green]{label}:[/green] {show(fix.replacement)}")
         elif fix.hint:
-            console.print(f"    [cyan]help:[/cyan] {escape(fix.hint)}")
+            console.print(f"    [cyan]help:[/cyan] {show(fix.hint)}")
     else:
         console.print("    [cyan]help:[/cyan] no portable equivalent; keep it behind a device check or remove it")
 
 
 def _cell(finding: "Finding") -> str:
     return f"cell {finding.cell}:" if finding.cell is not None else ""
+
+
+def show(text: str) -> str:
+    """``text`` from the project (paths, source, messages) as literal, printable markup."""
+    return escape(printable(text))
 
 
 def _read_lines(path: str) -> list[str]:
