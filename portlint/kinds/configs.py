@@ -32,6 +32,7 @@ _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _ENV_ASSIGN = re.compile(r"([A-Z_][A-Z0-9_]*)=")
 _SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "entrypoint", "cmd"})
 _IMAGE_KEYS = frozenset({"image", "container", "base_image", "docker_image"})
+_MATRIX = re.compile(r"(?:^|\.)matrix(?:\.|$)")
 _CONDA_FILES = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
 
 
@@ -76,7 +77,8 @@ def _json_scalar(node: jsonspan.Node, path: str, key: str, item: bool = False) -
 def occurrences(found: list[Entry], text: str, conda: bool) -> Iterator[Occurrence]:
     for entry in found:
         key, value = entry.key, entry.value
-        yield Occurrence("config-key", value, entry.start, entry.end, key=key, path=entry.path)
+        if not _MATRIX.search(entry.path):  # a CI matrix lists variants; it selects nothing
+            yield Occurrence("config-key", value, entry.start, entry.end, key=key, path=entry.path)
         if not entry.item and _ENV_NAME.fullmatch(key):
             position = text.rfind(key, 0, entry.start)
             if position != -1:
