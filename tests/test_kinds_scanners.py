@@ -88,3 +88,23 @@ def test_pyproject_dependency_arrays_poetry_and_indexes() -> None:
     assert [(o.kind, o.value) for o in pyproject_occurrences(text)] == [
         ("requirement", "torch"), ("requirement", "cupy-cuda12x"), ("requirement", "flash-attn"),
         ("requirement", "xformers"), ("index", "https://x/whl/cu121")]
+
+
+def test_dockerfile_images_args_and_non_cuda_variants() -> None:
+    from portlint.kinds.docker import scan as docker_scan
+
+    text = "ARG BASE=pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel\nFROM ${BASE}\nENV CUDA_HOME=/usr/local/cuda\n"
+    found = [(o.kind, o.value, text[o.start:o.end]) for o in docker_scan(text)]
+    assert ("image", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel") in found
+    assert ("env", "CUDA_HOME", "CUDA_HOME") in found
+    rocm = "ARG BASE_IMAGE=rocm/pytorch:rocm7.2\nFROM ${BASE_IMAGE}\nRUN pip install flash-attn\n"
+    assert list(docker_scan(rocm)) == []  # the ROCm variant is the project's non-CUDA path
+
+
+def test_ci_matrices_list_variants_and_select_nothing() -> None:
+    from portlint.kinds.configs import occurrences
+
+    text = "jobs:\n  build:\n    strategy:\n      matrix:\n        include:\n          - device: cuda\n    env:\n      device: cuda\n"
+    found = [(o.kind, o.path, o.value) for o in occurrences(list(entries(text)), text, conda=False)]
+    assert ("config-key", "jobs.build.env.device", "cuda") in found
+    assert not any("matrix" in path for _, path, _ in found)
