@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from portlint import rendering
 from portlint.devicevar import DevicePlanner
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
@@ -68,9 +69,12 @@ class _Analyzer(Binder):
         self.text = text
         self.path = path
         self._lines: list[str] | None = None
+        self._indent_unit: str | None = None
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, int, int]] = set()
         self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
+        self._negated: dict[int, ast.UnaryOp] = {}  # id(operand) -> its `not`
+        self._statements: dict[int, tuple[ast.stmt, list[ast.stmt], int]] | None = None
         self._parenthesize: ast.expr | None = None
         self._dispatch.update({
             ast.Import: self.visit_import,
@@ -463,6 +467,8 @@ class _Analyzer(Binder):
             self._operands.update((id(node.left), id(node.right)))
         elif not isinstance(node.op, ast.Not):  # `not x` binds more loosely than a comparison
             self._operands.add(id(node.operand))
+        else:
+            self._negated[id(node.operand)] = node  # a comparison written there is negated instead
         self.generic_visit(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
@@ -641,11 +647,89 @@ class _Analyzer(Binder):
             receiver = self.segment(outer.func.value if isinstance(outer, ast.Call) else outer.value)  # type: ignore[attr-defined]
             fix = replace(fix, replacement=f"({receiver}.{fix.replacement})")
             line, column = outer.lineno, self._char_column(outer.lineno, outer.col_offset)
+        if fix is not None and fix.replacement is not None:
+            fix, moved = self._render(fix, call if plan.whole_call and call is not None else node, span)
+            if moved is not None:
+                line, column = moved.lineno, self._char_column(moved.lineno, moved.col_offset)
+                end_line = moved.end_lineno or moved.lineno
+                end_column = self._char_column(end_line, moved.end_col_offset or 0)
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,
             target=self.index.target, severity=rule.severity, fix=fix, matched=matched,
         ))
+
+    def _render(self, fix: Fix, node: ast.AST, span: tuple[int, int, int, int]) -> tuple[Fix, ast.AST | None]:
+        """The replacement as it should read where it lands (portlint/rendering.py); and the
+        node it now replaces, when that is not the matched one."""
+        text = fix.replacement or ""
+        guarded = rendering.guarded_call(text)
+        if guarded is not None:
+            guard, body = guarded
+            if any(guard.accelerator or guard.kind == g.CUDA for guard in self.guards):
+                return replace(fix, replacement=body), None
+            statement = self._statement_of(node)
+            if statement is not None and self._alone_on_its_lines(statement[0]):
+                line = self.lines[node.lineno - 1]  # type: ignore[attr-defined]
+                indent = line[:len(line) - len(line.lstrip())]
+                if self._indent_unit is None:
+                    self._indent_unit = rendering.indent_unit(self.text)
+                return replace(fix, replacement=rendering.as_statement(guard, body, indent, self._indent_unit)), None
+            return fix, None
+        negation = self._negated.get(id(node))
+        if negation is not None:
+            if isinstance(node, ast.Attribute) and span[:2] != (node.lineno, node.col_offset):
+                text = f"{self.segment(node.value)}.{text}"  # only the attribute was replaced
+            flipped = rendering.negated(text)
+            if flipped is not None:
+                return replace(fix, replacement=flipped), negation
+        statement = self._statement_of(node, callee=True)
+        if statement is not None:
+            stmt, block, index = statement
+            written = text + self.segment(stmt)[len(self.segment(node)):]  # the statement after the fix
+            hint = f"`{written}` is already the statement next to it"
+            before = block[index - 1] if index else None
+            after = block[index + 1] if index + 1 < len(block) else None
+            for other in (before, after):
+                if other is None or not rendering.same_statement(written, other):
+                    continue
+                if self._alone_on_its_lines(stmt):
+                    return Fix("", hint, "safe", fix.min_torch), stmt
+                if other is before and before.end_lineno == stmt.lineno:  # `a(s); b(s)`: drop "; b(s)"
+                    return Fix("", hint, "safe", fix.min_torch), _Span.of(
+                        (before.end_lineno, before.end_col_offset, stmt.end_lineno, stmt.end_col_offset))
+                if other is after and after.lineno == stmt.end_lineno:  # drop "b(s); "
+                    return Fix("", hint, "safe", fix.min_torch), _Span.of(
+                        (stmt.lineno, stmt.col_offset, after.lineno, after.col_offset))
+        return fix, None
+
+    def _statement_of(self, node: ast.AST, callee: bool = False) -> tuple[ast.stmt, list[ast.stmt], int] | None:
+        """(expression statement, its block, its index) when ``node`` is a whole statement
+        (``callee``: or the function that statement calls)."""
+        if self._statements is None:
+            self._statements = {}
+            assert self.tree is not None
+            for parent in ast.walk(self.tree):
+                for name in ("body", "orelse", "finalbody"):
+                    block = getattr(parent, name, None)
+                    if isinstance(block, list):
+                        for index, stmt in enumerate(block):
+                            if isinstance(stmt, ast.Expr):
+                                self._statements[id(stmt.value)] = (stmt, block, index)
+                                if isinstance(stmt.value, ast.Call):
+                                    self._statements[id(stmt.value.func)] = (stmt, block, index)
+        found = self._statements.get(id(node))
+        if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
+            return None
+        return found
+
+    def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
+        """No other statement shares its lines (no `;`, not the body of a one-line `if x:`)."""
+        first = self.lines[stmt.lineno - 1]
+        last = self.lines[(stmt.end_lineno or stmt.lineno) - 1]
+        before = first.encode("utf-8")[:stmt.col_offset].decode("utf-8", "ignore")
+        after = last.encode("utf-8")[stmt.end_col_offset or 0:].decode("utf-8", "ignore").strip()
+        return not before.strip() and (not after or after.startswith("#"))
 
     def _expand(self, fix: Fix, matched: str, call: ast.Call | None,
                 span: tuple[int, int, int, int], substitute: tuple[str, str] | None,

@@ -149,7 +149,15 @@ def check(
     if diff:
         _print_diff(run, show_fixes)
         raise typer.Exit(1 if run.changed_files or report.errors else 0)
-    _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root)
+    fix_edits = None
+    if output_format in (OutputFormat.json, OutputFormat.sarif):  # complete fixes: what `portlint fix` does
+        from portlint.fixedits import complete_fixes
+
+        try:
+            fix_edits = complete_fixes(report, workspace, jobs)
+        except PortlintError as exc:
+            raise _fail(str(exc)) from None
+    _emit(report, workspace.rules(), output_format.value, statistics, quiet, output_file, root, fix_edits)
     if fixing:
         _print_fix_summary(run, show_fixes, output_format is OutputFormat.text and output_file is None)
     if applied is not None and statistics:
@@ -241,19 +249,19 @@ def _apply_baseline(report, known, root: Path):
 
 
 def _emit(report, rules, output_format: str, statistics: bool, quiet: bool,
-          output_file: Optional[Path], root: Path) -> None:
+          output_file: Optional[Path], root: Path, fix_edits=None) -> None:
     if output_file is None:
-        _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root)
+        _print_report(report, rules, output_format, statistics, quiet, sys.stdout, root, fix_edits)
         return
     try:
         with open(output_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
-            _print_report(report, rules, output_format, statistics, quiet, stream, root)
+            _print_report(report, rules, output_format, statistics, quiet, stream, root, fix_edits)
     except OSError as exc:
         raise _fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
 def _print_report(report, rules, output_format: str, statistics: bool, quiet: bool,
-                  stream=None, root: Optional[Path] = None) -> None:
+                  stream=None, root: Optional[Path] = None, fix_edits=None) -> None:
     from portlint.reporters import get_reporter
 
     if statistics and output_format == "text":
@@ -261,7 +269,8 @@ def _print_report(report, rules, output_format: str, statistics: bool, quiet: bo
 
         render_statistics(report, rules, stream or sys.stdout)
         return
-    get_reporter(output_format)(report, rules, stream or sys.stdout, {"quiet": quiet, "root": root})
+    options = {"quiet": quiet, "root": root, "fix_edits": fix_edits}
+    get_reporter(output_format)(report, rules, stream or sys.stdout, options)
 
 
 @app.command("report")
@@ -337,6 +346,18 @@ def show_rule(
             docs.print_rule(rule, linter.index.min_torch, sys.stdout)
             return
     raise _fail(f"unknown rule {code!r}; 'portlint rules' lists them")
+
+
+@app.command("server")
+def language_server() -> None:
+    """Run the language server for editors (LSP over standard input and output)."""
+    try:
+        from portlint.server import main as serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        raise _fail("the language server needs pygls: pip install 'portlint[server]'") from None
+    serve()
 
 
 def _safe_streams() -> None:

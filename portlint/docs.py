@@ -9,6 +9,19 @@ from portlint.kinds import EXAMPLE_PATH, kind_of, split_example
 from portlint.rules import TARGETS, FixOption, Matcher, Rule
 from portlint.versions import ANY, Version, format_version
 
+# Where docs/rules.md is published; each rule's section has the anchor of ``rule_anchor``.
+RULES_URL = "https://github.com/portlint/portlint/blob/main/docs/rules.md"
+
+
+def rule_anchor(rule: Rule) -> str:
+    """The anchor of the rule's section in docs/rules.md (GitHub's heading slug)."""
+    return f"{rule.code.lower()}-{rule.name}"
+
+
+def rule_url(rule: Rule) -> str:
+    """The rule's documentation page (SARIF ``helpUri``, LSP ``codeDescription.href``)."""
+    return f"{RULES_URL}#{rule_anchor(rule)}"
+
 
 FENCES = {"python": "python", "notebook": "python", "shell": "sh", "dockerfile": "dockerfile",
           "requirements": "text", "pyproject": "toml", "yaml": "yaml", "json": "json", "cuda": "cuda"}
@@ -132,7 +145,42 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
     lines += ["", f"{heading}# Fix per target", "", "| matches | target | fix |", "|---|---|---|"]
     for matched, target, text in fix_table(rule):
         lines.append(f"| {_cell(matched)} | {target} | {_cell(text)} |")
+    lines += ["", f"{heading}# Fix safety", "", *fix_safety(rule)]
     return "\n".join(lines) + "\n"
+
+
+def fix_safety(rule: Rule) -> list[str]:
+    """Per target, at the default min-torch: which matches get a safe fix, which an unsafe
+    one and why, which only advice (README "What a safe fix is")."""
+    from portlint.config import DEFAULT_MIN_TORCH
+    from portlint.index import _choose_fix
+    from portlint.versions import parse_version
+
+    version = parse_version(DEFAULT_MIN_TORCH)
+    lines = []
+    for target in rule.targets:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for matcher in rule.matchers:
+            fix = _choose_fix(matcher, target, version).fix
+            if fix is None or fix.replacement is None:
+                key = ("advice", "")
+            elif fix.applicability == "safe":
+                key = ("safe", "")
+            else:
+                key = ("unsafe", fix.hint or "it may change what the code does on CUDA")
+            groups.setdefault(key, []).append(describe_matcher(matcher))
+        parts = []
+        for (kind, reason), matched in groups.items():
+            names = "every match" if len(groups) == 1 else ", ".join(matched)
+            if kind == "safe":
+                parts.append(f"safe for {names} (the same behaviour on CUDA, and every name it calls "
+                             "exists on each backend it can reach)")
+            elif kind == "unsafe":
+                parts.append(f"unsafe for {names} ({reason.removeprefix('unsafe: ')})")
+            else:
+                parts.append(f"advice only for {names}")
+        lines.append(f"- **{target}** (min-torch {DEFAULT_MIN_TORCH}): " + "; ".join(parts) + ".")
+    return lines
 
 
 def print_rule(rule: Rule, min_torch: Version, stream: TextIO) -> None:
@@ -171,7 +219,7 @@ def reference_markdown(rules: list[Rule]) -> str:
         families.setdefault(rule.family, []).append(rule)
     parts += ["| code | name | family | summary | targets |", "|---|---|---|---|---|"]
     for rule in rules:
-        parts.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.name} | {rule.family} | "
+        parts.append(f"| [{rule.code}](#{rule_anchor(rule)}) | {rule.name} | {rule.family} | "
                      f"{_cell(rule.summary)} | {', '.join(rule.targets)} |")
     parts.append("")
     for family, members in families.items():

@@ -209,8 +209,22 @@ def to_edits(text: str, findings: Iterable[Finding], newline: str) -> list[Edit]
         replacement = _LINE_BREAK.sub(lambda _: newline, finding.fix.replacement)
         if text[start:end] == replacement:
             continue  # nothing to change
+        if not replacement:
+            start, end = _whole_line(text, starts, finding.line, start, end)
         edits.append(Edit(start, end, replacement, finding))
     return edits
+
+
+def _whole_line(text: str, starts: list[int], line: int, start: int, end: int) -> tuple[int, int]:
+    """A deletion that empties its line(s) takes the line break (and the statement's
+    trailing comment) with it."""
+    line_start = starts[line - 1]
+    found = _LINE_BREAK.search(text, end)
+    line_end = found.end() if found else len(text)
+    rest = text[end:found.start() if found else len(text)]
+    if not text[line_start:start].strip() and (not rest.strip() or rest.strip().startswith("#")):
+        return line_start, line_end
+    return start, end
 
 
 def select_edits(edits: list[Edit]) -> list[Edit]:

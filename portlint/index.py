@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from portlint.findings import Fix
+from portlint.portability import fill_template, unportable_uses
 from portlint.prefilter import Prefilter, build_prefilter
 from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
 from portlint.semantic.guards import DEFAULT_GUARDS
@@ -73,8 +74,14 @@ def _choose_fix(matcher: Matcher, target: str, min_torch: Version) -> FixPlan:
     for option in options:
         if option.since <= min_torch:
             if option.replace is not None:
-                fix = Fix(option.replace, option.hint, option.applicability,
-                          format_version(option.since), option.imports)
+                applicability, hint = option.applicability, option.hint
+                if applicability == "safe":
+                    # "safe" is checked, not trusted: a call some backend lacks is unsafe
+                    problems = unportable_uses(fill_template(option.replace, matcher.name), min_torch)
+                    if problems:
+                        applicability = "unsafe"
+                        hint = f"unsafe: {problems[0]}" + (f"; {hint}" if hint else "")
+                fix = Fix(option.replace, hint, applicability, format_version(option.since), option.imports)
                 return FixPlan(fix, option.substitute, option.whole_call)
             return FixPlan(Fix(None, option.hint, "manual", format_version(option.since)))
     first = options[0]

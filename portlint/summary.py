@@ -53,6 +53,9 @@ def markdown(report: "Report", rules: list["Rule"], target: str, root: Path | No
     if report.errors:
         details.append(f"{len(report.errors)} files could not be checked")
     lines += ["", " · ".join(details), ""]
+    hidden = _unannotated_line(report)
+    if hidden:
+        lines += [hidden, ""]
     if not count:
         return "\n".join(lines) + "\n"
     lines += ["| Rule | Name | Severity | Findings | With fix |", "|---|---|---|--:|--:|"]
@@ -70,6 +73,21 @@ def markdown(report: "Report", rules: list["Rule"], target: str, root: Path | No
     if len(files) > TOP_FILES:
         lines += ["", f"… and {len(files) - TOP_FILES} more files."]
     return "\n".join(lines) + "\n"
+
+
+def _unannotated_line(report: "Report") -> str:
+    """The findings GitHub will not annotate (it shows 10 errors and 10 warnings per step)."""
+    from portlint.reporters.github import ANNOTATIONS_PER_STEP, unannotated
+
+    hidden = unannotated(report)
+    parts = [f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in hidden.items() if count]
+    if not parts:
+        return ""
+    return (f"> **{' and '.join(parts)} not shown as annotations**: GitHub annotates only the first "
+            f"{ANNOTATIONS_PER_STEP} errors and {ANNOTATIONS_PER_STEP} warnings of a step (errors are "
+            "printed first). The full list is in this step's log (one `::error`/`::warning` line per "
+            "finding), or run `portlint check` locally; upload the SARIF report to see every finding "
+            "in code scanning.")
 
 
 def append(path: str, text: str) -> None:

@@ -46,11 +46,14 @@ def test_reference_covers_every_rule_with_working_anchors() -> None:
         assert link in text, rule.code
         assert f"{rule.code.lower()}-{rule.name}" in anchors, rule.code
         section = text.split(f"### {rule.code} `{rule.name}`", 1)[1].split("\n### ", 1)[0]
-        for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target"):
+        for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target",
+                     "#### Fix safety"):
             assert part in section, (rule.code, part)
         assert split_example(rule.flagged[0])[1].rstrip() in section
         table = [line for line in section.splitlines() if line.startswith("| ") and " | " in line]
         cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in table]  # unescaped pipes only
+        safety = section.split("#### Fix safety", 1)[1]
+        assert all(f"- **{target}**" in safety for target in rule.targets), rule.code
         assert all(len(row) == 3 for row in cells), rule.code
         assert set(rule.targets) <= {row[1].strip() for row in cells[1:]}, rule.code
 
@@ -87,7 +90,9 @@ def test_documented_action_inputs_and_hooks_exist() -> None:
     page = (REPO / "docs" / "integrations" / "pre-commit.md").read_text(encoding="utf-8")
     assert {hook["id"] for hook in hooks} == set(re.findall(r"^\| `([\w-]+)` \|", page, re.MULTILINE))
     for hook in hooks:
-        assert hook["types"] == ["python"] and hook["language"] == "python"
+        # .pyi stubs are type `pyi`, not `python`, in pre-commit (identify)
+        assert hook["types_or"] == ["python", "pyi"] and "types" not in hook
+        assert hook["require_serial"] is True and hook["language"] == "python"
         assert hook["entry"].split()[:2] in (["portlint", "check"], ["portlint", "fix"])
 
 

@@ -20,7 +20,12 @@ def test_is_cuda_inside_comparison_is_parenthesized_with_its_receiver() -> None:
 
 def test_is_cuda_elsewhere_keeps_the_short_form() -> None:
     assert replacements("if x.is_cuda:\n    pass\n") == [(1, 6, 'device.type != "cpu"')]
-    assert replacements("b = not x.is_cuda\n") == [(1, 11, 'device.type != "cpu"')]
+
+
+def test_is_cuda_under_not_is_negated_instead() -> None:
+    """`not x.device.type != "cpu"` is what nobody writes."""
+    assert replacements("b = not x.is_cuda\n") == [(1, 5, 'x.device.type == "cpu"')]
+    assert replacements("if not m.w.is_cuda:\n    pass\n") == [(1, 4, 'm.w.device.type == "cpu"')]
 
 
 def test_fixed_comparison_means_the_same() -> None:

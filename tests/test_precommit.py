@@ -115,6 +115,22 @@ def test_check_hook_blocks_cuda_code_and_passes_clean_code(setup):
 
 @pytest.mark.precommit
 @needs_git
+def test_check_hook_checks_pyi_stubs_in_one_process(setup):
+    """pre-commit's `python` type leaves .pyi stubs out (their type is `pyi`): the hooks use
+    types_or. require_serial: one portlint run gets every file, so one summary line."""
+    env, source, rev, base = setup
+    project = _project(base, "stubs", env, source, rev, "  - id: portlint\n")
+    stub = "import torch\n\ndef make() -> torch.cuda.FloatTensor: ...\n"
+    files = {"api.pyi": stub, **{f"m{i}.py": CUDA_CODE for i in range(12)}}
+    failed = _commit(project, env, files)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert "api.pyi" in output and "PRT107" in output, output
+    assert output.count("files checked") == 1 and "13 files checked" in output, output
+
+
+@pytest.mark.precommit
+@needs_git
 def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     """pre-commit skips the hook when no Python file is staged; with ``always_run`` it runs it
     with no file names, and portlint must then check nothing (not scan the repository,

@@ -115,7 +115,55 @@ def test_job_summary_clean_run(project: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "### portlint: no findings (target `agnostic`)" in summary.read_text(encoding="utf-8")
 
 
+def test_errors_are_printed_first_then_file_errors_then_warnings(project: Path) -> None:
+    (project / "src" / "a.py").write_text('import torch\nif x.device.type == "cuda":\n    pass\n', encoding="utf-8")
+    (project / "src" / "z.py").write_text("import torch\nx = torch.zeros(2).cuda()\n", encoding="utf-8")
+    (project / "src" / "bad.py").write_bytes(b"x = 1\x00\n")
+    result = runner.invoke(app, ["check", ".", "--output-format", "github"])
+    commands = [(command, properties["file"], int(properties.get("line", 0)))
+                for command, properties, _ in map(parse, result.stdout.splitlines())]
+    assert commands == [  # errors by path and line, unreadable files, then warnings
+        ("error", "src/train.py", 3), ("error", "src/z.py", 2), ("error", "src/bad.py", 0),
+        ("warning", "src/a.py", 2), ("warning", "src/train.py", 4)]
+
+
+def test_job_summary_counts_what_github_will_not_annotate(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = project / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    runner.invoke(app, ["check", ".", "--output-format", "github"])
+    assert "not shown as annotations" not in summary.read_text(encoding="utf-8")  # 1 error, 1 warning
+
+    many = "import torch\n" + "x = torch.zeros(2).cuda()\n" * 13 + 'if x.device.type == "cuda":\n    pass\n' * 11
+    (project / "src" / "train.py").write_text(many, encoding="utf-8")
+    summary.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["check", ".", "--output-format", "github"])
+    lines = result.stdout.splitlines()
+    assert len(lines) == 24 and all(line.startswith("::error") for line in lines[:13])
+    text = summary.read_text(encoding="utf-8")
+    assert "**3 errors and 1 warning not shown as annotations**" in text, text
+    assert "first 10 errors and 10 warnings" in text and "this step's log" in text and "SARIF" in text
+
+
 # --------------------------------------------------------------------------- action.yml
+
+
+def test_action_sets_up_its_own_python() -> None:
+    """The runner's python3 may be missing or too old: the action installs its own Python,
+    without changing the job's environment, unless an interpreter is given."""
+    yaml = pytest.importorskip("yaml")
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    steps = action["runs"]["steps"]
+    setup = steps[0]
+    assert setup["uses"].startswith("actions/setup-python@v") and setup["id"] == "python"
+    assert setup["with"] == {"python-version": "${{ inputs.python-version }}", "update-environment": False}
+    assert setup["if"] == "inputs.python == ''"
+    assert action["inputs"]["python"]["default"] == ""
+    assert tuple(map(int, action["inputs"]["python-version"]["default"].split("."))) >= (3, 10)
+    install = steps[1]
+    assert install["id"] == "install"
+    assert install["env"]["PORTLINT_PYTHON"] == "${{ inputs.python || steps.python.outputs.python-path }}"
+    assert '"$PORTLINT_PYTHON" -m venv' in install["run"]
+    assert not any("python3" in str(step.get("run", "")) for step in steps)
 
 
 def _expand(value: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:
@@ -141,9 +189,11 @@ def run_action(inputs: dict[str, str], workdir: Path, summary: Path) -> list[sub
     portlint = shutil.which("portlint", path=str(Path(sys.executable).parent)) or shutil.which("portlint")
     if portlint is None:
         pytest.skip("the portlint command is not installed")
-    outputs = {"install": {"portlint": portlint}}
+    outputs = {"install": {"portlint": portlint}, "python": {"python-path": sys.executable}}
     results = []
     for step in action["runs"]["steps"]:
+        if "uses" in step:  # setup-python: checked in test_action_sets_up_its_own_python
+            continue
         if step.get("id") == "install":
             assert "PORTLINT_SOURCE" in step["run"] and step["env"]["PORTLINT_SOURCE"] == "${{ github.action_path }}"
             continue

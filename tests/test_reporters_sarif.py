@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from portlint.cli import app
+from portlint.docs import RULES_URL
 from portlint.rules import default_ruleset_files, load_rulesets
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,6 +97,22 @@ def test_driver_lists_every_loaded_rule(project: Path) -> None:
         assert rule.rationale in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"].startswith(f"# {rule.code}")
         assert descriptor["defaultConfiguration"]["level"] == rule.severity
+        assert descriptor["helpUri"] == f"{RULES_URL}#{rule.code.lower()}-{rule.name}"
+
+
+def github_slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_help_uris_point_at_headings_of_the_rule_reference(project: Path) -> None:
+    anchors = {github_slug(line.lstrip("#")) for line in (REPO / "docs" / "rules.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("### ")}
+    rules = sarif("pkg")["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for descriptor in rules:
+        page, _, anchor = descriptor["helpUri"].partition("#")
+        assert page.endswith("/docs/rules.md") and anchor in anchors, descriptor["helpUri"]
 
 
 def test_results_point_at_root_relative_regions(project: Path) -> None:
@@ -124,12 +142,19 @@ def test_fixes_replace_the_flagged_region(project: Path) -> None:
     for result in fixed:
         change = result["fixes"][0]["artifactChanges"][0]
         assert change["artifactLocation"]["uri"] == "src/pkg/train.py"
-        replacement = change["replacements"][0]
-        region = replacement["deletedRegion"]
-        assert region == result["locations"][0]["physicalLocation"]["region"]
+        flagged = result["locations"][0]["physicalLocation"]["region"]
+        own = [r for r in change["replacements"] if r["deletedRegion"]["startLine"] == flagged["startLine"]
+               and r["deletedRegion"]["endColumn"] > 1]
+        assert len(own) == 1  # the finding's own edit; the others add the DEVICE definition
+        region = own[0]["deletedRegion"]
+        assert flagged["startColumn"] <= region["startColumn"] <= region["endColumn"] <= flagged["endColumn"]
         line = lines[region["startLine"] - 1]
-        new = line[:region["startColumn"] - 1] + replacement["insertedContent"]["text"] + line[region["endColumn"] - 1:]
+        new = line[:region["startColumn"] - 1] + own[0]["insertedContent"]["text"] + line[region["endColumn"] - 1:]
         assert new != line and ("accelerator" in new or "DEVICE" in new)
+        for other in change["replacements"]:
+            if other is not own[0]:  # whole lines inserted before the first use
+                assert other["deletedRegion"]["startColumn"] == other["deletedRegion"]["endColumn"] == 1
+                assert "DEVICE = " in other["insertedContent"]["text"]
 
 
 def fingerprints(document: dict) -> dict[tuple[str, str], list[str]]:

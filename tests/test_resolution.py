@@ -119,7 +119,7 @@ def test_non_ascii_before_the_match_gives_character_columns() -> None:
     [finding] = [f for f in result.findings if f.code == "PRT103"]
     start = line.index("torch.cuda")
     assert (finding.line, finding.column) == (2, start + 1)
-    assert finding.end_column == start + len("torch.cuda.synchronize") + 1
+    assert finding.end_column == start + len("torch.cuda.synchronize()") + 1  # the fix replaces the call
     # the byte offset would be larger: the columns really are characters
     assert len(line[:start].encode("utf-8")) > start
 

@@ -39,10 +39,16 @@ def modules_loaded(*args: str, cwd: Path) -> set[str]:
 def test_one_file_check_imports_no_rich_libcst_or_pool(tmp_path: Path) -> None:
     source = tmp_path / "f.py"
     source.write_text("import torch\nx = torch.zeros(2).cuda()\n")
-    for output in ([], ["--output-format", "json"], ["--quiet"]):
-        loaded = modules_loaded("check", *output, str(source), cwd=tmp_path)
+    advice = tmp_path / "g.py"  # a finding without replacement code: nothing to fix
+    advice.write_text("import torch\ng = torch.cuda.CUDAGraph()\n")
+    # JSON and SARIF carry complete fixes, which come from running the fixer (libcst) on the
+    # files that have fixable findings; without such findings they import no more than text.
+    for output, path in (([], source), (["--quiet"], source), (["--output-format", "json"], advice)):
+        loaded = modules_loaded("check", *output, str(path), cwd=tmp_path)
         assert "portlint" in loaded
-        assert not loaded & {"rich", "libcst", "multiprocessing", "pathspec", "torch"}, (output, loaded)
+        assert not loaded & {"rich", "libcst", "multiprocessing", "pathspec", "torch", "pygls", "lsprotocol"}, \
+            (output, loaded)
+    assert "libcst" in modules_loaded("check", "--output-format", "json", str(source), cwd=tmp_path)
 
 
 def test_plain_console_for_files_rich_for_terminals(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,10 @@
 
     ::error file=src/train.py,line=3,col=9,endLine=3,endColumn=15,title=PRT404 (cuda-method)::message
 
-Severity ``error`` becomes ``::error``, ``warning`` becomes ``::warning``. Paths are relative to
+Severity ``error`` becomes ``::error``, ``warning`` becomes ``::warning``. GitHub turns only the
+first ``ANNOTATIONS_PER_STEP`` errors and as many warnings of a step into annotations, in the order
+printed: errors come first (then files that could not be checked, then warnings), each group by
+path and line; the job summary says how many were not annotated. Paths are relative to
 the project root (the git root), which is what GitHub resolves annotation paths against.
 Escaping follows GitHub's workflow-command rules: in the message ``%``, CR and LF are
 percent-encoded; in property values ``:`` and ``,`` are too.
@@ -21,6 +24,15 @@ if TYPE_CHECKING:
     from portlint.rules import Rule
 
 COMMANDS = {"error": "error", "warning": "warning"}
+ANNOTATIONS_PER_STEP = 10  # of each kind (error, warning, notice); and at most 50 per job
+
+
+def unannotated(report: "Report") -> dict[str, int]:
+    """How many errors and warnings of the report GitHub will not show as annotations."""
+    counts = {"error": len(report.errors), "warning": 0}
+    for finding in report.findings:
+        counts[COMMANDS.get(finding.severity, "error")] += 1
+    return {kind: max(0, count - ANNOTATIONS_PER_STEP) for kind, count in counts.items()}
 
 
 def escape_data(text: str) -> str:
@@ -60,10 +72,18 @@ def annotation(finding: "Finding", path: str) -> str:
 def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
     root = options.get("root") or project_root()
     paths: dict[str, str] = {}
-    for finding in report.findings:
-        if finding.path not in paths:
-            paths[finding.path] = relative_path(finding.path, root)
-        stream.write(annotation(finding, paths[finding.path]) + "\n")
+    errors = [f for f in report.findings if COMMANDS.get(f.severity, "error") == "error"]
+    warnings = [f for f in report.findings if COMMANDS.get(f.severity, "error") != "error"]
+    for finding in errors:
+        stream.write(_annotation_line(finding, paths, root))
     for error in report.errors:
         path = escape_property(relative_path(error.path, root))
         stream.write(f"::error file={path},title=portlint::{escape_data('cannot check: ' + error.reason)}\n")
+    for finding in warnings:
+        stream.write(_annotation_line(finding, paths, root))
+
+
+def _annotation_line(finding: "Finding", paths: dict[str, str], root) -> str:
+    if finding.path not in paths:
+        paths[finding.path] = relative_path(finding.path, root)
+    return annotation(finding, paths[finding.path]) + "\n"

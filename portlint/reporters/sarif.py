@@ -3,8 +3,8 @@
 One run. ``tool.driver.rules`` lists every loaded rule (with its documentation as help
 text); each result points at a path relative to ``%SRCROOT%`` (the project root, declared
 in ``originalUriBaseIds``), carries ``partialFingerprints`` that do not depend on line
-numbers (see ``portlint.baseline``) and, when portlint knows the replacement code, a
-``fixes`` entry. Columns count Unicode code points (``columnKind``), as portlint does.
+numbers (see ``portlint.baseline``) and, when ``portlint fix`` fixes it, a ``fixes`` entry
+with every edit the fixer makes for it, imports and definitions included (``portlint.fixedits``). Columns count Unicode code points (``columnKind``), as portlint does.
 Files that could not be checked become tool execution notifications.
 """
 
@@ -28,6 +28,7 @@ from portlint.baseline import (
 if TYPE_CHECKING:
     from portlint.engine import Report
     from portlint.findings import Finding
+    from portlint.fixedits import PlacedEdit
     from portlint.rules import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,7 +38,7 @@ LEVELS = {"error": "error", "warning": "warning"}
 
 
 def rule_descriptor(rule: "Rule") -> dict[str, Any]:
-    from portlint.docs import rule_markdown
+    from portlint.docs import rule_markdown, rule_url
 
     text = f"{rule.summary}.\n\n{rule.rationale}"
     for target in rule.targets:
@@ -49,6 +50,7 @@ def rule_descriptor(rule: "Rule") -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale},
         "help": {"text": text, "markdown": rule_markdown(rule, "#")},
+        "helpUri": rule_url(rule),
         "defaultConfiguration": {"level": LEVELS.get(rule.severity, "error")},
         "properties": {"tags": ["portability", rule.family], "targets": list(rule.targets)},
     }
@@ -82,22 +84,23 @@ def _message(finding: "Finding") -> str:
     return finding.message
 
 
-def _fixes(finding: "Finding", location: dict[str, Any]) -> list[dict[str, Any]]:
+def _fixes(finding: "Finding", location: dict[str, Any], edits: list["PlacedEdit"]) -> list[dict[str, Any]]:
+    """The complete fix: every edit ``portlint fix`` makes for the finding (see fixedits)."""
     fix = finding.fix
-    if fix is None or fix.replacement is None:
+    if fix is None or fix.replacement is None or not edits:
         return []
     description = f"Replace with `{fix.replacement}`"
-    needs = [*fix.imports, *getattr(fix, "defines", ())]  # what `portlint fix` adds at module level
-    if needs:
-        description += f" (also needs: {'; '.join(needs)})"
+    if len(edits) > 1:
+        description += " (with the imports and definitions portlint fix adds or removes)"
     if fix.applicability != "safe":
         description += " [unsafe: may change behaviour; review it]"
     return [{
         "description": {"text": description},
         "artifactChanges": [{
             "artifactLocation": location,
-            "replacements": [{"deletedRegion": _region(finding),
-                              "insertedContent": {"text": fix.replacement}}],
+            "replacements": [{"deletedRegion": {"startLine": e.span.line, "startColumn": e.span.column,
+                                                "endLine": e.span.end_line, "endColumn": e.span.end_column},
+                              "insertedContent": {"text": e.text}} for e in edits],
         }],
     }]
 
@@ -106,6 +109,7 @@ def build(report: "Report", rules: list["Rule"], options: dict) -> dict[str, Any
     root = options.get("root") or project_root()
     rule_index = {rule.code: i for i, rule in enumerate(rules)}
     sources = SourceLines()
+    fix_edits = options.get("fix_edits") or {}
     results = []
     for finding, identity in zip(report.findings, identities(report.findings, root, sources)):
         location = artifact_location(identity.path)
@@ -122,9 +126,10 @@ def build(report: "Report", rules: list["Rule"], options: dict) -> dict[str, Any
         if finding.cell is not None:
             result["properties"]["cell"] = finding.cell
         # A notebook's lines are counted per cell: a region edit of the file would be wrong.
-        fixes = _fixes(finding, location) if finding.cell is None else []
+        fixes = _fixes(finding, location, fix_edits.get(finding, [])) if finding.cell is None else []
         if fixes:
             result["fixes"] = fixes
+            result["properties"]["fixApplicability"] = finding.fix.applicability  # type: ignore[union-attr]
         results.append(result)
     notifications = [{
         "level": "error",

@@ -363,7 +363,7 @@ class Binder:
         elif kind.kind in (g.OTHER, "cpu"):
             guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
         else:
-            guard, other = Guard(g.OTHER, test), Guard(g.OTHER, test)
+            guard, other = Guard(g.OTHER, test, accelerator=kind.kind == "accelerator"), Guard(g.OTHER, test)
         return (other, guard) if negated else (guard, other)
 
     def _scope_tests_other_backend(self) -> bool:

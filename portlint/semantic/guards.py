@@ -95,6 +95,7 @@ class Guard:
     suppressed: int = 0  # findings the analyzer dropped because of this guard
     region: list[int] = field(default_factory=list)  # numbers of the findings reported under it
     test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
+    accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -333,5 +334,11 @@ def ladder_tests(node: ast.If) -> list[ast.expr]:
 
 
 def terminates(body: list[ast.stmt]) -> bool:
-    """True when a block always leaves its enclosing block (return/raise/continue/break)."""
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+    """True when a block always leaves its enclosing block (return/raise/continue/break, or
+    a call of sys.exit/exit/quit/os._exit)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return _last_name(last.value.func) in ("exit", "quit", "_exit")
+    return isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break))

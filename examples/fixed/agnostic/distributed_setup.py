@@ -39,7 +39,8 @@ def configure_environment():
 
 def init_distributed():
     local_rank = int(os.environ["LOCAL_RANK"])
-    torch.get_device_module(DEVICE).set_device(local_rank)
+    if torch.accelerator.is_available():
+        torch.accelerator.set_device_index(local_rank)
     dist.init_process_group(backend=torch.distributed.get_default_backend_for_device(torch.accelerator.current_accelerator() or "cpu"), init_method="env://")
     return local_rank
 

@@ -54,7 +54,6 @@ def log_memory(tag):
 def main():
     args = parse_args()
     torch.manual_seed(args.seed)
-    torch.manual_seed(args.seed)
     torch.backends.cudnn.benchmark = True
 
     loader = DataLoader(make_dataset(seed=args.seed), batch_size=args.batch_size,
@@ -63,7 +62,8 @@ def main():
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
     scaler = torch.amp.GradScaler(DEVICE)
 
-    (torch.get_device_module().reset_peak_memory_stats() if torch.accelerator.is_available() else None)
+    if torch.accelerator.is_available():
+        torch.get_device_module().reset_peak_memory_stats()
     for epoch in range(args.epochs):
         model.train()
         running = torch.zeros((), dtype=torch.float64, device=DEVICE)
@@ -77,7 +77,8 @@ def main():
             scaler.step(optimizer)
             scaler.update()
             running += loss.detach().double()
-        torch.get_device_module(DEVICE).synchronize()
+        if torch.accelerator.is_available():
+            torch.accelerator.synchronize()
         elapsed = time.perf_counter() - start
         print(f"epoch {epoch}: loss {running.item() / len(loader):.4f} ({elapsed:.2f}s)")
         log_memory(f"epoch {epoch}")
@@ -90,7 +91,8 @@ def main():
             correct += (model(x).argmax(dim=1) == y).sum().item()
     accuracy = correct / len(loader.dataset)
     print(f"train accuracy {accuracy:.2%}")
-    (torch.get_device_module().empty_cache() if torch.accelerator.is_available() else None)
+    if torch.accelerator.is_available():
+        torch.get_device_module().empty_cache()
     print("OK train_amp")
 
 

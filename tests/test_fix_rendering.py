@@ -1,0 +1,98 @@
+"""Fixes read the way a person would write them where they land (portlint/rendering.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import linter_for
+from portlint.fixer import fix_text
+
+
+def fix(code: str, min_torch: str = "2.6", unsafe: bool = False, target: str = "agnostic") -> str:
+    outcome = fix_text(code, linter_for(target, min_torch), "example.py", unsafe=unsafe)
+    assert outcome.error is None, outcome.error
+    return outcome.text
+
+
+def test_a_guarded_call_used_as_a_statement_becomes_an_if_statement() -> None:
+    assert fix("import torch\ntorch.cuda.empty_cache()\n") == (
+        "import torch\nif torch.accelerator.is_available():\n    torch.get_device_module().empty_cache()\n")
+
+
+def test_the_if_statement_takes_the_indentation_of_the_block_and_the_file() -> None:
+    code = "import torch\n\n\ndef step():\n\tloss = 1\n\ttorch.cuda.empty_cache()\n\treturn loss\n"
+    assert fix(code).endswith(
+        "def step():\n\tloss = 1\n\tif torch.accelerator.is_available():\n\t\ttorch.get_device_module().empty_cache()\n"
+        "\treturn loss\n")
+    code = "import torch\nfor x in y:\n  if x:\n    torch.cuda.empty_cache()  # free\n"
+    assert fix(code) == ("import torch\nfor x in y:\n  if x:\n    if torch.accelerator.is_available():\n"
+                         "      torch.get_device_module().empty_cache()  # free\n")
+
+
+@pytest.mark.parametrize("code", [
+    "import torch\nif ok: torch.cuda.empty_cache()\n",
+    "import torch\nx = 1; torch.cuda.empty_cache()\n",
+])
+def test_a_statement_sharing_its_line_keeps_the_expression(code: str) -> None:
+    assert "(torch.get_device_module().empty_cache() if torch.accelerator.is_available() else None)" in fix(code)
+
+
+def test_the_statement_form_in_crlf_files_keeps_crlf() -> None:
+    fixed = fix("import torch\r\ndef f():\r\n    torch.cuda.empty_cache()\r\n")
+    assert fixed == ("import torch\r\ndef f():\r\n    if torch.accelerator.is_available():\r\n"
+                     "        torch.get_device_module().empty_cache()\r\n")
+
+
+@pytest.mark.parametrize("guard", ["torch.cuda.is_available()", "torch.accelerator.is_available()"])
+def test_nested_identical_guards_collapse(guard: str) -> None:
+    code = f"import torch\nif {guard}:\n    torch.cuda.empty_cache()\n"
+    assert fix(code) == "import torch\nif torch.accelerator.is_available():\n    torch.get_device_module().empty_cache()\n"
+
+
+def test_guard_in_a_conditional_expression_collapses_at_min_torch_2_9() -> None:
+    code = "import torch\nmem = torch.cuda.memory_reserved() / 1e9 if torch.cuda.is_available() else 0\n"
+    assert fix(code, "2.9") == (
+        "import torch\nmem = torch.accelerator.memory_reserved() / 1e9 if torch.accelerator.is_available() else 0\n")
+    code = "import torch\nok = torch.cuda.is_available() and torch.cuda.memory_allocated() > 0\n"
+    assert fix(code, "2.9") == "import torch\nok = torch.accelerator.is_available() and torch.accelerator.memory_allocated() > 0\n"
+
+
+def test_min_torch_picks_the_simplest_form() -> None:
+    assert fix("import torch\ntorch.cuda.synchronize()\n") == (
+        "import torch\nif torch.accelerator.is_available():\n    torch.accelerator.synchronize()\n")
+    assert fix("import torch\nif torch.cuda.is_available():\n    torch.cuda.synchronize()\n") == (
+        "import torch\nif torch.accelerator.is_available():\n    torch.accelerator.synchronize()\n")
+    assert fix("import torch\nused = torch.cuda.memory_allocated()\n", "2.9") == (
+        "import torch\nused = (torch.accelerator.memory_allocated() if torch.accelerator.is_available() else 0)\n")
+    assert fix("import torch\ntorch.cuda.empty_cache()\n", "2.9") == (
+        "import torch\nif torch.accelerator.is_available():\n    torch.accelerator.empty_cache()\n")
+    assert "torch.accelerator.device_index(rank)" in fix("import torch\nwith torch.cuda.device(rank):\n    pass\n",
+                                                         "2.9", unsafe=True)
+
+
+@pytest.mark.parametrize(("code", "fixed"), [
+    ("if not x.is_cuda:\n    pass\n", 'if x.device.type == "cpu":\n    pass\n'),
+    ("flag = not batch.x.is_cuda\n", 'flag = batch.x.device.type == "cpu"\n'),
+    ("if x.is_cuda:\n    pass\n", 'if x.device.type != "cpu":\n    pass\n'),
+])
+def test_negations_simplify(code: str, fixed: str) -> None:
+    assert fix(code, unsafe=True) == fixed
+
+
+def test_a_seeding_call_duplicating_the_one_before_it_is_removed() -> None:
+    code = "import torch\ntorch.manual_seed(s); torch.cuda.manual_seed_all(s)\n"
+    assert fix(code) == "import torch\ntorch.manual_seed(s)\n"
+    code = "import torch\ntorch.cuda.manual_seed(s); torch.manual_seed(s)  # seeds\n"
+    assert fix(code) == "import torch\ntorch.manual_seed(s)  # seeds\n"
+    code = "import torch\ndef seed(s):\n    torch.manual_seed(s)\n    torch.cuda.manual_seed_all(s)  # all GPUs\n    np.random.seed(s)\n"
+    assert fix(code) == "import torch\ndef seed(s):\n    torch.manual_seed(s)\n    np.random.seed(s)\n"  # a safe fix
+    code = "import torch\ntorch.cuda.manual_seed(s)\ntorch.manual_seed(s)\n"
+    assert fix(code) == "import torch\ntorch.manual_seed(s)\n"
+    code = "import torch\ntorch.manual_seed(1)\ntorch.cuda.manual_seed_all(2)\n"
+    assert fix(code, unsafe=True) == "import torch\ntorch.manual_seed(1)\ntorch.manual_seed(2)\n"  # not a duplicate
+    assert fix(code) == code  # and an unsafe fix
+
+
+def test_the_npu_seeding_call_is_not_a_duplicate() -> None:
+    code = "import torch\ntorch.manual_seed(s)\ntorch.cuda.manual_seed_all(s)\n"
+    assert fix(code, target="npu").endswith("torch.manual_seed(s)\ntorch.npu.manual_seed_all(s)\n")

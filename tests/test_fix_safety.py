@@ -1,0 +1,171 @@
+"""What "safe" means (README "Fix safety"), checked on every fix template and on the
+minimal cases of real code that broke machines other than CUDA ones.
+
+A fix that calls ``torch.get_device_module(...).X`` or ``torch.accelerator.X`` is safe only
+if every backend has ``X`` at the project's min-torch (portlint/data/backend_api.json,
+generated from torch by scripts/generate_backend_api.py).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, lint, linter_for, shipped_ruleset
+from portlint.fixer import fix_text
+from portlint.config import DEFAULT_MIN_TORCH
+from portlint.index import _choose_fix
+from portlint.rules import load_rulesets
+from portlint.portability import fill_template, missing_on, unportable_uses
+from portlint.versions import parse_version
+
+RULES = shipped_ruleset().rules
+
+
+@pytest.mark.parametrize("min_torch", [DEFAULT_MIN_TORCH, "2.9"])
+def test_every_safe_fix_template_uses_only_names_every_backend_has(min_torch: str) -> None:
+    """Walk every fix every rule can choose (per matcher and target) at ``min_torch``."""
+    version = parse_version(min_torch)
+    safe = 0
+    problems = []
+    for rule in RULES:
+        for matcher in rule.matchers:
+            for target in rule.targets:
+                plan = _choose_fix(matcher, target, version)
+                if plan.fix is None or plan.fix.replacement is None or plan.fix.applicability != "safe":
+                    continue
+                safe += 1
+                code = fill_template(plan.fix.replacement, matcher.name)
+                problems += [f"{rule.code} {target} {matcher.name or matcher.kind}: {problem}"
+                             for problem in unportable_uses(code, version)]
+    assert safe > 100
+    assert not problems, "safe fixes that fail on some backend:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_a_safe_fix_calling_what_a_backend_lacks_is_unsafe(tmp_path: Path) -> None:
+    """Also for a team's own ruleset that claims "safe"."""
+    path = tmp_path / "team.toml"
+    path.write_text(TEAM_RULESET)
+    ruleset = load_rulesets([path])
+    matchers = {m.name: m for m in ruleset.rules[0].matchers}
+    version = parse_version("2.6")
+    unportable = _choose_fix(matchers["acme.gpu.stats"], "agnostic", version).fix
+    assert unportable.applicability == "unsafe"
+    assert "torch.mps" in unportable.hint
+    portable = _choose_fix(matchers["acme.gpu.sync"], "agnostic", version).fix
+    assert portable.applicability == "safe"
+    assert _choose_fix(matchers["acme.gpu.cache"], "agnostic", version).fix.applicability == "safe"
+
+
+TEAM_RULESET = """
+[[rule]]
+code = "ACM001"
+name = "acme"
+family = "team"
+summary = "s"
+message = "m"
+rationale = "r"
+flagged = ["import acme.gpu\\nacme.gpu.sync()"]
+[[rule.symbol]]
+name = "acme.gpu.stats"
+agnostic = "torch.get_device_module().memory_allocated"
+[[rule.symbol]]
+name = "acme.gpu.sync"
+agnostic = "torch.get_device_module(DEVICE).synchronize"
+[[rule.symbol]]
+name = "acme.gpu.cache"
+agnostic = { replace = "(torch.get_device_module().empty_cache() if torch.accelerator.is_available() else None)", span = "call" }
+"""
+
+
+def test_the_table_knows_the_backends() -> None:
+    assert missing_on("synchronize") == []
+    assert missing_on("memory_reserved") == ["torch.mps", "torch.cpu"]
+    assert "torch.mps" in missing_on("get_device_properties")
+    assert "torch.mps" in missing_on("is_bf16_supported")
+
+
+def test_unportable_uses_reads_templates() -> None:
+    version = parse_version("2.6")
+    assert unportable_uses("torch.get_device_module(DEVICE).synchronize()", version) == []
+    assert unportable_uses("(torch.get_device_module().memory_reserved() if c else 0)", version) == [
+        "torch.get_device_module().memory_reserved: not in torch.mps, torch.cpu"]
+    assert unportable_uses("torch.accelerator.memory_allocated()", version) == [
+        "torch.accelerator.memory_allocated: needs torch >= 2.9"]
+    assert unportable_uses("torch.accelerator.memory_allocated()", parse_version("2.9")) == []
+    assert unportable_uses("torch.accelerator.no_such_thing()", parse_version("2.13")) == [
+        "torch.accelerator.no_such_thing: no such name"]
+
+
+def test_the_backend_table_is_what_the_generator_makes(reference_dir: Path) -> None:
+    pytest.importorskip("torch")
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "generate_backend_api.py"), "--check",
+                             "--reference", str(reference_dir)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- minimal cases
+
+
+def _fix(code: str, target: str = "agnostic", min_torch: str = DEFAULT_MIN_TORCH, unsafe: bool = False) -> str:
+    outcome = fix_text(code, linter_for(target, min_torch), "example.py", unsafe=unsafe)
+    assert outcome.error is None, outcome.error
+    return outcome.text
+
+
+def _fix_of(code: str, rule: str, target: str = "agnostic", min_torch: str = DEFAULT_MIN_TORCH):
+    found = [f for f in lint(code, target, min_torch) if f.code == rule]
+    assert len(found) == 1, found
+    return found[0].fix
+
+
+def test_bf16_check_is_not_a_safe_fix() -> None:
+    """torch.mps has no is_bf16_supported: the rewrite would raise on every Mac."""
+    code = "import torch\nbf16 = torch.cuda.is_bf16_supported()\n"
+    fix = _fix_of(code, "PRT108")
+    assert fix.applicability == "unsafe" and "torch.mps" in fix.hint
+    assert _fix(code) == code
+
+
+@pytest.mark.parametrize("name", ["memory_reserved", "memory_allocated", "max_memory_allocated",
+                                  "get_device_properties", "ipc_collect"])
+def test_calls_mps_lacks_are_never_safe_before_torch_accelerator_has_them(name: str) -> None:
+    code = f"import torch\nvalue = torch.cuda.{name}()\n"
+    assert _fix(code) == code
+
+
+def test_guarded_memory_read_is_left_alone_by_safe_fixes_at_the_default_min_torch() -> None:
+    code = "import torch\nmem = torch.cuda.memory_reserved() / 1e9 if torch.cuda.is_available() else 0\n"
+    assert _fix_of(code, "PRT102").applicability == "unsafe"  # it guards an unsafe fix
+    assert _fix(code) == code
+
+
+def test_a_check_is_not_rewritten_while_the_cuda_call_it_guards_stays() -> None:
+    code = "import torch\nok = torch.cuda.is_available() and torch.cuda.get_device_capability()[0] >= 8\n"
+    fix = _fix_of(code, "PRT102")
+    assert fix.replacement is None and "together with the CUDA code it guards" in fix.hint
+    assert _fix(code, unsafe=True) == code
+    npu = _fix_of(code, "PRT102", "npu")
+    assert npu.replacement is None
+
+
+@pytest.mark.parametrize("code", [
+    "import torch\nif torch.cuda.is_available():\n    props = torch.cuda.get_device_capability()\n",
+    "import torch\ncap = torch.cuda.get_device_capability() if torch.cuda.is_available() else None\n",
+    "import torch\nif not torch.cuda.is_available():\n    raise SystemExit('needs a GPU')\ncap = torch.cuda.get_device_capability()\n",
+    "import torch, sys\nif not torch.cuda.is_available():\n    sys.exit(1)\ncap = torch.cuda.get_device_capability()\n",
+])
+def test_every_kind_of_guard_protects_what_it_guards(code: str) -> None:
+    assert _fix_of(code, "PRT102").replacement is None
+    assert _fix(code, unsafe=True) == code
+
+
+def test_a_check_whose_guarded_code_is_portable_is_rewritten() -> None:
+    code = "import torch\nif torch.cuda.is_available():\n    torch.cuda.synchronize()\n"
+    assert _fix_of(code, "PRT102").applicability == "safe"
+    assert "torch.accelerator.is_available()" in _fix(code)
+    code = "import torch\nif not torch.cuda.is_available():\n    print('no gpu')\nx = torch.cuda.get_device_capability()\n"
+    assert _fix_of(code, "PRT102").applicability == "safe"  # the if does not exit: nothing guarded
