@@ -18,6 +18,8 @@ field. Keys (kebab-case, as ruff):
 ``rulesets``         extra ruleset files, relative to the config file
 ``min-torch``        oldest torch the project supports, a string (default ``"2.6"``);
                      fixes that need a newer torch are not offered
+``target-version``   oldest Python the fixed code must parse on, ``"py310"`` (default: the
+                     lower bound of the project's ``requires-python``, else ``"py39"``)
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
 ``include``          the kinds of file a directory walk checks (default: all of
@@ -102,6 +104,15 @@ def check_min_torch(value: Any, where: str, base: Path | None = None) -> Version
         raise ConfigError(f"{where} must be a torch version like \"2.6\" (got {value!r})") from None
 
 
+def check_target_version(value: Any, where: str, base: Path | None = None) -> tuple[int, int]:
+    from portlint.pyversion import parse_target_version
+
+    found = parse_target_version(value) if isinstance(value, str) else None
+    if found is None:
+        raise ConfigError(f"{where} must be a Python version like \"py310\" (got {_show(value)})")
+    return found
+
+
 def check_bool(value: Any, where: str, base: Path | None = None) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where} must be true or false (got {_show(value)})")
@@ -178,6 +189,9 @@ class Settings:
     rulesets: tuple[Path, ...] = setting((), check_paths, "extra ruleset files")
     min_torch: Version = setting(parse_version(DEFAULT_MIN_TORCH), check_min_torch,
                                  "oldest torch the project supports", findings=True)
+    target_version: tuple[int, int] | None = setting(
+        None, check_target_version, "oldest Python the fixed code must parse on, like \"py310\" (default: the "
+        "project's requires-python, else py39)")
     respect_gitignore: bool = setting(True, check_bool, "skip what .gitignore files ignore")
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
     include: tuple[str, ...] = setting(KINDS, check_kinds, "the kinds of file a directory walk checks")

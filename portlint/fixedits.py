@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -206,22 +207,63 @@ def _touches(edit: TextEdit, span: tuple[int, int]) -> bool:
 
 def split_per_finding(original: str, fixed: str, findings: Iterable[Finding]) -> dict[Finding, list[TextEdit]]:
     """The fixer's edit of one file (``original`` -> ``fixed``) shared out to ``findings``
-    (the fixable ones): the edits touching each span plus the file-level edits. A finding
-    none of whose span changed gets nothing (the fixer did not fix it)."""
-    edits = diff_edits(original, fixed)
-    if not edits:
-        return {}
+    (the fixable ones): the edits touching each span, plus the file-level edits it needs.
+    A finding none of whose span changed gets nothing (the fixer did not fix it).
+
+    File-level edits touch no finding. What they add (imports, the ``DEVICE`` definition)
+    goes to every fixed finding; what they only delete (an import the fixes left unused)
+    goes to the findings that used a name it binds (else to all), so that one finding's
+    fix applied alone does not remove an import the others still use. A line replaced
+    as a whole (an unused import turned into ``import torch``) counts as a deletion and an
+    insertion."""
     positions = Positions(original)
     spans = {f: s for f in findings if (s := finding_offsets(positions, f)) is not None}
     owned: dict[Finding, list[TextEdit]] = {f: [] for f in spans}
-    shared = []
-    for edit in edits:
+    defines = {d.strip() for f in spans for d in (f.fix.defines if f.fix else ())}
+    for edit in _whole_line_parts(original, diff_edits(original, fixed), spans.values()):
         owners = [f for f, span in spans.items() if _touches(edit, span)]
-        for finding in owners:
+        if not owners and not edit.text:
+            owners = _users(original, edit, spans) or list(spans)
+        elif not owners and not _file_level(edit.text, defines):  # e.g. an `if` the fix wraps around
+            line = positions.position(edit.start)[0]
+            owners = ([f for f in spans if f.line == line] or [f for f in spans if f.end_line == line - 1])
+        for finding in owners or spans:
             owned[finding].append(edit)
-        if not owners:
-            shared.append(edit)
-    return {f: sorted([*own, *shared], key=lambda e: (e.start, e.end)) for f, own in owned.items() if own}
+    own_spans = {f for f, edits in owned.items() if any(_touches(e, spans[f]) for e in edits)}
+    return {f: sorted(edits, key=lambda e: (e.start, e.end)) for f, edits in owned.items() if f in own_spans}
+
+
+def _file_level(inserted: str, defines: set[str]) -> bool:
+    """Whether inserted lines are only imports, module-level definitions and blank lines."""
+    return all(not line.strip() or line.strip().startswith(("import ", "from ")) or line.strip() in defines
+               for line in re.split(r"\r\n|\r|\n", inserted))
+
+
+def _whole_line_parts(text: str, edits: list[TextEdit], spans: Iterable[tuple[int, int]]) -> list[TextEdit]:
+    """A file-level edit that replaces whole lines' content by other content, as an
+    insertion of the new lines followed by the deletion of the old ones."""
+    spans = list(spans)
+    result = []
+    for edit in edits:
+        newline = text[edit.end:edit.end + 2] if text[edit.end:edit.end + 2] == "\r\n" else text[edit.end:edit.end + 1]
+        whole = (edit.start == 0 or text[edit.start - 1] in "\r\n") and newline in ("\n", "\r", "\r\n")
+        if (whole and edit.text and edit.start < edit.end and not edit.text.endswith(("\n", "\r"))
+                and not any(_touches(edit, span) for span in spans)):
+            result += [TextEdit(edit.start, edit.start, edit.text + newline),
+                       TextEdit(edit.start, edit.end + len(newline), "")]
+        else:
+            result.append(edit)
+    return result
+
+
+def _users(text: str, edit: TextEdit, spans: dict[Finding, tuple[int, int]]) -> list[Finding]:
+    """The findings whose code uses a name the deleted text binds (``import ... [as] NAME``)."""
+    removed = text[edit.start:edit.end]
+    _, keyword, bound = removed.rpartition("import")
+    items = (bound if keyword else removed).replace("(", " ").replace(")", " ").replace("\\", " ").split(",")
+    names = {item.split(" as ")[-1].strip() for item in items} - {""}
+    words = [re.compile(rf"\b{re.escape(name)}\b") for name in names if name.isidentifier()]
+    return [f for f, (start, end) in spans.items() if any(w.search(text, start, end) for w in words)]
 
 
 def single_fix(text: str, linter: "Linter", finding: Finding) -> list[TextEdit] | None:

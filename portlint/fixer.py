@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Iterable
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
+from portlint.fstrings import fit_edits_in_fstrings
 from portlint.printable import printable
+from portlint.pyversion import DEFAULT_OLDEST, grammar_problem, oldest_python
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
@@ -151,12 +153,14 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     newline = first_newline(text)
     applied: list[Finding] = []
     findings = original_findings
+    oldest = oldest_python(linter.settings)
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
+        edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset)
         if not edits:
             break
         try:
-            text = apply_round(text, edits, target, newline)
+            text = apply_round(text, edits, target, newline, oldest)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), (edit.finding for edit in edits), linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
@@ -271,7 +275,8 @@ def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), ranges
 
 
-def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
+def apply_round(text: str, edits: list[Edit], target: str, newline: str,
+                oldest: tuple[int, int] = DEFAULT_OLDEST) -> str:
     """One round: splice, manage imports and definitions, verify. Raises FixVerificationError."""
     old_tree, old_model = _analysis(text, "the original")
     new_text, ranges = splice(text, edits)
@@ -281,6 +286,9 @@ def apply_round(text: str, edits: list[Edit], target: str, newline: str) -> str:
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
+    problem = grammar_problem(text, old_tree, new_text, _analysis(new_text)[0], oldest)
+    if problem is not None:
+        raise FixVerificationError(problem)
     return new_text
 
 

@@ -61,7 +61,7 @@ def unportable_uses(code: str, min_torch: Version) -> list[str]:
     guard the CPU module is not reachable. Empty when it is portable (or does not parse)."""
     try:
         tree = ast.parse(code.strip())
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return []
     problems = []
     for node, guarded in _walk_guarded(tree):

@@ -36,7 +36,7 @@ def guarded_call(replacement: str) -> tuple[str, str] | None:
         return None
     try:
         node = ast.parse(replacement.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return None
     if not isinstance(node, ast.IfExp) or not is_accelerator_check(node.test):
         return None
@@ -59,7 +59,7 @@ def negated(replacement: str) -> str | None:
     """``a != b`` -> ``a == b`` (one comparison operator that has an opposite), else None."""
     try:
         node = ast.parse(replacement.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return None
     if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _FLIPPED):
         return None
@@ -75,7 +75,7 @@ def same_statement(code: str, other: ast.stmt) -> bool:
     """Whether ``code`` (one statement) is ``other`` written again."""
     try:
         tree = ast.parse(code.strip())
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return False
     return len(tree.body) == 1 and ast.dump(tree.body[0]) == ast.dump(other)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,6 +339,20 @@ def resolve(ls: PortlintServer, action: types.CodeAction) -> types.CodeAction:
     return action
 
 
+class _OneLine(logging.Formatter):
+    """Log records as one line each: the exception's message, not its traceback (set
+    PORTLINT_DEBUG=1 for tracebacks). The editor shows the server's standard error."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not os.environ.get("PORTLINT_DEBUG"):
+            error = record.exc_info[1]
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+            record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", ()
+        return " ".join(super().format(record).split("\n")) if not record.exc_info else super().format(record)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="portlint server: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine("portlint server: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     server.start_io()

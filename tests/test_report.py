@@ -208,6 +208,15 @@ def test_html_numbers_equal_check(project: Path) -> None:
         assert int(kinds[4][1 + 2 * column]) == total
 
 
+def test_github_step_summary_gets_markdown_appended(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = project / "step_summary"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    write_report(str(summary))
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## portlint readiness") and "| Findings |" in text
+
+
 def test_one_target_and_it_matches_check(project: Path) -> None:
     model = json.loads(write_report("npu.json", "--target", "npu"))
     assert list(model["targets"]) == ["npu"]

@@ -279,3 +279,15 @@ def test_server_without_pygls_is_a_clear_error() -> None:
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert done.returncode == 2, done.stderr
         assert done.stderr == "portlint: error: the language server needs pygls: pip install 'portlint[server]'\n"
+
+
+def test_malformed_messages_are_one_line_errors() -> None:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "portlint", "server"], input=b"Content-Length: 5\r\n\r\n{bad}",
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0
+    errors = done.stderr.decode().splitlines()
+    assert errors == ["portlint server: ERROR: Unable to handle message: JSONDecodeError: "
+                      "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"], errors
+    assert b'"method": "window/showMessage"' in done.stdout  # the editor is told too

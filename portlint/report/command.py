@@ -15,11 +15,21 @@ DEFAULT_OUTPUT = "portlint-report.html"
 
 
 def output_format(path: Path) -> str:
+    if is_step_summary(path):
+        return "markdown"
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise PortlintError(f"cannot tell the report format from {str(path)!r}: use a file name ending in "
                             ".html, .md, .json or .csv")
     return FORMATS[suffix]
+
+
+def is_step_summary(path: Path) -> bool:
+    """``-o "$GITHUB_STEP_SUMMARY"``: that file has no extension; it gets Markdown, appended."""
+    import os
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    return bool(summary) and os.path.abspath(path) == os.path.abspath(summary)
 
 
 def run(workspace, paths: list[str], output: Path | None, targets: tuple[str, ...] | None, baseline: Path | None,
@@ -34,7 +44,12 @@ def run(workspace, paths: list[str], output: Path | None, targets: tuple[str, ..
     inputs = model_module.Inputs(reports, _ruleset(workspace), root, paths)
     model = model_module.build(inputs, previous)
     text = render(kind, model, inputs)
-    _write(output, text)
+    if is_step_summary(output):
+        from portlint.summary import append
+
+        append(str(output), text)
+    else:
+        _write(output, text)
     from portlint.report import terminal
 
     terminal.render(model, str(output), sys.stdout)

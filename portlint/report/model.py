@@ -26,7 +26,7 @@ APPLICABILITIES = ("safe", "unsafe", "manual")
 FILE_STATES = ("clean", "safe", "unsafe", "manual", "error")
 TOP_FILES = 15
 WHERE_USED = 12  # locations listed per blocker
-MIN_GROUPS, MAX_DEPTH = 16, 6
+GROUPS = 24  # directories (or files) in the breakdown
 
 READINESS_DEFINITION = (
     "Share of the checked files with nothing left to do for this target after `portlint fix` "
@@ -68,23 +68,35 @@ class Inputs:
     paths: list[str]
 
 
+class _Relative(dict):
+    """Paths relative to the project root, each computed once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, path: str) -> str:
+        value = self[path] = relative_path(path, self.root)
+        return value
+
+
 def build(inputs: Inputs, baseline: dict[str, Any] | None = None,
           now: datetime.datetime | None = None) -> dict[str, Any]:
     any_report = next(iter(inputs.reports.values()))
-    root = inputs.root
-    files = [relative_path(path, root) for path in any_report.files]
-    error_files = sorted({relative_path(error.path, root) for error in any_report.errors})
+    root = _Relative(inputs.root)
+    files = [root[path] for path in any_report.files]
+    error_files = sorted({root[error.path] for error in any_report.errors})
     lines = _line_counts(any_report.files, files)
-    groups = _directory_groups(files)
+    groups = _directory_groups(files, lines)
     model: dict[str, Any] = {
         "schema": SCHEMA,
         "portlint": __version__,
         "generated": (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
-        "project": _project_name(inputs.paths, root),
+        "project": _project_name(inputs.paths, inputs.root),
         "paths": list(inputs.paths),
         "files_checked": any_report.files_checked,
         "lines": sum(lines.values()),
-        "errors": [{"path": relative_path(e.path, root), "reason": e.reason} for e in any_report.errors],
+        "errors": [{"path": root[e.path], "reason": e.reason} for e in any_report.errors],
         "readiness_definition": READINESS_DEFINITION,
         "effort_model": effort.MODEL_TEXT,
         "targets": {},
@@ -103,7 +115,7 @@ def _project_name(paths: list[str], root: Path) -> str:
     return root.name or str(root)
 
 
-def _target(target: str, report: Report, ruleset: Ruleset, root: Path, files: list[str],
+def _target(target: str, report: Report, ruleset: Ruleset, root: _Relative, files: list[str],
             error_files: list[str], lines: dict[str, int], groups: dict[str, str]) -> dict[str, Any]:
     rules = ruleset.by_code()
     per_file: dict[str, Counter[str]] = defaultdict(Counter)
@@ -115,7 +127,7 @@ def _target(target: str, report: Report, ruleset: Ruleset, root: Path, files: li
     charged: set[tuple[str, str]] = set()  # (rule, file) of blockers already costed
     manual_minutes = 0.0
     for finding in report.findings:
-        path = relative_path(finding.path, root)
+        path = root[finding.path]
         kind = applicability(finding)
         rule = rules.get(finding.code)
         blocker = effort.blocker_kind(rule, ruleset.families)
@@ -220,22 +232,38 @@ def _line_counts(absolute: list[str], relative: list[str]) -> dict[str, int]:
     return counts
 
 
-def _directory_groups(files: list[str]) -> dict[str, str]:
-    """Each file's group for the breakdown: its path below the files' common directory, cut
-    at the shallowest depth that gives at least ``MIN_GROUPS`` groups (at most ``MAX_DEPTH``
-    levels). A small project's groups end up being its files."""
-    split = [path.split("/") for path in files]
+def _directory_groups(files: list[str], lines: dict[str, int]) -> dict[str, str]:
+    """Each file's group for the breakdown: start with the directories just below the files'
+    common directory, then split the largest group (by lines) into its subdirectories and
+    files until there are ``GROUPS`` groups or nothing left to split. Big directories get
+    detail, small ones stay whole; a small project's groups are its files."""
+    split = {path: path.split("/") for path in files}
     common = 0
-    if split:
-        shortest = min(len(parts) for parts in split) - 1  # never the file name itself
-        while common < shortest and len({parts[common] for parts in split}) == 1:
+    if files:
+        shortest = min(len(parts) for parts in split.values()) - 1  # never the file name itself
+        while common < shortest and len({parts[common] for parts in split.values()}) == 1:
             common += 1
-    depth = common + 1
-    while depth < common + MAX_DEPTH:
-        if len({"/".join(parts[:depth]) for parts in split}) >= MIN_GROUPS:
+    depth = {path: common + 1 for path in files}
+
+    def key(path: str) -> str:
+        return "/".join(split[path][:depth[path]])
+
+    for _ in range(4 * GROUPS):
+        sizes: Counter[str] = Counter()
+        members: dict[str, list[str]] = defaultdict(list)
+        for path in files:
+            sizes[key(path)] += lines.get(path, 0) + 1
+            members[key(path)].append(path)
+        if len(sizes) >= GROUPS:
             break
-        depth += 1
-    return {path: "/".join(parts[:depth]) for path, parts in zip(files, split)}
+        splittable = [group for group in sizes if any(len(split[p]) > depth[p] for p in members[group])]
+        if not splittable:
+            break
+        largest = max(splittable, key=lambda group: (sizes[group], group))
+        for path in members[largest]:
+            if len(split[path]) > depth[path]:
+                depth[path] += 1
+    return {path: key(path) for path in files}
 
 
 def _directories(files, lines, groups, per_file, minutes_per_file) -> list[dict[str, Any]]:
@@ -267,7 +295,7 @@ def _top_files(per_file, minutes_per_file, lines) -> list[dict[str, Any]]:
 def _blockers(blockers, rules, target: str) -> dict[str, list[dict[str, Any]]]:
     libraries, kernels = [], []
     for (kind, key), items in blockers.items():
-        where = [f"{path}:{finding.line}" for path, finding in items]
+        where = [_location(path, finding) for path, finding in items]
         first = items[0][1]
         advice = first.fix.describe() if first.fix is not None else ""
         entry = {"findings": len(items), "files": len({path for path, _ in items}),
@@ -286,6 +314,11 @@ def _blockers(blockers, rules, target: str) -> dict[str, list[dict[str, Any]]]:
     libraries.sort(key=lambda e: (e["npu_build"], -e["findings"], e["code"]))
     kernels.sort(key=lambda e: (-e["findings"], e["path"]))
     return {"libraries": libraries, "kernels": kernels}
+
+
+def _location(path: str, finding: Finding) -> str:
+    cell = getattr(finding, "cell", None)  # notebooks: the line is within the cell
+    return f"{path}:{'' if cell is None else f'cell {cell}:'}{finding.line}"
 
 
 # --------------------------------------------------------------------------- progress

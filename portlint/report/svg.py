@@ -70,14 +70,14 @@ def stacked_bar(segments: Sequence[tuple[str, float, str]], width: int = 560, he
 
 
 def bar_rows(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], width: int = 560,
-             label_width: int = 190, row: int = 22, title: str = "") -> str:
+             label_width: int = 230, row: int = 22, title: str = "") -> str:
     """Labelled horizontal stacked bars on one scale (e.g. findings per family)."""
     biggest = max((sum(v for _, v, _ in segs) for _, segs in rows), default=0) or 1
     room = width - label_width - 50
     out = []
     for number, (label, segments) in enumerate(rows):
         y = number * row
-        out.append(_text(label_width - 8, y + 15, _clip(label, 30), 12, "end"))
+        out.append(_text(label_width - 8, y + 15, _clip(label, 36), 12, "end"))
         rects, x = _segments(segments, float(label_width), y + 4, row - 8, room / biggest, f"{label} \u2013 ")
         out += rects
         out.append(_text(x + 6, y + 15, f"{sum(v for _, v, _ in segments):g}", 11, fill=COLOURS["muted"]))
