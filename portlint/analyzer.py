@@ -20,6 +20,7 @@ from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
+from portlint.valueflow import ValueFlow
 from portlint.semantic import Binder, SemanticModel
 from portlint.semantic import guards as g
 from portlint.semantic.guards import Guard
@@ -102,6 +103,13 @@ class _Analyzer(Binder):
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
         self._device_sites: list[tuple[int, int, list[ast.AST]]] = []  # (finding number, line, owners)
+        # Value flow (portlint/valueflow.py): a use in a device position reports the value's
+        # definition; ``_use`` is (context, line) of the use while that definition is matched.
+        self._flow: ValueFlow | None = None
+        self._use: tuple[str, int] | None = None
+        self._flow_depth = 0
+        self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
+        self._branches: set[int] = set()  # ids of the branches of conditional expressions
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
@@ -171,10 +179,13 @@ class _Analyzer(Binder):
         def visit(node: ast.AST) -> None:
             for matcher in self.index.idioms[type(node)]:
                 assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, self.resolve, matcher.pattern)
+                matched = IDIOMS[matcher.name].match(node, self.query, matcher.pattern)
                 if matched is not None:
                     count = len(self.findings)
-                    self.report(matcher, node, matched)
+                    at = node
+                    if isinstance(matched, tuple):  # (text, the node to report: a definition)
+                        matched, at = matched
+                    self.report(matcher, at, matched)
                     if len(self.findings) > count:
                         self.idiom_findings.append(self.findings[-1])
                     break
@@ -199,6 +210,17 @@ class _Analyzer(Binder):
             if candidate in self.index.symbols:
                 return _extend(candidate, node)
         return None
+
+    @property
+    def flow(self) -> ValueFlow:
+        if self._flow is None:
+            assert self.tree is not None
+            self._flow = ValueFlow(self.model)
+        return self._flow
+
+    @property
+    def query(self) -> "_Query":
+        return _Query(self)
 
     # ------------------------------------------------------------------ visitors
 
@@ -355,7 +377,12 @@ class _Analyzer(Binder):
             text = _simple_text(first)
             if text is None:
                 text = ast.unparse(first)
-            return matcher.first_arg.fullmatch(text) is not None
+            if matcher.first_arg.fullmatch(text) is None:
+                return False
+        if matcher.device_arg is not None:
+            arg = _device_argument(call, matcher.device_arg)
+            if arg is None or (matcher.int_arg and not self.flow.is_int(arg, self.model.scope)):
+                return False
         return True
 
     def _report_attribute(self, matcher: Matcher, node: ast.Attribute, call: ast.Call | None) -> None:
@@ -370,6 +397,15 @@ class _Analyzer(Binder):
         start = (node.end_col_offset or 0) - len(node.attr.encode("utf-8"))
         span = (line, start, end_node.end_lineno or line, end_node.end_col_offset or 0)
         outer = call if call is not None else node
+        fix = self.index.fix_for(matcher).fix
+        if fix is not None and "{receiver}" in (fix.replacement or ""):
+            if id(outer) in self._branches:
+                return  # `x.pin_memory() if ... else x`: already a deliberate choice
+            # The template repeats the receiver (`(x.pin_memory() if ... else x)`): it
+            # replaces the whole expression, receiver included.
+            span = (node.lineno, node.col_offset, span[2], span[3])
+            self.report(matcher, node, node.attr, span=span, call=call, receiver=node.value)
+            return
         if id(outer) in self._operands:
             fix = self.index.fix_for(matcher).fix
             if fix is not None and fix.replacement is not None and _is_operation(fix.replacement):
@@ -393,12 +429,15 @@ class _Analyzer(Binder):
             self.visit(func)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
-        if index.positional_contexts and node.args:
+        if index.positional_contexts and (node.args or node.keywords):
             for key in (qualname, method):
                 for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
                     for position, arg in enumerate(node.args):
                         if slots is None or position in slots:
                             self.check_value(arg, ctx)
+                    for keyword in node.keywords if slots else ():
+                        if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
+                            self.check_value(keyword.value, ctx)
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
@@ -470,6 +509,10 @@ class _Analyzer(Binder):
         else:
             self._negated[id(node.operand)] = node  # a comparison written there is negated instead
         self.generic_visit(node)
+
+    def visit_if_exp(self, node: ast.IfExp) -> None:
+        self._branches.update((id(node.body), id(node.orelse)))
+        super().visit_if_exp(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -546,6 +589,12 @@ class _Analyzer(Binder):
             shape = _format_call_shape(expr)
             if shape is not None:
                 self._test_literal(expr, shape, ctx)
+            else:
+                default = _default_argument(expr)
+                if default is not None:  # kwargs.get("device", "cuda"), getattr(args, "device", "cuda")
+                    self.check_value(default, ctx)
+        elif kind is ast.Name or kind is ast.Attribute:
+            self._check_flow(expr, ctx)
         elif kind is ast.IfExp:
             # the branches under the guard their test makes (`x if backend != "hip" else "cuda"`)
             body_guard, else_guard = Binder.branch_guards(self, expr.test, self.classify(expr.test))
@@ -571,6 +620,26 @@ class _Analyzer(Binder):
                 self.check_value(value, ctx)
         elif kind is ast.Starred:
             self.check_value(expr.value, ctx)
+
+    def _check_flow(self, expr: ast.expr, ctx: str) -> None:
+        """A name (or ``self.attr``) in a context: match the value it was defined with,
+        and report it at the definition (portlint/valueflow.py)."""
+        if ctx in self.index.compare_contexts or self._flow_depth >= 4 or not self.index.literals.get(ctx):
+            return
+        found = self.flow.value(expr, self.model.scope)
+        if found is None or found[0] is expr:
+            return
+        value, scope = found
+        saved = self._flow_owners, self._use
+        self._flow_owners = self.model.owners(scope) if scope is not None else []
+        if self._use is None:
+            self._use = (ctx, expr.lineno)
+        self._flow_depth += 1
+        try:
+            self.check_value(value, ctx)
+        finally:
+            self._flow_depth -= 1
+            self._flow_owners, self._use = saved
 
     def _test_literal(self, node: ast.expr, value: str, ctx: str) -> None:
         for matcher in self.index.literals.get(ctx, ()):
@@ -607,7 +676,8 @@ class _Analyzer(Binder):
         return "\n".join(parts)
 
     def report(self, matcher: Matcher, node: ast.AST, matched: str,
-               span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None) -> None:
+               span: tuple[int, int, int, int] | None = None, call: ast.Call | None = None,
+               receiver: ast.expr | None = None) -> None:
         plan = self.index.fix_for(matcher)
         if plan.whole_call and call is not None:
             span = (call.lineno, call.col_offset, call.end_lineno or call.lineno, call.end_col_offset or 0)
@@ -631,6 +701,9 @@ class _Analyzer(Binder):
                     guard.region.append(len(self.findings))
         self._seen.add(key)
         message = (matcher.message or rule.message).replace("{name}", matched)
+        if self._use is not None and self._use[1] != line:
+            role = _ROLES.get(self._use[0], self._use[0])
+            message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
@@ -641,7 +714,8 @@ class _Analyzer(Binder):
             # A name imported with `from m import name` is rewritten in full (`m.new_name`):
             # substituting in the bare name would leave a name nothing binds.
             bare = matcher.kind == "symbol" and isinstance(node, ast.Name) and "." in matched
-            fix = self._expand(fix, matched, call, span, plan.substitute, matched if bare else None)
+            fix = self._expand(fix, matched, call, span, plan.substitute, matched if bare else None,
+                               node=node, device_arg=matcher.device_arg, receiver=receiver)
         if self._parenthesize is not None and fix is not None and fix.replacement is not None:
             outer = self._parenthesize
             receiver = self.segment(outer.func.value if isinstance(outer, ast.Call) else outer.value)  # type: ignore[attr-defined]
@@ -733,9 +807,22 @@ class _Analyzer(Binder):
 
     def _expand(self, fix: Fix, matched: str, call: ast.Call | None,
                 span: tuple[int, int, int, int], substitute: tuple[str, str] | None,
-                source: str | None = None) -> Fix:
+                source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
+                receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
         values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
+            values["value"] = self.segment(node.value)
+        if receiver is not None:
+            values["receiver"] = self.segment(receiver)
+        if call is not None and device_arg is not None:
+            arg = _device_argument(call, device_arg)
+            if arg is not None:
+                values["arg0"] = self.segment(arg)
+                rest = [self.segment(other) for other in sorted(
+                    [*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+                    if other is not arg and getattr(other, "value", None) is not arg]
+                values["sep_rest"] = "".join(", " + text for text in rest)
         defines = fix.defines
         if "{source}" in (fix.replacement or ""):
             if source is None:
@@ -772,7 +859,8 @@ class _Analyzer(Binder):
         bound nowhere else): until then the finding holds a mark (``_finish_device_sites``)."""
         if template.strip() == "{device}" and span in self._inline_values:
             return DevicePlanner.expression_for(self.index.target), ()
-        self._device_sites.append((len(self.findings), span[0], self.model.owners()))
+        owners = self._flow_owners if self._flow_owners is not None else self.model.owners()
+        self._device_sites.append((len(self.findings), span[0], owners))
         return _DEVICE_MARK, (_DEVICE_MARK,)
 
     def _finish_device_sites(self) -> None:
@@ -895,4 +983,54 @@ def _format_call_shape(node: ast.Call) -> str | None:
     if (isinstance(func, ast.Attribute) and func.attr == "format"
             and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
         return _FORMAT_FIELD.sub("{}", func.value.value)
+    return None
+
+
+_ROLES = {"device": "a device", "device_type": "a device type", "backend": "a distributed backend"}
+
+
+class _Query:
+    """What an idiom may ask about the code around a node: the dotted name an expression
+    refers to (calling it), and value flow (portlint/valueflow.py)."""
+
+    def __init__(self, analyzer: _Analyzer) -> None:
+        self._analyzer = analyzer
+
+    def __call__(self, node: ast.expr) -> str | None:
+        return self._analyzer.resolve(node)
+
+    def value(self, expr: ast.expr) -> ast.expr | None:
+        """The expression that gives ``expr`` its value (itself when not a name), or None."""
+        found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
+        return None if found is None else found[0]
+
+
+def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:
+    """The device a call passes: its first positional argument, or ``keyword=``."""
+    if call is None:
+        return None
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    return None
+
+
+_DEFAULT_METHODS = {"get": 1, "pop": 1, "getenv": 1}  # .get(key, default)
+
+
+def _default_argument(call: ast.Call) -> ast.expr | None:
+    """The default of ``mapping.get(key, default)``, ``getattr(obj, name, default)``,
+    ``os.getenv(name, default)`` or ``field(default=...)``: the value when nothing is set."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _DEFAULT_METHODS and len(call.args) == 2:
+        return call.args[1]
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) == 3:
+        return call.args[2]
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if name == "field":
+        for keyword in call.keywords:
+            if keyword.arg == "default":
+                return keyword.value
     return None

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 Resolver = Callable[[ast.expr], Optional[str]]
-MatchFunction = Callable[[ast.AST, Resolver, "re.Pattern[str]"], Optional[str]]
+# An idiom returns the text for {name}, or (text, node) to report another node than the
+# one it matched (the definition a value flows from); None when it does not match.
+MatchFunction = Callable[[ast.AST, Resolver, "re.Pattern[str]"], "Optional[str | tuple[str, ast.AST]]"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,33 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
     return cuda
 
 
+_PROCESS_COUNT_KEYWORDS = frozenset({"nprocs", "world_size", "nproc_per_node", "num_processes"})
+_SPAWNS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.spawn.spawn",
+                     "torch.multiprocessing.start_processes", "torch.multiprocessing.spawn.start_processes"})
+_DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device_count"})
+
+
+@idiom(
+    "device-count-as-process-count",
+    "torch.cuda.device_count() (or torch.accelerator.device_count()) reaching nprocs=, world_size= "
+    "or mp.spawn's process count, directly or through a variable",
+    (ast.Call,),
+    ("device_count",),
+)
+def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    assert isinstance(node, ast.Call)
+    counts = [k.value for k in node.keywords if k.arg in _PROCESS_COUNT_KEYWORDS]
+    if len(node.args) > 2 and isinstance(node.func, (ast.Attribute, ast.Name)) and query(node.func) in _SPAWNS:
+        counts.append(node.args[2])
+    value_of = getattr(query, "value", None)
+    for count in counts:
+        value = value_of(count) if value_of is not None else count
+        if (isinstance(value, ast.Call) and not value.args and not value.keywords
+                and isinstance(value.func, (ast.Attribute, ast.Name)) and query(value.func) in _DEVICE_COUNTS):
+            return f"{query(value.func)}()", value
+    return None
+
+
 @idiom(
     "cuda-only-branch",
     "a branch that runs only on CUDA next to a non-CUDA path (a CUDA-only fast path), reported"
@@ -94,3 +123,47 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
 )
 def _cuda_only_branch(node: ast.AST, resolve: Resolver, pattern: "re.Pattern[str]") -> str | None:
     return None  # deferred: see the guard pass in portlint/analyzer.py
+
+
+_AVAILABILITY = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+
+
+def _refuses(body: list[ast.stmt]) -> bool:
+    """A block that stops the program: `raise ...`, `sys.exit(...)`, `exit(...)`, `quit(...)`."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Raise):
+        return True
+    call = last.value if isinstance(last, ast.Expr) else None
+    if isinstance(call, ast.Call):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        return name in ("exit", "quit", "_exit")
+    return False
+
+
+@idiom(
+    "accelerator-required",
+    "`assert torch.cuda.is_available()` or `if not torch.cuda.is_available(): raise/exit`: the"
+    " program refuses to start without a GPU",
+    (ast.Assert, ast.If),
+    ("is_available",),
+)
+def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    if isinstance(node, ast.Assert):
+        test = node.test
+    elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
+        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)):
+            return None
+        test = node.test.operand
+    else:
+        return None
+    if (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))
+            and query(test.func) in _AVAILABILITY):
+        # Reported at the `assert` / `if` keyword: the check's own rewrite (PRT102 lets every
+        # accelerator through) is kept; this finding is the advice about the CPU.
+        keyword = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno,
+                           end_col_offset=node.col_offset + (6 if isinstance(node, ast.Assert) else 2))
+        return f"{query(test.func)}()", keyword
+    return None

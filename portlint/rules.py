@@ -96,7 +96,8 @@ class Context:
 
     name: str
     keywords: frozenset[str] = frozenset()
-    positional: tuple[tuple[str, tuple[int, ...] | None], ...] = ()  # callee, indexes (None: all)
+    # callee, argument indexes (None: all) and the keyword names those parameters also take
+    positional: tuple[tuple[str, tuple[int | str, ...] | None], ...] = ()
     names: str | None = None  # regex: assignment targets, parameters, dict keys, argparse options
     names_pattern: Any = None  # ``names`` compiled (time-limited for a user ruleset)
     compare: bool = False
@@ -114,6 +115,10 @@ class Matcher:
     call: bool | None = None  # symbol / attribute: only when called (True) / not called (False)
     nargs: int | None = None  # symbol / attribute: only with exactly this many arguments
     first_arg: re.Pattern[str] | None = None  # attribute: regex on the first argument's source
+    # attribute: only when the call passes a device, as its first argument or as this keyword
+    # (``x.cuda(i)``, ``x.cuda(device=i)``); fills the {arg0} / {sep_rest} placeholders.
+    device_arg: str | None = None
+    int_arg: bool = False  # attribute: ... and that device is an integer (literal or by value flow)
     fstring: bool = False  # literal: only f-strings (f"cuda:{rank}"), not "cuda:" + str(rank)
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
@@ -255,7 +260,7 @@ RULE_KEYS = {
 }
 MATCHER_KEYS = {
     "symbol": {"name", "prefix", "call", "nargs", "compared"},
-    "attribute": {"name", "call", "nargs", "first_arg"},
+    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
@@ -402,6 +407,12 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.compared = _bool(raw["compared"], path, code, "compared")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
+    if "device_arg" in raw:
+        matcher.device_arg = _required_str(raw, "device_arg", path, code)
+    if "int_arg" in raw:
+        matcher.int_arg = _bool(raw["int_arg"], path, code, "int_arg")
+        if matcher.device_arg is None:
+            raise RulesetError(path, code, "'int_arg' needs 'device_arg' (the keyword the device may be passed as)")
     if "value" in raw and kind == "keyword":
         matcher.value = _regex(_required_str(raw, "value", path, code), path, code, "value")
     if "calls" in raw:
@@ -570,10 +581,12 @@ def _parse_context(name: str, raw: Any, path: str) -> Context:
     for callee, slots in _table(raw.get("positional", {}), path, None, f"contexts.{name}.positional").items():
         if slots == "*":
             positional.append((callee, None))
-        elif isinstance(slots, list) and all(isinstance(s, int) and not isinstance(s, bool) for s in slots):
+        elif isinstance(slots, list) and all((isinstance(s, int) and not isinstance(s, bool))
+                                             or (isinstance(s, str) and IDENT.match(s)) for s in slots):
             positional.append((callee, tuple(slots)))
         else:
-            raise RulesetError(path, None, f"contexts.{name}.positional.{callee}: give a list of indexes or '*'")
+            raise RulesetError(path, None, f"contexts.{name}.positional.{callee}: give a list of indexes "
+                                           "(and parameter names) or '*'")
     names = raw.get("names")
     names_pattern = None
     if names is not None:

@@ -42,6 +42,7 @@ EXAMPLES = REPO / "examples"
 TIMEOUT = 120  # seconds per child process; normal runs take 2-4 s
 
 NOT_COMPILED = r"Torch not compiled with CUDA enabled"
+NO_ACCELERATOR = r"Cannot access accelerator device when none is available"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,20 @@ CASES = [
     # CPU with AMP off. The fix keeps that (and picks any accelerator when there is one).
     Case("fallback_idiom", PROGRAMS / "fallback_idiom.py",
          silently=r"device cpu amp False on_gpu False"),
+    # Devices that reach their use through variables (value flow), integer devices,
+    # distributed runs on a machine without an accelerator (issue 9).
+    Case("ddp_single_process", PROGRAMS / "ddp_single_process.py",
+         fails_with=r"Distributed package doesn't have NCCL built in"),
+    Case("snapshot_resume", PROGRAMS / "snapshot_resume.py",
+         fails_with=r"Attempting to deserialize object on a CUDA device"),
+    # torch.cuda.device_count() is 0: mp.spawn starts no process and returns (the program
+    # itself notices that nothing was trained and exits non-zero).
+    Case("spawn_launcher", PROGRAMS / "spawn_launcher.py", fails_with=r"no process was started"),
+    Case("pinned_batches", PROGRAMS / "pinned_batches.py", fails_with=NOT_COMPILED),
+    Case("int_device", PROGRAMS / "int_device.py", fails_with=NO_ACCELERATOR),
+    Case("keyword_device", PROGRAMS / "keyword_device.py", fails_with=NOT_COMPILED),
+    Case("kwargs_defaults", PROGRAMS / "kwargs_defaults.py", fails_with=NOT_COMPILED),
+    Case("trainer_gpu_id", PROGRAMS / "trainer_gpu_id.py", fails_with=NO_ACCELERATOR),
     Case("train_amp", EXAMPLES / "train_amp.py", fails_with=NOT_COMPILED,
          manual=CUDNN_FLAGS | {"PRT001"}),  # float64 for the loss statistics: a warning
     Case("distributed_setup", EXAMPLES / "distributed_setup.py", fails_with=r"_cuda_setDevice",
@@ -120,12 +135,12 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path) -> Run:
+def _run(args: list[str], cwd: Path, timeout: int = TIMEOUT) -> Run:
     try:
         done = subprocess.run(args, check=False, cwd=cwd, env=_child_env(), capture_output=True,
-                              text=True, timeout=TIMEOUT)
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        return Run(-1, str(exc.stdout or ""), f"timed out after {TIMEOUT}s\n{exc.stderr or ''}")
+        return Run(-1, str(exc.stdout or ""), f"timed out after {timeout}s\n{exc.stderr or ''}")
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -145,7 +160,9 @@ def _run_programs(pool: ThreadPoolExecutor, programs: dict[str, Path], cwd: Path
         jobs = {name: pool.submit(_run, [sys.executable, str(path)], cwd) for name, path in programs.items()}
         return {name: job.result() for name, job in jobs.items()}
     runner = _run([sys.executable, str(HERE / "forkrun.py"), "--cwd", str(cwd), "--jobs", str(WORKERS),
-                   "--timeout", str(TIMEOUT), *(str(path) for path in programs.values())], cwd)
+                   "--timeout", str(TIMEOUT), *(str(path) for path in programs.values())], cwd,
+                  # each program has TIMEOUT; the batch runs WORKERS at a time
+                  timeout=TIMEOUT * (1 + len(programs) // WORKERS))
     assert runner.returncode == 0, runner.describe()
     raw = json.loads(runner.stdout)
     return {name: Run(**raw[str(path)]) for name, path in programs.items()}

@@ -41,7 +41,7 @@ def init_distributed():
     local_rank = int(os.environ["LOCAL_RANK"])
     if torch.accelerator.is_available():
         torch.accelerator.set_device_index(local_rank)
-    dist.init_process_group(backend=torch.distributed.get_default_backend_for_device(torch.accelerator.current_accelerator() or "cpu"), init_method="env://")
+    dist.init_process_group(backend=torch.distributed.get_default_backend_for_device(DEVICE), init_method="env://")
     return local_rank
 
 
@@ -57,7 +57,7 @@ def main():
 
     model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1)).to(DEVICE)
     model = DDP(model, device_ids=[local_rank] if torch.accelerator.is_available() else None,
-                output_device=local_rank)
+                output_device=local_rank if DEVICE != "cpu" else None)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 
     for epoch in range(2):

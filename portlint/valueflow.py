@@ -1,0 +1,208 @@
+"""Value flow: the value a name or a ``self.`` attribute holds where it is used.
+
+A CUDA device often reaches the call that uses it through a variable::
+
+    loc = f"cuda:{self.gpu_id}"             # the definition: nothing here says "device"
+    snapshot = torch.load(path, map_location=loc)   # the use: a device position
+
+The analyzer asks this module, at a use in a device (or device-type, backend, process
+count) position, for the value the name was given, and matches that value as if it were
+written at the use. The finding and its fix go to the definition, so a value used in
+several places is fixed once and every use follows.
+
+Names are resolved by the semantic model (``portlint/semantic``): the binding a name
+refers to at the use gives the definition (an assignment's value, a parameter's default
+and annotation). A name bound more than once in its scope with different values, or
+bound in any other way (``for``, ``with``, ``import``, augmented assignment...), has no
+single value and is left alone: value flow never guesses. ``self.attr`` (which the model
+does not track) is the one assignment ``self.attr = value`` in the methods of the
+enclosing class, or the class attribute ``attr = value``.
+
+:meth:`ValueFlow.is_int` answers "is this an integer?" for device indexes: an int literal,
+``int(...)``, a parameter annotated ``int``, or a name or attribute whose one definition
+is one of those.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from portlint.semantic import Binding, Scope, SemanticModel
+from portlint.semantic.scopes import ASSIGNMENT, PARAMETER
+
+_MAX_DEPTH = 8  # value chains followed at most this far (a = b; b = c ...)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One value a name was given and the scope it was given in (to resolve the names in
+    it), or for a parameter its annotation."""
+
+    value: ast.expr | None  # None: no value (a parameter without default...)
+    scope: Scope | None
+    annotation: ast.expr | None = None
+    parameter: bool = False
+
+
+class ValueFlow:
+    """Definitions of one module's names (through the model) and ``self.`` attributes."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self._attributes: dict[int, dict[str, list[tuple[ast.expr | None, ast.AST]]]] = {}  # id(class)
+
+    # ------------------------------------------------------------------ queries
+
+    def definition(self, expr: ast.expr, scope: Scope | None) -> Definition | None:
+        """The single definition of the name or ``self.attr`` that ``expr`` reads, or None."""
+        if scope is None:
+            return None
+        if isinstance(expr, ast.Name):
+            binding = self.model.lookup(expr.id, scope)
+            return _binding_definition(binding) if binding is not None else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            method = scope if scope.is_function else None
+            klass = method.parent if method is not None else None
+            if (klass is None or klass.kind != "class" or not isinstance(klass.node, ast.ClassDef)
+                    or expr.value.id != _first_parameter(method.node)):
+                return None
+            found = self._class_attributes(klass.node).get(expr.attr, [])
+            values = {ast.dump(value) if value is not None else None for value, _ in found}
+            if len(values) != 1 or None in values:
+                return None
+            value, where = found[0]
+            return Definition(value, self.model.scope_of(where))
+        return None
+
+    def value(self, expr: ast.expr, scope: Scope | None) -> tuple[ast.expr, Scope | None] | None:
+        """Follow names and attributes to the expression that gives ``expr`` its value
+        (itself when it is not a name), with the scope that expression is in."""
+        current, where = expr, scope
+        for _ in range(_MAX_DEPTH):
+            if not isinstance(current, (ast.Name, ast.Attribute)):
+                return current, where
+            found = self.definition(current, where)
+            if found is None or found.value is None:
+                return None
+            current, where = found.value, found.scope
+        return None
+
+    def is_int(self, expr: ast.expr, scope: Scope | None) -> bool:
+        current, where = expr, scope
+        for _ in range(_MAX_DEPTH):
+            if _int_expression(current):
+                return True
+            if not isinstance(current, (ast.Name, ast.Attribute)):
+                return False
+            found = self.definition(current, where)
+            if found is None:
+                return False
+            if found.parameter and _is_int_annotation(found.annotation):
+                return True
+            if found.value is None:
+                return False
+            current, where = found.value, found.scope
+        return False
+
+    # ------------------------------------------------------------------ self attributes
+
+    def _class_attributes(self, klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr | None, ast.AST]]]:
+        """attr -> [(value or None, the method or class that assigns it)] (built once per class)."""
+        table = self._attributes.get(id(klass))
+        if table is not None:
+            return table
+        table = {}
+        for stmt in klass.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                    if isinstance(target, ast.Name):
+                        table.setdefault(target.id, []).append((stmt.value, klass))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self_name = _first_parameter(stmt)
+                if self_name is None or any(isinstance(d, ast.Name) and d.id == "staticmethod"
+                                            for d in stmt.decorator_list):
+                    continue
+                for node in ast.walk(stmt):
+                    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                        value = node.value if not isinstance(node, ast.AugAssign) else None
+                        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                                    and target.value.id == self_name):
+                                table.setdefault(target.attr, []).append((value, stmt))
+        self._attributes[id(klass)] = table
+        return table
+
+
+def _binding_definition(binding: Binding) -> Definition | None:
+    scope = binding.scope
+    same = [b for b in scope.history if b.name == binding.name]
+    if binding.kind == PARAMETER and isinstance(binding.node, ast.arg):
+        if len(same) != 1:
+            return None
+        default = _parameter_default(scope.node, binding.node)
+        return Definition(default, scope.parent, binding.node.annotation, parameter=True)
+    if binding.kind != ASSIGNMENT:
+        return None
+    values = {_dump(_assigned_value(b)) for b in same}
+    if len(values) != 1 or None in values:
+        return None
+    value = _assigned_value(binding)
+    return Definition(value, scope) if value is not None else None
+
+
+def _dump(value: ast.expr | None) -> str | None:
+    return ast.dump(value) if value is not None else None
+
+
+def _assigned_value(binding: Binding) -> ast.expr | None:
+    """The value an assignment binding gives its name (``x = v``, ``x: T = v``, ``x := v``,
+    and ``a, b = u, v`` element by element); None for anything else."""
+    statement, target = binding.statement, binding.node
+    if isinstance(statement, ast.NamedExpr):
+        return statement.value
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        for candidate in targets:
+            if candidate is target:
+                return statement.value
+            if isinstance(candidate, (ast.Tuple, ast.List)) and isinstance(statement.value, (ast.Tuple, ast.List)):
+                elements, values = candidate.elts, statement.value.elts
+                if len(elements) == len(values) and not any(isinstance(e, ast.Starred) for e in elements):
+                    for element, value in zip(elements, values):
+                        if element is target:
+                            return value
+    return None
+
+
+def _parameter_default(function: ast.AST | None, arg: ast.arg) -> ast.expr | None:
+    args = getattr(function, "args", None)
+    if args is None:
+        return None
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for candidate, default in [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]:
+        if candidate is arg:
+            return default
+    return None
+
+
+def _first_parameter(function: ast.AST | None) -> str | None:
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    positional = [*function.args.posonlyargs, *function.args.args]
+    return positional[0].arg if positional else None
+
+
+def _int_expression(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, int) and not isinstance(expr.value, bool)
+    if isinstance(expr, ast.Call):
+        return isinstance(expr.func, ast.Name) and expr.func.id == "int"
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        return _int_expression(expr.operand)
+    return False
+
+
+def _is_int_annotation(annotation: ast.expr | None) -> bool:
+    return isinstance(annotation, ast.Name) and annotation.id == "int"

@@ -1,0 +1,235 @@
+"""Devices that reach their use through variables (portlint/valueflow.py), integer
+devices, and distributed code on a machine without an accelerator: the snippets of
+issue 9, each flagged and fixed for both targets; with a CPU-only torch installed the
+agnostic fixes are also run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import REPO, lint, linter_for
+from portlint import fixer
+
+
+def _fix(code: str, target: str) -> str:
+    result = fixer.fix_text(textwrap.dedent(code), linter_for(target), "example.py", unsafe=True)
+    assert result.error is None, result.error
+    return result.text
+
+
+# name: (program, {target: (codes flagged, a line of the fixed program)}). Each program is
+# complete: on a CPU-only torch the agnostic fix must run it.
+SNIPPETS: dict[str, tuple[str, dict[str, tuple[list[str], str]]]] = {
+    "int-variable": (
+        """
+        import torch
+        gpu_id = 0
+        model = torch.nn.Linear(2, 2).to(gpu_id)
+        x = torch.ones(1, 2).to(gpu_id)
+        assert model(x).shape == (1, 2)
+        """,
+        {"agnostic": (["PRT406", "PRT406"], "model = torch.nn.Linear(2, 2).to(torch.device(DEVICE, gpu_id))"),
+         "npu": (["PRT406", "PRT406"], 'model = torch.nn.Linear(2, 2).to(torch.device("npu", gpu_id))')},
+    ),
+    "ddp-variable-index": (
+        """
+        import os, socket
+        import torch
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        dist.init_process_group("nccl", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+        gpu_id = int(os.environ.get("LOCAL_RANK", "0"))
+        model = torch.nn.Linear(2, 2).to(gpu_id)
+        model = DDP(model, device_ids=[gpu_id], output_device=gpu_id)
+        model(torch.ones(1, 2).to(gpu_id)).sum().backward()
+        dist.destroy_process_group()
+        """,
+        {"agnostic": (["PRT601", "PRT406", "PRT608", "PRT608", "PRT406"],
+                      'model = DDP(model, device_ids=[gpu_id] if DEVICE != "cpu" else None, '
+                      'output_device=gpu_id if DEVICE != "cpu" else None)'),
+         "npu": (["PRT601", "PRT406", "PRT608", "PRT608", "PRT406"], 'dist.init_process_group("hccl"')},
+    ),
+    "cuda-index-argument": (
+        """
+        import torch
+        local_rank = 0
+        x = torch.ones(2).cuda(local_rank)
+        y = torch.ones(2).cuda(device=local_rank)
+        z = torch.ones(2).cuda(non_blocking=True)
+        assert (x + y + z).sum().item() == 6
+        """,
+        {"agnostic": (["PRT404", "PRT404", "PRT404"], "y = torch.ones(2).to(torch.device(DEVICE, local_rank))"),
+         "npu": (["PRT404", "PRT404", "PRT404"], "y = torch.ones(2).npu(device=local_rank)")},
+    ),
+    "fstring-map-location": (
+        """
+        import io
+        import torch
+        class Trainer:
+            def __init__(self, gpu_id=0):
+                self.gpu_id = gpu_id
+            def load(self, handle):
+                loc = f"cuda:{self.gpu_id}"
+                return torch.load(handle, map_location=loc)
+        buffer = io.BytesIO()
+        torch.save({"w": torch.ones(2)}, buffer)
+        buffer.seek(0)
+        assert Trainer().load(buffer)["w"].sum().item() == 2
+        """,
+        {"agnostic": (["PRT401"], 'loc = (f"{DEVICE}:{self.gpu_id}" if DEVICE != "cpu" else DEVICE)'),
+         "npu": (["PRT401"], 'loc = f"npu:{self.gpu_id}"')},
+    ),
+    "kwargs-get-default": (
+        """
+        import torch
+        def build(**kwargs):
+            device = kwargs.get("device", "cuda")
+            return torch.nn.Linear(2, 2).to(device)
+        assert build().weight.shape == (2, 2)
+        """,
+        {"agnostic": (["PRT401"], 'device = kwargs.get("device", DEVICE)'),
+         "npu": (["PRT401"], 'device = kwargs.get("device", "npu")')},
+    ),
+    "getattr-default": (
+        """
+        import argparse
+        import torch
+        args = argparse.Namespace()
+        device = getattr(args, "device", "cuda")
+        x = torch.zeros(2, device=device)
+        assert x.sum().item() == 0
+        """,
+        {"agnostic": (["PRT401"], 'device = getattr(args, "device", DEVICE)'),
+         "npu": (["PRT401"], 'device = getattr(args, "device", "npu")')},
+    ),
+    "dict-get-unnamed": (
+        """
+        import torch
+        config = {}
+        where = config.get("device", "cuda:0")
+        x = torch.zeros(2, device=where)
+        assert x.sum().item() == 0
+        """,
+        {"agnostic": (["PRT401"], 'where = config.get("device", DEVICE)'),
+         "npu": (["PRT401"], 'where = config.get("device", "npu:0")')},
+    ),
+    "keyword-torch-device": (
+        """
+        import torch
+        dev = torch.device(type="cuda", index=0)
+        assert torch.zeros(2, device=dev).sum().item() == 0
+        """,
+        {"agnostic": (["PRT401"], "dev = torch.device(type=DEVICE, index=0)"),
+         "npu": (["PRT401"], 'dev = torch.device(type="npu", index=0)')},
+    ),
+    "device-count-world-size": (
+        """
+        import torch
+        import torch.multiprocessing as mp
+        def main(rank, world):
+            pass
+        if __name__ == "__main__":
+            world = torch.cuda.device_count()
+            mp.spawn(main, args=(world,), nprocs=world)
+            assert world >= 1
+        """,
+        {"agnostic": (["PRT609"], "world = max(1, torch.accelerator.device_count())"),
+         "npu": (["PRT609"], "world = max(1, torch.npu.device_count())")},
+    ),
+    "pin-memory": (
+        """
+        import torch
+        device = "cuda"
+        batch = torch.ones(2)
+        batch = batch.pin_memory().to(device, non_blocking=True)
+        assert batch.sum().item() == 2
+        """,
+        {"agnostic": (["PRT401", "PRT409"],
+                      'batch = (batch.pin_memory() if device != "cpu" else batch).to(device, non_blocking=True)'),
+         "npu": (["PRT401", "PRT409"], 'device = "npu"')},
+    ),
+}
+
+
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_snippet_is_flagged_and_fixed(name: str, target: str) -> None:
+    program, expected = SNIPPETS[name]
+    codes, fixed_line = expected[target]
+    found = sorted(f.code for f in lint(program, target))
+    assert found == sorted(codes)
+    fixed = _fix(program, target)
+    assert fixed_line in fixed, fixed
+    compile(fixed, "fixed.py", "exec")
+    assert _fix(fixed, target) == fixed  # fixing again changes nothing
+
+
+def test_value_flow_reports_at_the_definition_naming_the_use() -> None:
+    findings = lint("""
+        import torch
+        loc = "cuda:1"
+        state = torch.load("x.pt", map_location=loc)
+        again = torch.load("y.pt", map_location=loc)
+    """)
+    assert [(f.code, f.line) for f in findings] == [("PRT401", 3)]  # once, at the definition
+    assert "used as a device on line 4" in findings[0].message
+
+
+@pytest.mark.parametrize("code", [
+    # a name bound twice has no single value
+    "import torch\nd = 'cuda'\nd = 'cpu'\nx = torch.zeros(2, device=d)\n",
+    # a parameter without a known int type is not an index
+    "def move(x, gpu):\n    return x.to(gpu)\n",
+    # a loop variable
+    "import torch\nfor d in ['cuda', 'cpu']:\n    x = torch.zeros(2, device=d)\n",
+    # only used in a comparison: no device use
+    "label = 'cuda'\nif kind == label:\n    pass\n",
+    # another object's attribute
+    "import torch\nx = torch.zeros(2, device=other.device)\n",
+    # process count from anything but device_count
+    "import torch.multiprocessing as mp\nn = 2\nmp.spawn(f, nprocs=n)\n",
+    # pinned only on an accelerator
+    "y = x.pin_memory() if device != 'cpu' else x\n",
+])
+def test_value_flow_stays_quiet(code: str) -> None:
+    assert [f.code for f in lint(code) if f.code in {"PRT401", "PRT406", "PRT609", "PRT409"}] == []
+
+
+def test_self_attribute_flows_from_init_parameter_annotation() -> None:
+    findings = lint("""
+        class Trainer:
+            def __init__(self, model, gpu_id: int):
+                self.gpu_id = gpu_id
+                self.model = model.to(self.gpu_id)
+            def step(self, x):
+                return self.model(x.to(self.gpu_id))
+    """)
+    assert [(f.code, f.line) for f in findings] == [("PRT406", 5), ("PRT406", 7)]
+
+
+def test_fixed_snippets_run_on_cpu_only_torch(tmp_path) -> None:
+    torch = pytest.importorskip("torch")
+    if not hasattr(torch, "accelerator") or torch.accelerator.is_available():
+        pytest.skip("proves behaviour on a CPU-only torch >= 2.6")
+    programs = {}
+    for name, (program, _) in SNIPPETS.items():
+        path = tmp_path / f"{name}.py"
+        path.write_text(_fix(program, "agnostic"), encoding="utf-8")
+        programs[name] = str(path)
+    runner = REPO / "tests" / "runtime" / "forkrun.py"
+    done = subprocess.run([sys.executable, str(runner), "--cwd", str(tmp_path), *programs.values()],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    failed = {name: results[path]["stderr"][-800:] for name, path in programs.items()
+              if results[path]["returncode"] != 0}
+    assert not failed, failed
