@@ -96,6 +96,16 @@ class SourceLines:
     def __init__(self) -> None:
         self._lines: dict[str, list[str] | None] = {}
 
+    def cell_lines(self, path: str, cell: int) -> list[str] | None:
+        """The lines of one notebook cell (findings in notebooks count lines per cell)."""
+        key = f"{path}\0{cell}"
+        if key not in self._lines:
+            from portlint.kinds.notebook import cell_texts
+
+            texts = cell_texts(path)
+            self._lines[key] = _LINE_BREAK.split(texts[cell]) if cell in texts else None
+        return self._lines[key]
+
     def lines(self, path: str) -> list[str] | None:
         if path not in self._lines:
             try:
@@ -106,8 +116,8 @@ class SourceLines:
                 self._lines[path] = _LINE_BREAK.split(source.text)
         return self._lines[path]
 
-    def line(self, path: str, number: int) -> str | None:
-        lines = self.lines(path)
+    def line(self, path: str, number: int, cell: int | None = None) -> str | None:
+        lines = self.lines(path) if cell is None else self.cell_lines(path, cell)
         if lines is None or not 0 < number <= len(lines):
             return None
         return lines[number - 1]
@@ -146,7 +156,7 @@ def identities(findings: Iterable["Finding"], root: Path,
     sources = sources or SourceLines()
     base: list[tuple[str, str, str]] = []
     for finding in findings:
-        line = sources.line(finding.path, finding.line)
+        line = sources.line(finding.path, finding.line, finding.cell)
         # Unreadable file (deleted since, or stdin): the matched text is the best stable proxy.
         text = normalize(line) if line is not None else normalize(finding.matched)
         base.append((finding.code, relative_path(finding.path, root), text))

@@ -22,6 +22,10 @@ field. Keys (kebab-case, as ruff):
                      lower bound of the project's ``requires-python``, else ``"py39"``)
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
+``include``          the kinds of file a directory walk checks (default: all of
+                     ``portlint.kinds.KINDS``: python, notebook, shell, dockerfile,
+                     requirements, pyproject, yaml, json, cuda)
+``extend-include``   kinds added to ``include``
 ``max-file-size``    files bigger than this many bytes are reported, not read (default 16 MiB)
 ``guards``           more helper predicates meaning "CUDA is available" (added to
                      ``is_torch_cuda_available``, ``is_cuda_available`` ...)
@@ -41,6 +45,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from portlint.errors import ConfigError
+from portlint.kinds import KINDS
 from portlint.rules import CODE_PATTERN, TARGETS
 from portlint.source import DEFAULT_MAX_FILE_SIZE
 from portlint.versions import Version, format_version, parse_version
@@ -138,6 +143,15 @@ def check_paths(value: Any, where: str, base: Path | None = None) -> tuple[Path,
     return tuple((base or Path.cwd()) / Path(p).expanduser() for p in check_strings(value, where))
 
 
+def check_kinds(value: Any, where: str, base: Path | None = None) -> tuple[str, ...]:
+    """Kinds of file (``portlint.kinds.KINDS``)."""
+    kinds = check_strings(value, where)
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    return tuple(dict.fromkeys(kinds))
+
+
 def _show(value: Any) -> str:
     kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
             dict: "a table"}.get(type(value), type(value).__name__)
@@ -180,6 +194,8 @@ class Settings:
         "project's requires-python, else py39)")
     respect_gitignore: bool = setting(True, check_bool, "skip what .gitignore files ignore")
     force_exclude: bool = setting(False, check_bool, "apply exclude to files named on the command line")
+    include: tuple[str, ...] = setting(KINDS, check_kinds, "the kinds of file a directory walk checks")
+    extend_include: tuple[str, ...] = setting((), check_kinds, "kinds added to include", merge="extend")
     max_file_size: int = setting(DEFAULT_MAX_FILE_SIZE, check_size, "files bigger than this (bytes) are reported, "
                                  "not read")
     guards: tuple[str, ...] = setting((), check_names, "helper predicates meaning CUDA is available",
@@ -200,6 +216,11 @@ class Settings:
 
     def source_of(self, attr: str) -> str:
         return dict(self.sources).get(attr, f"'{attr.replace('_', '-')}'")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of file to check: ``include`` and ``extend-include``."""
+        return self.include + tuple(kind for kind in self.extend_include if kind not in self.include)
 
     def is_enabled(self, code: str) -> bool:
         """Ruff-like selection: the longest matching prefix decides."""

@@ -1,4 +1,5 @@
-"""Find the Python files to check under the given paths.
+"""Find the files to check under the given paths: Python files and the other kinds of
+``portlint.kinds`` that the ``include`` setting names (notebooks, scripts, configs ...).
 
 Skips version-control, virtualenv, cache and build directories, anything the config
 excludes, and (by default) what ``.gitignore`` files ignore. Paths named explicitly on the
@@ -15,6 +16,7 @@ from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
+from portlint.kinds import is_shell_script, kind_of_name
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -179,7 +181,7 @@ class _Walker:
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue
                 self.walk(path, specs, ancestors)
-            elif entry.name.endswith(PYTHON_SUFFIXES):
+            elif self.wanted(entry, directory):
                 if self.excluded(path, entry.name) or _ignored(specs, path, False):
                     continue
                 if shown_dir is None:
@@ -190,6 +192,28 @@ class _Walker:
                     self.seen.add(key)
                     self.result.files.append(entry.name if shown_dir == os.curdir
                                              else os.path.join(shown_dir, entry.name))
+
+
+    def wanted(self, entry: os.DirEntry, directory: Path) -> bool:
+        """A file of a kind that ``include`` names (Python files by suffix, fast)."""
+        name = entry.name
+        if name.endswith(PYTHON_SUFFIXES):
+            return "python" in self.settings.kinds
+        kind = kind_of_name(name, directory.name)
+        if kind is not None:
+            return kind in self.settings.kinds
+        return "." not in name and "shell" in self.settings.kinds and _shell_script(entry)
+
+
+def _shell_script(entry: os.DirEntry) -> bool:
+    """An extensionless executable whose ``#!`` line names a POSIX shell."""
+    try:
+        if not entry.is_file() or not entry.stat().st_mode & 0o111:
+            return False
+        with open(entry.path, "rb") as handle:
+            return is_shell_script(handle.read(256))
+    except OSError:
+        return False
 
 
 def _is_file(path: Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from portlint.kinds import EXAMPLE_PATH, kind_of, split_example
 from portlint.rules import TARGETS, FixOption, Matcher, Rule
 from portlint.versions import ANY, Version, format_version
 
@@ -20,6 +21,10 @@ def rule_anchor(rule: Rule) -> str:
 def rule_url(rule: Rule) -> str:
     """The rule's documentation page (SARIF ``helpUri``, LSP ``codeDescription.href``)."""
     return f"{RULES_URL}#{rule_anchor(rule)}"
+
+
+FENCES = {"python": "python", "notebook": "python", "shell": "sh", "dockerfile": "dockerfile",
+          "requirements": "text", "pyproject": "toml", "yaml": "yaml", "json": "json", "cuda": "cuda"}
 
 
 def rule_summary(rule: Rule) -> dict:
@@ -65,7 +70,25 @@ def describe_matcher(matcher: Matcher) -> str:
         return f"the idiom {IDIOMS[matcher.name].summary} (`{matcher.pattern.pattern}`)"
     if matcher.kind == "noqa":
         return "codes in `# noqa` comments that suppress nothing"
+    if matcher.kind == "file":
+        return f"every `{matcher.file_kind}` file"
+    if matcher.kind == "config-key":
+        assert matcher.key is not None
+        text = f"config key `{matcher.key.pattern}`"
+        if matcher.path is not None:
+            text += f" at a path matching `{matcher.path.pattern}`"
+        if matcher.value is not None:
+            text += f" with a value matching `{matcher.value.pattern}`"
+        return text
     assert matcher.pattern is not None
+    if matcher.kind in ("env", "command", "requirement"):
+        label = {"env": "environment variable", "command": "command", "requirement": "dependency"}[matcher.kind]
+        extra = matcher.args if matcher.kind == "command" else matcher.version
+        suffix = f" with `{extra.pattern}`" if extra is not None else ""
+        return f"{label} `{matcher.pattern.pattern}`{suffix}"
+    if matcher.kind in ("index", "image"):
+        label = "package index" if matcher.kind == "index" else "container image"
+        return f"{label} matching `{matcher.pattern.pattern}`"
     return f"strings matching `{matcher.pattern.pattern}` ({', '.join(matcher.contexts)})"
 
 
@@ -112,11 +135,15 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
     lines.append(f"Family: **{rule.family}** · severity: {rule.severity} · targets: {', '.join(rule.targets)}{opt_in}")
     lines += ["", f"{heading}# What it does", "", rule.summary + "."]
     lines += ["", f"{heading}# Why is this bad?", "", rule.rationale]
-    lines += ["", f"{heading}# Example", "", "```python", rule.flagged[0].rstrip(), "```"]
+    name, example = split_example(rule.flagged[0])
+    language = FENCES.get(kind_of(name) or "python", "text")
+    shown = f"`{name}`:" if name != EXAMPLE_PATH else ""
+    lines += ["", f"{heading}# Example", "", *([shown, ""] if shown else []), f"```{language}", example.rstrip(), "```"]
     for target in rule.targets:
         if target in rule.use_instead:
-            lines += ["", f"{heading}# Use instead ({target})", "", "```python",
-                      rule.use_instead[target].rstrip(), "```"]
+            own_name, snippet = split_example(rule.use_instead[target])
+            fence = FENCES.get(kind_of(own_name) or "python", "text") if own_name != EXAMPLE_PATH else language
+            lines += ["", f"{heading}# Use instead ({target})", "", f"```{fence}", snippet.rstrip(), "```"]
     lines += ["", f"{heading}# Fix per target", "", "| matches | target | fix |", "|---|---|---|"]
     for matched, target, text in fix_table(rule):
         lines.append(f"| {_cell(matched)} | {target} | {_cell(text)} |")

@@ -18,9 +18,10 @@ from portlint.config import Settings
 from portlint.discovery import discover
 from portlint.findings import FileError, FileResult, Finding, Report  # noqa: F401 - re-exported
 from portlint.index import RuleIndex, build_index
+from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
-from portlint.source import SourceError, decode_source, read_source
+from portlint.source import SourceError, decode_source, read_bytes
 
 
 class Linter:
@@ -41,21 +42,30 @@ class Linter:
     # ------------------------------------------------------------------ one file
 
     def check_bytes(self, data: bytes, path: str) -> FileResult:
+        kind = kind_of(path, data)
+        if kind is not None and kind != "python":
+            return self.check_other(kind, data, path)
         try:
             source = decode_source(data)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
         return self.check_text(source.text, path)
 
+    def check_other(self, kind: str, data: bytes, path: str) -> FileResult:
+        """A file of another kind than Python (``portlint/kinds``)."""
+        return check_other(kind, data, path, self.index)
+
     def check_text(self, text: str, path: str = "<string>") -> FileResult:
         return check_text(text, path, self.index)
 
     def check_file(self, path: str) -> FileResult:
         try:
-            _, source = read_source(path, self.settings.max_file_size)
+            data = read_bytes(path, self.settings.max_file_size)
         except SourceError as exc:
             return FileResult(path, error=FileError(path, str(exc)))
-        return self.check_text(source.text, path)
+        except OSError as exc:
+            return FileResult(path, error=FileError(path, exc.strerror or str(exc)))
+        return self.check_bytes(data, path)
 
     # ------------------------------------------------------------------ many files
 
@@ -134,6 +144,21 @@ def check_text(text: str, path: str, index: RuleIndex,
     finally:
         if collecting:
             gc.enable()
+
+
+def check_other(kind: str, data: bytes, path: str, index: RuleIndex) -> FileResult:
+    """A notebook, script, container, dependency, config or CUDA file (``portlint/kinds``)."""
+    from portlint import kinds
+
+    try:
+        findings = kinds.check(kind, data, path, index, check_text)
+    except SourceError as exc:  # (a notebook with some invalid cells keeps the others' findings)
+        return FileResult(path, getattr(exc, "findings", []), error=FileError(path, str(exc)), parsed=True)
+    except RecursionError:
+        return FileResult(path, error=FileError(path, "nesting too deep to analyze"), parsed=True)
+    if findings is None:
+        return FileResult(path)
+    return FileResult(path, findings, parsed=True)
 
 
 def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:

@@ -51,9 +51,19 @@ class Finding:
     severity: str
     fix: Fix | None
     matched: str  # the source text (or resolved name) that matched
+    cell: int | None = None  # notebooks: the 1-based cell (over all cells); line/column are in it
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
+
+    def cell_prefix(self) -> str:
+        """``"cell 3: "`` for a notebook finding (its line is inside that cell), else ``""``."""
+        return f"cell {self.cell}: " if self.cell is not None else ""
+
+    def location(self) -> str:
+        """``path:line:col``, or ``path:cell N:line:col`` in a notebook (as ruff prints it)."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     def to_dict(self) -> dict[str, Any]:
         return finding_to_json(self)

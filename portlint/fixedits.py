@@ -307,7 +307,9 @@ def complete_fixes(report: "Report", workspace: "Workspace", jobs: int | None = 
     for unsafe in (False, True):
         # the findings to give edits to, and (in the unsafe run) the safe ones fixed alongside,
         # whose edits are theirs, not file-level edits
-        wanted = {f for f in report.findings if applicable(f, unsafe) and not (unsafe and applicable(f))}
+        # (notebook findings count lines per cell: no file-level edit can be placed for them)
+        wanted = {f for f in report.findings
+                  if applicable(f, unsafe) and not (unsafe and applicable(f)) and f.cell is None}
         paths = {finding.path for finding in wanted}
         by_path: dict[str, list[Finding]] = {}
         for finding in report.findings:

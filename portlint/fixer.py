@@ -913,8 +913,14 @@ def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = Tr
 
 
 def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
+    from portlint.kinds import kind_of_file
     from portlint.writer import WriteError, check_round_trip, encode_text, write_atomic
 
+    kind = kind_of_file(path)
+    if kind not in (None, "python"):  # notebooks, scripts, configs ... (portlint/kinds)
+        from portlint.kinds.fixing import fix_file as fix_other_kind
+
+        return fix_other_kind(linter, path, kind, unsafe, write)
     try:
         data, source = read_source(path, linter.settings.max_file_size)
         check_round_trip(data, source.encoding)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from portlint.findings import Fix
 from portlint.portability import fill_template, unportable_uses
 from portlint.prefilter import Prefilter, build_prefilter
-from portlint.rules import Context, Matcher, Rule, Ruleset
+from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
 from portlint.semantic.guards import DEFAULT_GUARDS
 from portlint.versions import Version, format_version
 
@@ -41,6 +41,7 @@ class RuleIndex:
     known_codes: frozenset[str] = frozenset()  # every loaded rule, enabled or not (noqa checks)
     unused_noqa: Rule | None = None  # the enabled [[rule.noqa]] rule, see portlint/noqa.py
     prefilter: Prefilter = field(default_factory=Prefilter)
+    text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
 
     def fix_for(self, matcher: Matcher) -> "FixPlan":
@@ -100,7 +101,8 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}
     for rule in active:
         for matcher in rule.matchers:
-            if matcher.kind == "noqa":
+            if matcher.kind in TEXT_MATCHER_KINDS:
+                index.text_matchers.setdefault(matcher.kind, []).append(matcher)
                 continue
             needles.update(matcher.needles)
             if matcher.kind == "symbol":
@@ -127,7 +129,7 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     index.known_codes = frozenset(rule.code for rule in ruleset.rules)
     index.unused_noqa = next((rule for rule in active if any(m.kind == "noqa" for m in rule.matchers)), None)
     # noqa matchers read comments, after the checks: they never make a file worth parsing
-    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers if m.kind != "noqa")
+    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers if m.kind != "noqa" and m.kind not in TEXT_MATCHER_KINDS)
     index.needles = index.prefilter.needles
     return index
 

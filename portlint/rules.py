@@ -12,6 +12,21 @@ tables named after the kind of code it matches:
 * ``[[rule.idiom]]``     a whole construct, by a structural matcher registered in
   ``portlint/idioms.py`` (``"cuda" if torch.cuda.is_available() else "cpu"``)
 
+and, for the other files of a repository (see ``portlint/kinds/``), *text matchers*:
+
+* ``[[rule.env]]``        an environment variable set, exported or read (shell, Dockerfile
+  ``ENV``, notebook ``%env``, ``env:`` maps of YAML/JSON configs): ``name`` regex
+* ``[[rule.command]]``    a command run (shell, ``RUN``, notebook ``!``): ``name`` regex,
+  optional ``args`` regex searched in its arguments (the finding then spans the match)
+* ``[[rule.requirement]]`` a dependency (requirements, constraints, ``environment.yml``,
+  ``pyproject.toml`` arrays, ``pip install``): ``name`` regex on the normalized name,
+  optional ``version`` regex searched in the rest of the specifier
+* ``[[rule.index]]``      a package index / find-links URL: ``pattern`` regex
+* ``[[rule.image]]``      a container image (``FROM``, ``image:``, ``docker run``): ``pattern`` regex
+* ``[[rule.config-key]]`` a YAML/JSON config entry: ``key`` regex on its last key, optional
+  ``path`` regex searched in the dotted key path, optional ``value`` regex on the scalar
+* ``[[rule.file]]``       a whole file of one kind (``kind = "cuda"``): one finding per file
+
 Contexts (where a literal acts as a device, a backend ...) are declared once per ruleset
 in ``[contexts.NAME]`` tables and shared by every rule that names them. See
 ``docs/rulesets.md`` for the full reference.
@@ -37,7 +52,9 @@ TARGETS = ("agnostic", "npu")
 SEVERITIES = ("error", "warning")
 APPLICABILITIES = ("safe", "unsafe")
 BLOCKERS = ("library", "kernel")
-MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom", "noqa")
+PYTHON_MATCHER_KINDS = ("symbol", "attribute", "literal", "keyword", "module", "idiom")
+TEXT_MATCHER_KINDS = ("env", "command", "requirement", "index", "image", "config-key", "file")
+MATCHER_KINDS = PYTHON_MATCHER_KINDS + TEXT_MATCHER_KINDS + ("noqa",)
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{1,3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -107,6 +124,11 @@ class Matcher:
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
     compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
+    key: re.Pattern[str] | None = None  # config-key: regex on the last key
+    path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
+    args: re.Pattern[str] | None = None  # command: regex searched in the arguments
+    version: re.Pattern[str] | None = None  # requirement: regex searched in the version part
+    file_kind: str | None = None  # file: the kind of file (portlint/kinds)
     message: str | None = None
     fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
 
@@ -244,6 +266,13 @@ MATCHER_KEYS = {
     "module": {"name"},
     "idiom": {"name", "pattern"},
     "noqa": set(),  # the unused-noqa check (portlint/noqa.py): comments, not code
+    "env": {"name"},
+    "command": {"name", "args"},
+    "requirement": {"name", "version"},
+    "index": {"pattern"},
+    "image": {"pattern"},
+    "config-key": {"key", "path", "value"},
+    "file": {"kind"},
 }
 COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
 
@@ -299,7 +328,7 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         for entry in entries:
             rule.matchers.append(_parse_matcher(kind, entry, rule, path))
     if not rule.matchers:
-        raise RulesetError(path, code, "has no matcher (symbol, attribute, literal, keyword, module or idiom)")
+        raise RulesetError(path, code, f"has no matcher ({', '.join(MATCHER_KINDS)})")
     if not rule.flagged:
         raise RulesetError(path, code, "needs at least one 'flagged' example")
     return rule
@@ -343,6 +372,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         raise RulesetError(path, code, f"each [[rule.{kind}]] must be a table")
     _check_keys(raw, MATCHER_KEYS[kind] | COMMON_MATCHER_KEYS, path, code, kind)
     matcher = Matcher(kind=kind, rule=rule)
+    if kind in TEXT_MATCHER_KINDS:
+        _parse_text_matcher(matcher, raw, path)
     if kind in ("symbol", "attribute", "keyword", "module"):
         name = _required_str(raw, "name", path, code)
         pattern = IDENT if kind in ("attribute", "keyword") else DOTTED
@@ -385,7 +416,7 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.int_arg = _bool(raw["int_arg"], path, code, "int_arg")
         if matcher.device_arg is None:
             raise RulesetError(path, code, "'int_arg' needs 'device_arg' (the keyword the device may be passed as)")
-    if "value" in raw:
+    if "value" in raw and kind == "keyword":
         matcher.value = _regex(_required_str(raw, "value", path, code), path, code, "value")
     if "calls" in raw:
         matcher.calls = tuple(_str_list(raw["calls"], path, code, "calls"))
@@ -397,6 +428,33 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
     if not matcher.needles:
         raise RulesetError(path, code, "literal pattern has no plain substring; add 'needles'")
     return matcher
+
+
+def _parse_text_matcher(matcher: Matcher, raw: dict[str, Any], path: str) -> None:
+    """The matchers of non-Python files: every pattern is a regex (names fully match)."""
+    code = matcher.rule.code
+    kind = matcher.kind
+    if kind in ("env", "command", "requirement"):
+        matcher.pattern = _regex(_required_str(raw, "name", path, code), path, code, "name")
+    elif kind in ("index", "image"):
+        matcher.pattern = _regex(_required_str(raw, "pattern", path, code), path, code, "pattern")
+    elif kind == "config-key":
+        matcher.key = _regex(_required_str(raw, "key", path, code), path, code, "key")
+        if "path" in raw:
+            matcher.path = _regex(_required_str(raw, "path", path, code), path, code, "path")
+        if "value" in raw:
+            matcher.value = _regex(_required_str(raw, "value", path, code), path, code, "value")
+    elif kind == "file":
+        from portlint.kinds import KINDS
+
+        file_kind = _required_str(raw, "kind", path, code)
+        if file_kind not in KINDS:
+            raise RulesetError(path, code, f"unknown file kind {file_kind!r} (known: {', '.join(KINDS)})")
+        matcher.file_kind = file_kind
+    if "args" in raw:
+        matcher.args = _regex(_required_str(raw, "args", path, code), path, code, "args")
+    if "version" in raw:
+        matcher.version = _regex(_required_str(raw, "version", path, code), path, code, "version")
 
 
 def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
@@ -419,10 +477,26 @@ def _derive_needles(matcher: Matcher) -> tuple[str, ...]:
         return IDIOMS[matcher.name].needles
     if matcher.kind == "noqa":
         return ("noqa",)
+    if matcher.kind == "file":
+        return (matcher.file_kind or "file",)  # never used as text: the file's kind decides
+    if matcher.kind == "config-key":
+        assert matcher.key is not None
+        return _plain_needles(matcher.key.pattern)
     assert matcher.pattern is not None
+    if matcher.kind in TEXT_MATCHER_KINDS:
+        return _plain_needles(matcher.pattern.pattern)
     text = matcher.pattern.pattern
     if re.escape(text) == text or re.fullmatch(r"[A-Za-z0-9_:]+", text):
         return (text,)
+    return ()
+
+
+def _plain_needles(text: str) -> tuple[str, ...]:
+    """Needles of a text matcher's regex: the text itself when plain, else the branches of
+    a top-level alternation of plain words (``A|B|C``); otherwise the ruleset gives them."""
+    branches = text.split("|") if "(" not in text and "[" not in text else [text]
+    if all(b and (re.escape(b) == b or re.fullmatch(r"[A-Za-z0-9_:-]+", b)) for b in branches):
+        return tuple(branches)
     return ()
 
 

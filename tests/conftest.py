@@ -33,9 +33,31 @@ def linter_for(target: str = "agnostic", min_torch: str = "2.6", extend_select: 
 
 def lint(code: str, target: str = "agnostic", min_torch: str = "2.6",
          extend_select: tuple[str, ...] = ()) -> list[Finding]:
-    result = linter_for(target, min_torch, extend_select).check_text(textwrap.dedent(code), "example.py")
+    """Findings of a Python snippet, or of a ruleset example of any kind ("# file: run.sh\\n...")."""
+    result = check_example(linter_for(target, min_torch, extend_select), textwrap.dedent(code))
     assert result.error is None, result.error
     return result.findings
+
+
+def check_example(linter: Linter, example: str):  # -> FileResult
+    """Check a ruleset example: Python, or another kind of file after a "# file: NAME" line."""
+    from portlint.kinds import EXAMPLE_PATH, split_example
+
+    path, text = split_example(example)
+    return linter.check_text(text, path) if path == EXAMPLE_PATH else linter.check_bytes(text.encode(), path)
+
+
+def fix_example(linter: Linter, example: str, unsafe: bool = True):  # -> FileFix
+    """Fix a ruleset example of any kind; ``text``/``original`` keep its "# file: NAME" line."""
+    import dataclasses
+
+    from portlint.kinds import kind_of, split_example
+    from portlint.kinds.fixing import fix_document
+
+    path, text = split_example(example)
+    header = example[:len(example) - len(text)]
+    outcome = fix_document(text, linter, path, kind_of(path) or "python", unsafe=unsafe)
+    return dataclasses.replace(outcome, original=header + outcome.original, text=header + outcome.text)
 
 
 def codes(code: str, target: str = "agnostic", min_torch: str = "2.6") -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from portlint.kinds import split_example
+
 import re
 import shutil
 import subprocess
@@ -47,7 +49,7 @@ def test_reference_covers_every_rule_with_working_anchors() -> None:
         for part in ("#### What it does", "#### Why is this bad?", "#### Example", "#### Fix per target",
                      "#### Fix safety"):
             assert part in section, (rule.code, part)
-        assert rule.flagged[0].rstrip() in section
+        assert split_example(rule.flagged[0])[1].rstrip() in section
         table = [line for line in section.splitlines() if line.startswith("| ") and " | " in line]
         cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in table]  # unescaped pipes only
         safety = section.split("#### Fix safety", 1)[1]

@@ -9,6 +9,8 @@ tests/test_fixer.py`` and review the diff.
 
 from __future__ import annotations
 
+from portlint.kinds import split_example
+
 import ast
 import builtins as builtins_module
 import os
@@ -61,8 +63,12 @@ def fixture_options(text: str) -> dict:
 
 def fix(text: str, target: str = "agnostic", unsafe: bool = True, select: tuple[str, ...] = ("ALL",),
         min_torch: str = "2.6", linter: Linter | None = None) -> fixer.FileFix:
+    from portlint.kinds import kind_of, split_example
+    from portlint.kinds.fixing import fix_document
+
     linter = linter or make_linter(target, select, min_torch)
-    return fixer.fix_text(text, linter, "example.py", unsafe=unsafe)
+    path, text = split_example(text)  # ruleset examples of other kinds start with "# file: NAME"
+    return fix_document(text, linter, path, kind_of(path) or "python", unsafe=unsafe)
 
 
 def bound_everywhere(code: str) -> None:
@@ -495,7 +501,8 @@ def test_fixing_every_flagged_example_succeeds(target: str) -> None:
             if outcome.error is not None:
                 problems.append(f"{rule.code} example {number}: {outcome.error.reason}")
                 continue
-            again = fix(outcome.text, target)
+            header = example[:len(example) - len(split_example(example)[1])]  # "# file: NAME\n" or ""
+            again = fix(header + outcome.text, target)
             if again.text != outcome.text:
                 problems.append(f"{rule.code} example {number}: not idempotent")
     assert not problems, "\n".join(problems)

@@ -16,13 +16,13 @@ def test_noqa_suppresses_exact_code_prefix_and_all() -> None:
     assert codes("y = x.cuda()  # noqa\n") == []
     assert codes("y = x.cuda()  # noqa: PRT404\n") == []
     assert codes("y = x.cuda()  # noqa: PRT4\n") == []
-    assert codes("y = x.cuda()  # noqa: PRT401\n") == ["PRT404", "PRT950"]  # and PRT401 is unused
+    assert codes("y = x.cuda()  # noqa: PRT401\n") == ["PRT404", "PRT990"]  # and PRT401 is unused
     assert codes("y = x.cuda()  # noqa: E501\n") == ["PRT404"]
 
 
 def test_noqa_on_last_line_of_multiline_finding() -> None:
     source = 'y = torch_thing(device=(\n    "cuda"\n))  # noqa: PRT401\nz = x.cuda()\n'
-    assert codes(source) == ["PRT401", "PRT404", "PRT950"]  # the literal sits on line 2: not covered (unused)
+    assert codes(source) == ["PRT401", "PRT404", "PRT990"]  # the literal sits on line 2: not covered (unused)
     assert codes('y = f(device="cuda:"\n    "0")  # noqa: PRT401\n') == []  # spans lines 1-2: the last one counts
     assert codes('y = f(device="cuda:"\n    "0")\n') == ["PRT401"]
 

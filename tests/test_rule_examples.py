@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from conftest import linter_for, lint, shipped_ruleset
+from conftest import check_example, fix_example, linter_for, lint, shipped_ruleset
 from portlint.config import DEFAULT_MIN_TORCH, Settings
 from portlint.engine import Linter
-from portlint.fixer import fix_text
+from portlint.kinds import EXAMPLE_PATH, split_example
 from portlint.index import _choose_fix
 from portlint.rules import FlaggedExample
 from portlint.versions import format_version, parse_version
@@ -77,7 +77,7 @@ def test_flagged_example_fixes_as_expected(code: str, target: str, number: int, 
     """`portlint fix --unsafe-fixes` makes of each flagged example exactly the code its
     table gives for the target (no entry: the example stays as it is)."""
     linter = linter_for(target, _example_min_torch(example))
-    outcome = fix_text(example.code, linter, "example.py", unsafe=True)
+    outcome = fix_example(linter, example.code)
     assert outcome.error is None, f"{code} example {number} ({target}): {outcome.error.reason}"
     wanted = example.expected(target)
     assert outcome.text == wanted, (
@@ -102,7 +102,11 @@ def test_use_instead_is_clean(code: str, target: str, snippet: str) -> None:
     """The documented replacement parses and is not flagged by its own rule."""
     rule = next(r for r in RULES if r.code == code)
     assert target in rule.targets, f"{code}: use_instead.{target} for a target the rule does not have"
-    ast.parse(snippet)
+    path = split_example(rule.flagged[0])[0]  # a rule about scripts, configs ... shows one of those
+    if path != EXAMPLE_PATH and split_example(snippet)[0] == EXAMPLE_PATH:
+        snippet = f"# file: {path}\n{snippet}"
+    if split_example(snippet)[0] == EXAMPLE_PATH:
+        ast.parse(snippet)
     found = [f.code for f in lint(snippet, target)]
     assert code not in found, f"{code} use_instead.{target} is flagged by its own rule: {snippet!r}"
 
@@ -118,7 +122,7 @@ def _templates(min_torch: str) -> dict[tuple[str, str, str, tuple[str, str] | No
                 plan = _choose_fix(matcher, target, version)
                 if plan.fix is not None and plan.fix.replacement is not None:
                     key = (rule.code, target, plan.fix.replacement, plan.substitute)
-                    found.setdefault(key, f"{matcher.kind} {matcher.name or matcher.pattern.pattern}")  # type: ignore[union-attr]
+                    found.setdefault(key, f"{matcher.kind} {matcher.name or (matcher.pattern or matcher.key).pattern}")  # type: ignore[union-attr]
     return found
 
 
@@ -139,7 +143,7 @@ def _covered_templates() -> set[tuple[str, str, str, tuple[str, str] | None]]:
                     return plan
 
                 linter.index.fix_for = recording  # type: ignore[method-assign]
-                linter.check_text(example.code, "example.py")
+                check_example(linter, example.code)
                 for matcher, plan in used:
                     if matcher.rule is rule and plan.fix is not None and plan.fix.replacement is not None:
                         covered.add((rule.code, target, plan.fix.replacement, plan.substitute))

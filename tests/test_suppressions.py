@@ -1,4 +1,4 @@
-"""File-level ``# portlint: noqa: CODE``, the unused-noqa rule (PRT950) and ``--add-noqa``."""
+"""File-level ``# portlint: noqa: CODE``, the unused-noqa rule (PRT990) and ``--add-noqa``."""
 
 from __future__ import annotations
 
@@ -44,12 +44,12 @@ def test_file_level_codes() -> None:
 
 def unused(source: str, **options) -> list[tuple[int, str, str | None]]:
     return [(f.line, f.message, f.fix.replacement if f.fix else None)
-            for f in lint(source, **options) if f.code == "PRT950"]
+            for f in lint(source, **options) if f.code == "PRT990"]
 
 
 def test_stale_code_is_reported_with_a_safe_fix() -> None:
     found = lint("import torch\nx = torch.zeros(2)  # noqa: PRT404\n")
-    assert [(f.code, f.line, f.column, f.end_column, f.severity) for f in found] == [("PRT950", 2, 19, 35, "warning")]
+    assert [(f.code, f.line, f.column, f.end_column, f.severity) for f in found] == [("PRT990", 2, 19, 35, "warning")]
     assert found[0].message == "unused `noqa` directive (unused: PRT404)"
     assert found[0].fix is not None and found[0].fix.replacement == "" and found[0].fix.applicability == "safe"
 
@@ -61,7 +61,7 @@ def test_partly_used_unknown_and_foreign_codes() -> None:
     assert unused("y = x.cuda()  # noqa: PRT404\n") == []
     assert unused("y = 1  # noqa: E501, F401\n") == []  # other tools' codes: not ours to judge
     assert unused("y = 1  # noqa\n") == []  # a bare noqa names no code
-    assert unused("y = 1  # noqa: PRT401, PRT950\n") == []  # kept on purpose
+    assert unused("y = 1  # noqa: PRT401, PRT990\n") == []  # kept on purpose
     assert unused("y = 1  # noqa: PRT404 -- the wrapper moves it\n") == [
         (1, "unused `noqa` directive (unused: PRT404)", "  # -- the wrapper moves it")]
 
@@ -74,10 +74,10 @@ def test_codes_of_rules_not_running_are_not_judged() -> None:
     from portlint.engine import Linter
     from conftest import shipped_ruleset
 
-    linter = Linter(Settings(select=("PRT4", "PRT950")), shipped_ruleset())
+    linter = Linter(Settings(select=("PRT4", "PRT990")), shipped_ruleset())
     found = linter.check_text(source, "x.py").findings
-    assert [(f.code, f.line) for f in found] == [("PRT950", 3)]  # PRT601 does not run: not judged
-    assert Linter(Settings(ignore=("PRT950",)), shipped_ruleset()).check_text(source, "x.py").findings == []
+    assert [(f.code, f.line) for f in found] == [("PRT990", 3)]  # PRT601 does not run: not judged
+    assert Linter(Settings(ignore=("PRT990",)), shipped_ruleset()).check_text(source, "x.py").findings == []
 
 
 def test_file_level_directive_can_be_stale_too() -> None:
@@ -91,7 +91,7 @@ def test_unused_noqa_needs_no_cuda_code_in_the_file(project: Path) -> None:
     (project / "a.py").write_text("import os\nx = os.getcwd()  # noqa: PRT404\n")
     result = invoke("check", "--output-format", "concise", "--no-cache", "a.py")
     assert result.exit_code == 1
-    assert result.stdout == "a.py:2:16: PRT950 unused `noqa` directive (unused: PRT404)\n"
+    assert result.stdout == "a.py:2:16: PRT990 unused `noqa` directive (unused: PRT404)\n"
 
 
 def test_fix_removes_stale_codes_and_keeps_the_rest(project: Path) -> None:

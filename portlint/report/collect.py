@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from portlint.engine import Linter, Report, check_text
+from portlint.engine import FileResult, Linter, Report, check_other, check_text
 from portlint.index import RuleIndex
 from portlint.prefilter import build_prefilter
 from portlint.rules import Ruleset
@@ -28,6 +28,13 @@ class TargetsLinter(Linter):
 
     def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
         return check_text(text, path, self.index, self.indexes)
+
+    def check_other(self, kind: str, data: bytes, path: str):  # -> FileResult
+        """Notebooks, scripts, configs ...: once per target (their handlers are cheap)."""
+        results = [check_other(kind, data, path, index) for index in self.indexes]
+        error = next((result.error for result in results if result.error is not None), None)
+        return FileResult(path, [f for result in results for f in result.findings], error=error,
+                          parsed=any(result.parsed for result in results))
 
 
 def check_targets(workspace, paths: list[str], targets: tuple[str, ...], *,

@@ -45,7 +45,7 @@ def escape_property(text: str) -> str:
 
 
 def message(finding: "Finding") -> str:
-    text = finding.message
+    text = finding.cell_prefix() + finding.message
     fix = finding.fix
     if fix is not None and fix.replacement is not None:
         label = "fix" if fix.applicability == "safe" else "unsafe fix"

@@ -26,7 +26,7 @@ def build(report: "Report", options: dict) -> list[dict[str, Any]]:
     for finding, identity in zip(report.findings, identities(report.findings, root)):
         issues.append({
             "type": "issue",
-            "description": f"{finding.code} {finding.message}",
+            "description": f"{finding.code} {finding.cell_prefix()}{finding.message}",
             "check_name": finding.code,
             "fingerprint": identity.fingerprint,
             "severity": SEVERITIES.get(finding.severity, "major"),

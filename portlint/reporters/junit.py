@@ -29,7 +29,7 @@ def clean(text: str) -> str:
 
 
 def _line(finding: "Finding") -> str:
-    text = f"{finding.line}:{finding.column} {finding.code} {finding.message}"
+    text = f"{finding.cell_prefix()}{finding.line}:{finding.column} {finding.code} {finding.message}"
     fix = finding.fix
     if fix is not None and fix.replacement is not None:
         text += f" (fix: {fix.replacement})"

@@ -11,6 +11,7 @@ Files that could not be checked become tool execution notifications.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
@@ -71,6 +72,8 @@ def _region(finding: "Finding") -> dict[str, int]:
 
 def _message(finding: "Finding") -> str:
     fix = finding.fix
+    if finding.cell is not None:  # SARIF regions have no cells: the message names it
+        finding = replace(finding, message=finding.cell_prefix() + finding.message)
     if fix is None:
         return finding.message
     if fix.replacement is not None:
@@ -120,7 +123,10 @@ def build(report: "Report", rules: list["Rule"], options: dict) -> dict[str, Any
         }
         if finding.code in rule_index:
             result["ruleIndex"] = rule_index[finding.code]
-        fixes = _fixes(finding, location, fix_edits.get(finding, []))
+        if finding.cell is not None:
+            result["properties"]["cell"] = finding.cell
+        # A notebook's lines are counted per cell: a region edit of the file would be wrong.
+        fixes = _fixes(finding, location, fix_edits.get(finding, [])) if finding.cell is None else []
         if fixes:
             result["fixes"] = fixes
             result["properties"]["fixApplicability"] = finding.fix.applicability  # type: ignore[union-attr]

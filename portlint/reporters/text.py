@@ -38,9 +38,17 @@ def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict)
     for finding in report.findings:
         by_file.setdefault(finding.path, []).append(finding)
     for path, findings in by_file.items():
-        lines = [] if quiet else _read_lines(path)
+        notebook = findings[0].cell is not None
+        lines = [] if quiet or notebook else _read_lines(path)
+        cells = None
+        if notebook and not quiet:
+            from portlint.baseline import SourceLines
+
+            cells = SourceLines()
         console.print(f"[bold]{show(path)}[/bold]")
         for finding in findings:
+            if cells is not None and finding.cell is not None:
+                lines = cells.cell_lines(path, finding.cell) or []
             _render_finding(console, finding, lines, quiet)
         console.print()
     if not quiet or report.findings:
@@ -50,7 +58,7 @@ def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict)
 def _render_finding(console: Console, finding: "Finding", lines: list[str], quiet: bool) -> None:
     style = SEVERITY_STYLE.get(finding.severity, "red")
     console.print(
-        f"  [dim]{finding.line}:{finding.column}[/dim] [{style}]{finding.code}[/{style}] "
+        f"  [dim]{_cell(finding)}{finding.line}:{finding.column}[/dim] [{style}]{finding.code}[/{style}] "
         f"{show(finding.message)}"
     )
     if quiet:
@@ -74,6 +82,10 @@ def _render_finding(console: Console, finding: "Finding", lines: list[str], quie
             console.print(f"    [cyan]help:[/cyan] {show(fix.hint)}")
     else:
         console.print("    [cyan]help:[/cyan] no portable equivalent; keep it behind a device check or remove it")
+
+
+def _cell(finding: "Finding") -> str:
+    return f"cell {finding.cell}:" if finding.cell is not None else ""
 
 
 def show(text: str) -> str:

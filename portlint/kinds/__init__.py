@@ -1,0 +1,121 @@
+"""File kinds: which files of a repository portlint reads, and which handler checks each.
+
+``kind_of`` classifies a path (by name; an extensionless file by its ``#!`` line). Python
+files go through the ``ast`` pipeline of ``portlint/engine.py``; every other kind has a small
+handler module here that turns the file into *occurrences* (an environment variable, a
+command, a requirement, an image, a config entry ...), which ``matching.py`` matches against
+the rulesets' text matchers. All kinds produce the same ``Finding`` type, so every reporter,
+the cache, baselines and ``noqa`` work unchanged.
+
+========= ==============================================================================
+python     ``*.py``, ``*.pyi`` (and any file named on the command line whose kind is unknown)
+notebook   ``*.ipynb`` (code cells as Python; ``!``/``%env`` lines as shell)
+shell      ``*.sh``, ``*.bash``, extensionless executables with a sh/bash ``#!`` line
+dockerfile ``Dockerfile``, ``Dockerfile.*``, ``*.dockerfile``, ``Containerfile``
+requirements ``requirements*.txt``, ``constraints*.txt``, ``requirements/*.txt``
+pyproject  ``pyproject.toml`` (its dependency arrays)
+yaml       ``*.yaml``, ``*.yml`` (configs; ``environment.yml`` dependencies)
+json       ``*.json`` up to 1 MB (configs)
+cuda       ``*.cu``, ``*.cuh`` (one finding per kernel source)
+========= ==============================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import import_module
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from portlint.findings import Finding
+    from portlint.index import RuleIndex
+
+KINDS = ("python", "notebook", "shell", "dockerfile", "requirements", "pyproject", "yaml", "json", "cuda")
+JSON_LIMIT = 1 << 20  # larger JSON files are data, not configs: skipped
+# kind -> handler module in this package; each has check(text, path, index, ...) -> findings
+HANDLERS = {"notebook": "notebook", "shell": "shell", "dockerfile": "docker", "requirements": "requirements",
+            "pyproject": "requirements", "yaml": "configs", "json": "configs", "cuda": "cuda"}
+_SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
+_SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
+             ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
+             ".cu": "cuda", ".cuh": "cuda"}
+
+
+def kind_of_name(name: str, parent: str = "") -> str | None:
+    """The kind a file name alone decides, or None."""
+    lower = name.lower()
+    suffix = lower[lower.rfind("."):] if "." in lower else ""
+    if suffix == ".txt" and (lower.startswith(("requirements", "constraints")) or parent == "requirements"):
+        return "requirements"
+    if name in ("Dockerfile", "Containerfile") or name.startswith(("Dockerfile.", "Containerfile.")):
+        return "dockerfile"
+    if name == "pyproject.toml":
+        return "pyproject"
+    return _SUFFIXES.get(suffix)
+
+
+def is_shell_script(head: bytes) -> bool:
+    """An extensionless script whose ``#!`` line runs sh, bash, dash, zsh or ksh."""
+    return head.startswith(b"#!") and _SHELL_SHEBANG.match(head) is not None
+
+
+def kind_of(path: str, data: bytes = b"") -> str | None:
+    """The kind of ``path`` (``data``: its first bytes at least, for the ``#!`` line)."""
+    name = os.path.basename(path)
+    kind = kind_of_name(name, os.path.basename(os.path.dirname(path)))
+    if kind is None and "." not in name and is_shell_script(data[:256]):
+        return "shell"
+    return kind
+
+
+EXAMPLE_PATH = "example.py"
+_EXAMPLE_HEADER = re.compile(r"# file: ([^\n]+)\n")
+
+
+def split_example(example: str) -> tuple[str, str]:
+    """A ruleset example's file name and text: examples of other kinds of file start with a
+    ``# file: NAME`` line (``# file: run.sh``); the others are Python (``example.py``)."""
+    header = _EXAMPLE_HEADER.match(example)
+    if header is None:
+        return EXAMPLE_PATH, example
+    return header.group(1).strip(), example[header.end():]
+
+
+def kind_of_file(path: str) -> str | None:
+    """``kind_of`` for a file on disk (reads the ``#!`` line of an extensionless file)."""
+    head = b""
+    if "." not in os.path.basename(path) and os.path.isfile(path):  # never open a FIFO or device
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(256)
+        except OSError:
+            pass
+    return kind_of(path, head)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); raises SourceError for anything else."""
+    from portlint.source import SourceError
+
+    if b"\x00" in data:
+        raise SourceError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})") from None
+
+
+def check(kind: str, data: bytes, path: str, index: "RuleIndex",
+          check_python: Callable) -> "list[Finding] | None":
+    """Findings of one non-Python file; None when the prefilter ruled it out.
+
+    ``check_python(text, path, index)`` is the engine's Python check (notebook cells use it).
+    Raises SourceError when the file cannot be read as its kind.
+    """
+    if kind == "json" and len(data) > JSON_LIMIT:
+        return None
+    text = decode(data)
+    handler = import_module(f"portlint.kinds.{HANDLERS[kind]}")
+    return handler.check(text, path, index, kind=kind, check_python=check_python)

@@ -1,0 +1,102 @@
+"""YAML and JSON configs as occurrences.
+
+Every scalar is a ``config-key`` occurrence (its last key, dotted path and value), so rules
+name the keys of DeepSpeed, accelerate, Hydra/OmegaConf or Lightning configs as data. Also:
+
+* ``env``: a key, or a ``NAME=value`` / ``name: NAME`` scalar, spelling a variable name
+  (compose ``environment:``, Kubernetes ``env:``, CI ``env:`` maps);
+* ``image``: the value of ``image`` / ``container`` keys (compose, Kubernetes, CI);
+* shell: values of ``run``/``script``/``command``/``entrypoint`` keys go through ``shell.scan``
+  (CI steps, compose commands);
+* ``environment.yml``: the items of ``dependencies`` (and its ``pip`` list) are
+  requirements, the ``channels`` are indexes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from portlint.kinds import jsonspan, shell
+from portlint.kinds.matching import Occurrence, could_match, find
+from portlint.kinds.requirements import requirement_occurrence
+from portlint.kinds.yamlscan import Entry, entries
+
+if TYPE_CHECKING:
+    from portlint.findings import Finding
+    from portlint.index import RuleIndex
+
+KINDS = ("config-key", "env", "image", "command", "requirement", "index")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_ENV_ASSIGN = re.compile(r"([A-Z_][A-Z0-9_]*)=")
+_SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "entrypoint", "cmd"})
+_IMAGE_KEYS = frozenset({"image", "container", "base_image", "docker_image"})
+_MATRIX = re.compile(r"(?:^|\.)matrix(?:\.|$)")
+_CONDA_FILES = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
+
+
+def check(text: str, path: str, index: "RuleIndex", kind: str = "yaml", **_: object) -> "list[Finding] | None":
+    if not could_match(text, index, KINDS):
+        return None
+    if kind == "json":
+        try:
+            tree = jsonspan.parse(text)
+        except ValueError:
+            return []  # not JSON (JSON with comments, a template ...): not a config we can read
+        found = list(json_entries(tree))
+    else:
+        found = list(entries(text))
+    conda = os.path.basename(path).lower() in _CONDA_FILES
+    return find(occurrences(found, text, conda), text, path, index)
+
+
+def json_entries(node: jsonspan.Node, path: str = "", key: str = "") -> Iterator[Entry]:
+    if node.members:
+        for name, _, child in node.members:
+            yield from json_entries(child, f"{path}.{name}" if path else name, name)
+    elif node.items:
+        for child in node.items:
+            if child.kind == "scalar":
+                yield _json_scalar(child, path, key, item=True)
+            else:
+                yield from json_entries(child, path, key)
+    elif node.kind == "scalar":
+        yield _json_scalar(node, path, key)
+
+
+def _json_scalar(node: jsonspan.Node, path: str, key: str, item: bool = False) -> Entry:
+    value = node.value
+    quoted = isinstance(value, str)
+    text = value if quoted else ("true" if value is True else "false" if value is False
+                                 else "null" if value is None else str(value))
+    start, end = (node.start + 1, node.end - 1) if quoted else (node.start, node.end)
+    return Entry(path, key, text, start, end, item=item)
+
+
+def occurrences(found: list[Entry], text: str, conda: bool) -> Iterator[Occurrence]:
+    for entry in found:
+        key, value = entry.key, entry.value
+        if not _MATRIX.search(entry.path):  # a CI matrix lists variants; it selects nothing
+            yield Occurrence("config-key", value, entry.start, entry.end, key=key, path=entry.path)
+        if not entry.item and _ENV_NAME.fullmatch(key):
+            position = text.rfind(key, 0, entry.start)
+            if position != -1:
+                yield Occurrence("env", key, position, position + len(key))
+        assigned = _ENV_ASSIGN.match(value)
+        if assigned is not None:
+            yield Occurrence("env", assigned.group(1), entry.start, entry.start + assigned.end(1))
+        elif key == "name" and _ENV_NAME.fullmatch(value):
+            yield Occurrence("env", value, entry.start, entry.end)
+        if key in _IMAGE_KEYS and not entry.block:
+            yield Occurrence("image", value, entry.start, entry.end)
+        if key in _SHELL_KEYS and text[entry.start:entry.end] == value:
+            yield from shell.scan(value, entry.start)
+        if conda and entry.item:
+            top = entry.path.split(".", 1)[0]
+            if top == "dependencies":
+                occurrence = requirement_occurrence(value, entry.start)
+                if occurrence is not None:
+                    yield occurrence
+            elif top == "channels":
+                yield Occurrence("index", value, entry.start, entry.end)
