@@ -131,7 +131,7 @@ def test_show_files(project: Path) -> None:
     (project / "pkg" / "a.py").write_text("x = 1\n")
     proc = run("check", "--show-files", ".", cwd=project)
     assert proc.returncode == 0
-    assert proc.stdout.decode().splitlines() == [os.path.join("pkg", "a.py"), "train.py"]
+    assert proc.stdout.decode().splitlines() == [os.path.join("pkg", "a.py"), os.path.join("pkg", "pyproject.toml"), "train.py"]  # dependency arrays are checked
 
 
 def test_clean_removes_only_portlint_caches(project: Path) -> None:

@@ -259,8 +259,8 @@ def test_extend_errors(project: Path) -> None:
     (project / "portlint.toml").write_text('extend = "other.toml"\n')
     (project / "other.toml").write_text('extend = "portlint.toml"\n')
     one_line_error(invoke("check", "train.py"), "cycle")
-    (project / "other.toml").write_text('select = ["PRT99"]\n')
-    one_line_error(invoke("check", "train.py"), "other.toml:1:", "'PRT99'")
+    (project / "other.toml").write_text('select = ["PRT999"]\n')
+    one_line_error(invoke("check", "train.py"), "other.toml:1:", "'PRT999'")
 
 
 def test_extended_rulesets_are_relative_to_their_own_file(project: Path) -> None:
