@@ -477,7 +477,10 @@ def _usage_error(exc: Exception) -> int:
 
 
 def main() -> None:
-    from typer.core import _click  # click as typer uses it (vendored or not)
+    try:
+        from typer.core import _click  # click as typer uses it (vendored in newer typer)
+    except ImportError:  # typer < 0.2x (the floor, 0.16) uses click itself
+        import click as _click
 
     _safe_streams()
     try:
