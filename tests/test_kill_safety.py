@@ -103,6 +103,9 @@ def test_sigint_still_stops_a_run(tmp_path: Path) -> None:
     make_tree(directory, 300)
     process = subprocess.Popen([sys.executable, "-m", "portlint", "fix", "--unsafe-fixes", "--no-cache",
                                 "--jobs", "2", str(directory)], start_new_session=True,
+                               # a background job of a non-interactive shell (as .ci/run starts the
+                               # other Pythons' runs) inherits SIGINT ignored: give the run the default
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
