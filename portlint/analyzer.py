@@ -110,6 +110,7 @@ class _Analyzer(Binder):
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
+        self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
@@ -166,14 +167,40 @@ class _Analyzer(Binder):
         for guard in self._cuda_guards:
             if guard.several or (guard.device and guard.suppressed):
                 self._dropped.update(guard.test_findings)
-            elif guard.region:
-                weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
+            elif guard.region or (guard.test is not None and id(guard.test) in self._guarded):
+                levels = [_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region]
+                levels.extend(self._guarded_literal_levels(guard))
+                if not levels:
+                    continue
+                weakest = min(levels)
                 for number in guard.test_findings:
                     finding = self.findings[number]
                     if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def _guarded_literal_levels(self, guard: Guard) -> list[int]:
+        """How applicable the fixes of the CUDA device literals a guard protects are
+        (``"cuda" if args.cuda and torch.cuda.is_available() else "cpu"``; ``"cuda" if "cuda"
+        in device else "cpu"``): a literal no fix rewrites counts as 0, so the guard is not
+        rewritten on its own and the "cuda" it selects cannot outlive it."""
+        branches = self._guarded.get(id(guard.test)) if guard.test is not None else None
+        if not branches:
+            return []
+        levels = []
+        for branch in branches:
+            for node in ast.walk(branch):
+                text = _cuda_literal(node)
+                if text is None:
+                    continue
+                line = node.lineno  # type: ignore[attr-defined]
+                column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
+                covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
+                            if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)
+                            and f.code not in _GUARD_CODES_SKIPPED]
+                levels.append(max(covering, default=0))
+        return levels
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -512,7 +539,15 @@ class _Analyzer(Binder):
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
+        self._guarded[id(node.test)] = [node.body, node.orelse]
         super().visit_if_exp(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        # of a statement `if`, the values it assigns or returns (not a message it prints)
+        self._guarded[id(node.test)] = [stmt.value for stmt in ast.walk(node) if stmt is not node
+                                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return))
+                                        and stmt.value is not None]
+        super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -878,6 +913,18 @@ class _Analyzer(Binder):
 
 
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
+_CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
+_GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
+
+
+def _cuda_literal(node: ast.AST) -> str | None:
+    """``"cuda"``, ``"cuda:0"`` or ``f"cuda:{i}"`` (a CUDA device written as a value), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CUDA_DEVICE.fullmatch(node.value):
+        return node.value
+    if (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+            and isinstance(node.values[0].value, str) and node.values[0].value in ("cuda:", "cuda")):
+        return node.values[0].value
+    return None
 
 
 def _applicability(finding: Finding) -> str:

@@ -233,3 +233,78 @@ def test_fixed_snippets_run_on_cpu_only_torch(tmp_path) -> None:
     failed = {name: results[path]["stderr"][-800:] for name, path in programs.items()
               if results[path]["returncode"] != 0}
     assert not failed, failed
+
+
+def _fix_safe(code: str, target: str) -> str:
+    result = fixer.fix_text(textwrap.dedent(code), linter_for(target), "example.py", unsafe=False)
+    assert result.error is None, result.error
+    return result.text
+
+
+# A guard and the CUDA value it selects: never one rewritten without the other (the wrong
+# fixes of issue 10: pytorch/examples language_translation, nanoGPT's device_type).
+GUARDED_VALUES = {
+    "availability-and-flag": (
+        """
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--cuda", action="store_true")
+        args = parser.parse_args(["--cuda"])
+        device = "cuda" if args.cuda and torch.cuda.is_available() else "cpu"
+        assert torch.zeros(2).to(device).sum().item() == 0
+        """, "device = "),
+    "feature-switch": (
+        """
+        import torch
+        device = "cuda"
+        device_type = "cuda" if "cuda" in device else "cpu"
+        x = torch.zeros(2).to(device)
+        """, "device_type = "),
+    "startswith-switch": (
+        """
+        import torch
+        device = "cuda:0"
+        device_type = "cuda" if device.startswith("cuda") else "cpu"
+        x = torch.zeros(2).to(device)
+        """, "device_type = "),
+    "statement-if": (
+        """
+        import torch
+        if torch.cuda.is_available() and True:
+            device = "cuda"
+        else:
+            device = "cpu"
+        print(device)
+        """, None),
+}
+
+
+def _consistent(text: str, prefix: str | None) -> None:
+    lines = [line for line in text.splitlines() if prefix is None or line.startswith(prefix)]
+    body = "\n".join(lines)
+    kept_test = "torch.cuda.is_available" in body or "in device" in body and '"cuda" in' in body \
+        or 'startswith("cuda")' in body
+    kept_value = '"cuda"' in body.split(" if ")[0] if prefix else 'device = "cuda"' in body
+    rewritten_test = not kept_test
+    rewritten_value = not kept_value
+    assert rewritten_test <= rewritten_value, text  # a rewritten guard has its value rewritten too
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+@pytest.mark.parametrize("name", sorted(GUARDED_VALUES))
+def test_guard_is_never_rewritten_without_its_value(name: str, target: str, unsafe: bool) -> None:
+    program, prefix = GUARDED_VALUES[name]
+    fixed = (_fix if unsafe else _fix_safe)(program, target)
+    _consistent(fixed, prefix)
+    assert any(f.code in {"PRT102", "PRT403", "PRT401"} for f in lint(program, target))
+
+
+def test_language_translation_guard_fixed_consistently() -> None:
+    program, _ = GUARDED_VALUES["availability-and-flag"]
+    safe = _fix_safe(program, "agnostic")
+    assert 'device = "cuda" if args.cuda and torch.cuda.is_available() else "cpu"' in safe
+    unsafe = _fix(program, "agnostic")
+    assert 'device = DEVICE if args.cuda and torch.accelerator.is_available() else "cpu"' in unsafe
+    assert 'device = "npu" if args.cuda and torch.npu.is_available() else "cpu"' in _fix_safe(program, "npu")
