@@ -900,20 +900,64 @@ class _Analyzer(Binder):
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
-        planner = DevicePlanner(self.tree, self.model, self.index.target)
+        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
+        for scope in self.model.scopes:
+            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
+                for attr, found in self.flow.class_attributes(scope.node).items():
+                    if len(found) == 1 and found[0][0] is not None and isinstance(found[0][1], ast.FunctionDef):
+                        value, method = found[0]
+                        method_scope = self.model.scope_of(method)
+                        statement_line = value.end_lineno or value.lineno
+                        if method_scope is not None and method.args.args and method.args.args[0].arg == "self":
+                            planner.add_attribute(f"self.{attr}", method_scope, statement_line, value)
         for number, line, owners in self._device_sites:
             finding = self.findings[number]
             fix = finding.fix
             if fix is None or fix.replacement is None or _DEVICE_MARK not in fix.replacement:
                 continue
-            name, defines = planner.placeholder(line, owners)
+            name, defines, level = planner.placeholder(line, owners, fix.replacement.replace(_DEVICE_MARK, "{device}"))
             fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
                           defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
+            if _APPLICABILITY.get(fix.applicability, 0) > level:  # no safer than the variable's own fix
+                fix = _weaken(fix, level)
             self.findings[number] = replace(finding, fix=fix)
+
+    def _fixed_value(self, value: ast.expr) -> tuple[str, int] | None:
+        """The source of a one-line value with this run's fixes inside it applied, and the
+        lowest applicability among them (2 when there are none)."""
+        line = value.lineno
+        if value.end_lineno != line:
+            return None
+        start = self._char_column(line, value.col_offset) + 1
+        end = self._char_column(line, value.end_col_offset or 0) + 1
+        text = self.segment(value)
+        edits = []
+        for finding in self.findings:
+            if finding.line == line and finding.end_line == line and start <= finding.column \
+                    and finding.end_column <= end and finding.fix is not None:
+                fix = finding.fix
+                replacement = fix.replacement
+                if replacement == _DEVICE_MARK:  # the device variable itself: its value
+                    replacement = DevicePlanner.expression_for(self.index.target)
+                if replacement is None or _DEVICE_MARK in replacement or fix.applicability == "manual":
+                    continue
+                edits.append((finding.column - start, finding.end_column - start, replacement,
+                              _APPLICABILITY.get(fix.applicability, 0)))
+        level = 2
+        original = text
+        for begin, finish, replacement, applicability in sorted(edits, reverse=True):
+            text = text[:begin] + replacement + text[finish:]
+            level = min(level, applicability)
+        if not _DEVICE_INDEX_WRITTEN.search(original):
+            # Unfixed, it is "cuda" on a CUDA machine (no index): a fix that reads it does
+            # there what the code did, whether or not its own fix is applied.
+            level = 2
+        return text, level
 
 
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
 _CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
+_DEVICE_INDEX_WRITTEN = re.compile(r"cuda:|\bindex\b|,\s*\d")
 _GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
 
 

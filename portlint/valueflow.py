@@ -67,7 +67,7 @@ class ValueFlow:
             if (klass is None or klass.kind != "class" or not isinstance(klass.node, ast.ClassDef)
                     or expr.value.id != _first_parameter(method.node)):
                 return None
-            found = self._class_attributes(klass.node).get(expr.attr, [])
+            found = self.class_attributes(klass.node).get(expr.attr, [])
             values = {ast.dump(value) if value is not None else None for value, _ in found}
             if len(values) != 1 or None in values:
                 return None
@@ -107,7 +107,7 @@ class ValueFlow:
 
     # ------------------------------------------------------------------ self attributes
 
-    def _class_attributes(self, klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr | None, ast.AST]]]:
+    def class_attributes(self, klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr | None, ast.AST]]]:
         """attr -> [(value or None, the method or class that assigns it)] (built once per class)."""
         table = self._attributes.get(id(klass))
         if table is not None:

@@ -308,3 +308,104 @@ def test_language_translation_guard_fixed_consistently() -> None:
     unsafe = _fix(program, "agnostic")
     assert 'device = DEVICE if args.cuda and torch.accelerator.is_available() else "cpu"' in unsafe
     assert 'device = "npu" if args.cuda and torch.npu.is_available() else "cpu"' in _fix_safe(program, "npu")
+
+
+# Item 5: one device variable per file.
+def test_fixes_reuse_the_files_device_variable() -> None:
+    fixed = _fix("""
+        import torch
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = torch.nn.Linear(2, 2).cuda()
+        scaler = torch.cuda.amp.GradScaler()
+        def step(x):
+            dev = "cuda" if torch.cuda.is_available() else "cpu"
+            with torch.autocast("cuda"):
+                return model(x.cuda()).to(dev)
+        class Trainer:
+            def __init__(self):
+                self.device = "cuda"
+            def go(self, x):
+                return x.cuda()
+        step(torch.ones(1, 2))
+        Trainer().go(torch.ones(2))
+    """, "agnostic")
+    assert "DEVICE" not in fixed, fixed
+    assert "model = torch.nn.Linear(2, 2).to(device)" in fixed  # a torch.device as it is
+    assert "scaler = torch.amp.GradScaler(device.type)" in fixed  # its type where a type is wanted
+    assert "with torch.autocast(dev):" in fixed and "x.to(dev)" in fixed  # the local one
+    assert "return x.to(self.device)" in fixed  # self.device in the methods of its class
+    compile(fixed, "fixed.py", "exec")
+
+
+def test_reused_string_variable_and_module_order() -> None:
+    fixed = _fix("""
+        import torch
+        x = torch.zeros(2).cuda()
+        device = "cuda"
+        y = torch.zeros(2).cuda()
+    """, "agnostic")
+    # before its definition the variable does not exist yet: the file gets DEVICE there
+    assert "x = torch.zeros(2).to(DEVICE)" in fixed and "y = torch.zeros(2).to(device)" in fixed
+
+
+def test_a_rebound_device_variable_is_not_reused() -> None:
+    fixed = _fix("""
+        import torch
+        device = "cuda"
+        if torch.distributed.is_initialized():
+            device = "cuda:1"
+        y = torch.zeros(2).cuda()
+    """, "agnostic")
+    assert "y = torch.zeros(2).to(DEVICE)" in fixed
+
+
+def test_reuse_follows_the_variables_value() -> None:
+    # `device = "cuda"` holds the device once fixed: reused, with the site's own applicability
+    plain = {f.line: f.fix for f in lint("import torch\ndevice = 'cuda'\nx = torch.zeros(2).cuda()\n")}
+    assert (plain[3].replacement, plain[3].applicability) == ("to(device)", "unsafe")
+    # "cuda:1" does not (its fix keeps the index): a file-level DEVICE instead
+    indexed = {f.line: f.fix for f in lint("import torch\ndevice = 'cuda:1'\nx = torch.zeros(2).cuda()\n")}
+    assert indexed[3].replacement == "to(DEVICE)"
+
+
+def test_harvested_globals_get_a_private_device_name() -> None:
+    # nanoGPT: `config_keys = [k for k, v in globals().items() if not k.startswith('_') ...]`
+    program = """
+        import torch
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        batch_size = 2
+        device = 'cuda'
+        if batch_size > 1:
+            device = f'cuda:{0}'
+        config_keys = [k for k, v in globals().items() if not k.startswith('_') and isinstance(v, (int, str))]
+        config = {k: globals()[k] for k in config_keys}
+        scaler = torch.cuda.amp.GradScaler(enabled=False)
+        assert not any(key.upper().endswith("DEVICE") and key != "device" for key in config), config
+    """
+    for target in ("agnostic",):
+        fixed = _fix(program, target)
+        assert "_DEVICE = " in fixed and "\nDEVICE = " not in fixed, fixed
+        namespace: dict = {}
+        exec(compile(fixed, "fixed.py", "exec"), namespace)  # runs on CPU torch: the assert holds
+
+
+def test_device_is_defined_after_the_whole_import_block() -> None:
+    fixed = _fix('''
+        """Doc."""
+        import os
+        import sys
+        sys.path.insert(0, os.path.dirname(__file__))
+        import torch
+        try:
+            import apex
+        except ImportError:
+            apex = None
+        from torch.nn.parallel import (
+            DistributedDataParallel as DDP,
+        )
+        x = torch.zeros(2, device="cuda")
+    ''', "agnostic")
+    lines = fixed.splitlines()
+    define = next(i for i, line in enumerate(lines) if line.startswith("DEVICE = "))
+    last_import = max(i for i, line in enumerate(lines) if line.startswith((")", "import ", "from ", "except")))
+    assert define > last_import, fixed
