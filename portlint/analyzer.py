@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from portlint import rendering
 from portlint.devicevar import DevicePlanner
+from portlint.semantic.scopes import ASSIGNMENT
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
@@ -242,7 +243,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model)
+            self._flow = ValueFlow(self.model, self.tree)
         return self._flow
 
     @property
@@ -444,6 +445,11 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            for keyword in node.keywords:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
+                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
+                    value = keyword.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         index = self.index
         qualname = None
         method = None
@@ -910,6 +916,15 @@ class _Analyzer(Binder):
                         statement_line = value.end_lineno or value.lineno
                         if method_scope is not None and method.args.args and method.args.args[0].arg == "self":
                             planner.add_attribute(f"self.{attr}", method_scope, statement_line, value)
+        for binding in self.model.module.history:  # `args = parser.parse_args()`: args.device
+            made = binding.statement.value if isinstance(binding.statement, ast.Assign) else None
+            if (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "parse_args"
+                    and binding.kind == ASSIGNMENT and isinstance(binding.node, ast.Name)):
+                for dest in ("device",):
+                    found = self.flow.definition(ast.Attribute(value=ast.Name(id=binding.name), attr=dest),
+                                                 self.model.module)
+                    if found is not None and found.value is not None:
+                        planner.add_option(f"{binding.name}.{dest}", binding.statement.end_lineno or 0, found.value)
         for number, line, owners in self._device_sites:
             finding = self.findings[number]
             fix = finding.fix
@@ -1094,6 +1109,10 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def is_int(self, expr: ast.expr) -> bool:
+        """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""
+        return self._analyzer.flow.is_int(expr, self._analyzer.model.scope)
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:

@@ -172,6 +172,15 @@ class DevicePlanner:
             self.variables.append(_Variable(text if form == _STRING else f"{text}.type", text,
                                             method_scope, after, level, attribute=True))
 
+    def add_option(self, text: str, after: int, default: ast.expr) -> None:
+        """``args.device`` after a module-level ``args = parser.parse_args()``, whose
+        ``--device`` default holds the device: the user's choice where one is given, so a
+        fix using it is at most unsafe (``--device cuda:1`` now moves what ``.cuda()``
+        moved to the current device)."""
+        found = self._holds_device(default)
+        if found is not None and found[0] == _STRING:
+            self.variables.append(_Variable(text, text.split(".")[0], self.model.module, after, min(found[1], 1)))
+
     def fresh_name(self) -> str:
         if self._fresh is None:
             identifiers = self.model.identifiers

@@ -157,6 +157,60 @@ SNIPPETS: dict[str, tuple[str, dict[str, tuple[list[str], str]]]] = {
                       'batch = (batch.pin_memory() if device != "cpu" else batch).to(device, non_blocking=True)'),
          "npu": (["PRT401", "PRT409"], 'device = "npu"')},
     ),
+    "int-device-keyword": (
+        """
+        import torch
+        gpu = 0
+        x = torch.zeros(2, device=gpu)
+        y = torch.ones(2, device=1)
+        assert (x + y).sum().item() == 2
+        """,
+        {"agnostic": (["PRT406", "PRT406"], "x = torch.zeros(2, device=torch.device(DEVICE, gpu))"),
+         "npu": (["PRT406", "PRT406"], 'x = torch.zeros(2, device=torch.device("npu", gpu))')},
+    ),
+    "int-torch-device": (
+        """
+        import torch
+        rank = int("0")
+        dev = torch.device(rank)
+        assert torch.zeros(2, device=dev).sum().item() == 0
+        """,
+        {"agnostic": (["PRT406"], "dev = torch.device(DEVICE, rank)"),
+         "npu": (["PRT406"], 'dev = torch.device("npu", rank)')},
+    ),
+    "argparse-defaults": (
+        """
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cuda")
+        parser.add_argument("--gpu-id", type=int, default=0)
+        args = parser.parse_args([])
+        model = torch.nn.Linear(2, 2).to(args.device)
+        x = torch.ones(1, 2).to(args.gpu_id)
+        assert model(x.to(args.device)).shape == (1, 2)
+        """,
+        {"agnostic": (["PRT401", "PRT406"], "model = torch.nn.Linear(2, 2).to(args.device)"),
+         "npu": (["PRT401", "PRT406"], 'parser.add_argument("--device", default="npu")')},
+    ),
+    "dataclass-config": (
+        """
+        from dataclasses import dataclass
+        import torch
+        @dataclass
+        class TrainConfig:
+            device: str = "cuda"
+            gpu_id: int = 0
+        cfg = TrainConfig()
+        other = TrainConfig(device="cuda:0")
+        x = torch.ones(2).to(cfg.device) + torch.ones(2).to(cfg.gpu_id)
+        y = torch.ones(2).to(other.device)
+        assert (x + y).sum().item() == 6
+        """,
+        {"agnostic": (["PRT401", "PRT406", "PRT401"],
+                      'device: str = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"'),
+         "npu": (["PRT401", "PRT406", "PRT401"], 'other = TrainConfig(device="npu:0")')},
+    ),
 }
 
 
@@ -409,3 +463,50 @@ def test_device_is_defined_after_the_whole_import_block() -> None:
     define = next(i for i, line in enumerate(lines) if line.startswith("DEVICE = "))
     last_import = max(i for i, line in enumerate(lines) if line.startswith((")", "import ", "from ", "except")))
     assert define > last_import, fixed
+
+
+def test_hard_gpu_requirement_is_advice() -> None:
+    for target in ("agnostic", "npu"):
+        findings = lint("import torch\nassert torch.cuda.is_available(), 'needs a GPU'\n", target)
+        required = [f for f in findings if f.code == "PRT115"]
+        assert len(required) == 1 and (required[0].fix is None or required[0].fix.replacement is None)
+    # still reported once the check itself is portable: the CPU is still refused
+    assert [f.code for f in lint("import torch\nassert torch.accelerator.is_available()\n")] == ["PRT115"]
+
+
+@pytest.mark.parametrize("code", [
+    # an int keyword of a non-torch function is not a device
+    "def f(device=0):\n    pass\nf(device=0)\n",
+    # argparse option never used as a device
+    "import argparse\nimport torch\np = argparse.ArgumentParser()\np.add_argument('--gpu', type=int, default=0)\n"
+    "a = p.parse_args()\nx = torch.zeros(2).to(a.rank)\n",
+    # a class built with positional arguments: its default is not its value
+    "import torch\nclass C:\n    where = 'cuda'\nc = C('cpu')\nx = torch.zeros(2).to(c.where)\n",
+])
+def test_object_flow_stays_quiet(code: str) -> None:
+    assert [f.code for f in lint(code) if f.code in {"PRT401", "PRT406"}] == []
+
+
+def test_args_device_is_the_files_device_variable() -> None:
+    fixed = _fix("""
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cuda")
+        args = parser.parse_args([])
+        model = torch.nn.Linear(2, 2).cuda()
+        def step(x):
+            return model(x.cuda())
+        assert step(torch.ones(1, 2)).shape == (1, 2)
+    """, "agnostic")
+    assert "DEVICE" not in fixed
+    assert 'parser.add_argument("--device", default=torch.accelerator.current_accelerator().type if ' in fixed
+    assert "model = torch.nn.Linear(2, 2).to(args.device)" in fixed and "model(x.to(args.device))" in fixed
+    exec(compile(fixed, "fixed.py", "exec"), {})
+    # the user may pass another device than the one `.cuda()` used: at most unsafe
+    findings = lint("import argparse\nimport torch\np = argparse.ArgumentParser()\n"
+                    "p.add_argument('--device', default='cuda')\na = p.parse_args()\n"
+                    "s = torch.cuda.amp.GradScaler()\n")
+    scaler = [f for f in findings if f.line == 6 and f.fix is not None and f.fix.replacement
+              and "a.device" in f.fix.replacement]
+    assert all(f.fix.applicability != "safe" for f in scaler)
