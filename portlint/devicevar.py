@@ -96,12 +96,13 @@ class _Variable:
     """An existing variable that already holds the device (the expression, or
     ``torch.device(<expression>)``) once this run's fixes are applied."""
 
-    __slots__ = ("text", "name", "scope", "after", "level", "attribute")
+    __slots__ = ("text", "name", "scope", "after", "level", "attribute", "whole_only")
 
     def __init__(self, text: str, name: str, scope: Scope | None, after: int, level: int,
                  attribute: bool = False) -> None:
         self.text, self.name, self.scope, self.after, self.level = text, name, scope, after, level
         self.attribute = attribute
+        self.whole_only = False  # a user's choice (`--device cuda:1`): never combined with an index
 
     def for_site(self, whole: bool) -> str:
         return self.text[:-len(".type")] if whole and self.text.endswith(".type") else self.text
@@ -176,10 +177,13 @@ class DevicePlanner:
         """``args.device`` after a module-level ``args = parser.parse_args()``, whose
         ``--device`` default holds the device: the user's choice where one is given, so a
         fix using it is at most unsafe (``--device cuda:1`` now moves what ``.cuda()``
-        moved to the current device)."""
+        moved to the current device). Used only where a whole device is taken
+        (``.to(args.device)``), never combined with an index."""
         found = self._holds_device(default)
         if found is not None and found[0] == _STRING:
-            self.variables.append(_Variable(text, text.split(".")[0], self.model.module, after, min(found[1], 1)))
+            variable = _Variable(text, text.split(".")[0], self.model.module, after, min(found[1], 1))
+            variable.whole_only = True
+            self.variables.append(variable)
 
     def fresh_name(self) -> str:
         if self._fresh is None:
@@ -207,6 +211,8 @@ class DevicePlanner:
         module = self.model.module
         # the innermost first (a local, then ``self.x``), then the module's, first defined first
         for variable in sorted(self.variables, key=lambda v: v.scope is module):
+            if variable.whole_only and not whole:
+                continue
             scope = variable.scope
             if variable.attribute:
                 if scope is None or not scopes or scopes[-1].parent is not scope.parent:
