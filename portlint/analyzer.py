@@ -558,8 +558,13 @@ class _Analyzer(Binder):
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Call) \
+                and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
+                and isinstance(value.func, (ast.Name, ast.Attribute)) and self.resolve(value.func) == "torch.device":
+            value = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
             self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
+        value = node.value
         if value is not None and self.index.name_contexts:
             for target in targets:
                 self._check_named_value(_target_name(target), value)

@@ -510,3 +510,17 @@ def test_args_device_is_the_files_device_variable() -> None:
     scaler = [f for f in findings if f.line == 6 and f.fix is not None and f.fix.replacement
               and "a.device" in f.fix.replacement]
     assert all(f.fix.applicability != "safe" for f in scaler)
+
+
+def test_device_object_variable_is_fixed_in_place_and_reused() -> None:
+    # jia-zhuang single_gpu_train.py: `device = torch.device('cuda')` is the file's variable
+    fixed = _fix("""
+        import torch
+        device = torch.device("cuda")
+        model = torch.nn.Linear(2, 2).to(device)
+        scaler = torch.cuda.amp.GradScaler()
+        x = torch.zeros(2).cuda()
+    """, "agnostic")
+    assert "DEVICE" not in fixed
+    assert 'device = torch.device(torch.accelerator.current_accelerator().type if ' in fixed
+    assert "scaler = torch.amp.GradScaler(device.type)" in fixed and "x = torch.zeros(2).to(device)" in fixed
