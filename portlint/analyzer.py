@@ -195,13 +195,33 @@ class _Analyzer(Binder):
                 text = _cuda_literal(node)
                 if text is None:
                     continue
-                line = node.lineno  # type: ignore[attr-defined]
-                column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
-                covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
-                            if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)
-                            and f.code not in _GUARD_CODES_SKIPPED]
-                levels.append(max(covering, default=0))
+                level = self._literal_level(node)
+                if level == 0 and self._rewrite_with_guard(guard, node, text):
+                    level = self._literal_level(node)
+                levels.append(level)
         return levels
+
+    def _literal_level(self, node: ast.AST) -> int:
+        line = node.lineno  # type: ignore[attr-defined]
+        column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
+        covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
+                    if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)]
+        return max(covering, default=0)
+
+    def _rewrite_with_guard(self, guard: Guard, node: ast.AST, text: str) -> bool:
+        """npu target: a "cuda" the guard selects (``"cuda" if "cuda" in device else
+        "cpu"``) is rewritten as the guard's own safe fix rewrites the test ("npu" for
+        "cuda"), so that both change together. Reported as a hard-coded device."""
+        if self.index.target != "npu" or not guard.test_findings or isinstance(node, ast.JoinedStr):
+            return False
+        if any(_applicability(self.findings[n]) != "safe" for n in guard.test_findings):
+            return False
+        for matcher in self.index.literals.get("device", ()):
+            if matcher.pattern is not None and matcher.pattern.fullmatch(text):
+                count = len(self.findings)
+                self.report(matcher, node, text)
+                return len(self.findings) > count
+        return False
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -978,7 +998,6 @@ class _Analyzer(Binder):
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
 _CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
 _DEVICE_INDEX_WRITTEN = re.compile(r"cuda:|\bindex\b|,\s*\d")
-_GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
 
 
 def _cuda_literal(node: ast.AST) -> str | None:

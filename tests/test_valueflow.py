@@ -524,3 +524,14 @@ def test_device_object_variable_is_fixed_in_place_and_reused() -> None:
     assert "DEVICE" not in fixed
     assert 'device = torch.device(torch.accelerator.current_accelerator().type if ' in fixed
     assert "scaler = torch.amp.GradScaler(device.type)" in fixed and "x = torch.zeros(2).to(device)" in fixed
+
+
+def test_npu_feature_switch_and_its_value_change_together() -> None:
+    # nanoGPT: `device_type = 'cuda' if 'cuda' in device else 'cpu'` after `device = 'cuda'`
+    program = """
+        device = 'cuda'
+        device_type = 'cuda' if 'cuda' in device else 'cpu'
+    """
+    assert "device_type = 'npu' if 'npu' in device else 'cpu'" in _fix_safe(program, "npu")
+    # agnostic: advice only (a "not cpu" switch would turn CUDA-tuned features on for MPS/XPU)
+    assert "device_type = 'cuda' if 'cuda' in device else 'cpu'" in _fix(program, "agnostic")
