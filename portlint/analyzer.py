@@ -122,6 +122,11 @@ class _Analyzer(Binder):
 
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
+        if "add_argument" in self.text:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
+            for node in ast.walk(tree):
+                if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
+                    value = node.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         model = super().run(tree)
         if self._cuda_guards:
             self._judge_guard_tests()
@@ -465,11 +470,6 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
-            for keyword in node.keywords:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
-                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
-                    value = keyword.value
-                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         index = self.index
         qualname = None
         method = None

@@ -32,6 +32,8 @@ from portlint.semantic import Binding, Scope, SemanticModel
 from portlint.semantic.scopes import ASSIGNMENT, PARAMETER
 
 _MAX_DEPTH = 8  # value chains followed at most this far (a = b; b = c ...)
+# Parameters that hold parsed command-line options (`def train(args): ... args.device`).
+_ARGS_PARAMETERS = frozenset({"args", "opt", "opts", "options", "flags", "hparams"})
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class ValueFlow:
         Config(...)``: the keyword passed for ``x``, else the class's default for it."""
         assert isinstance(expr.value, ast.Name)
         binding = self.model.lookup(expr.value.id, scope)
+        if binding is not None and binding.kind == PARAMETER and binding.name in _ARGS_PARAMETERS:
+            return self._argparse_default(None, expr.attr, binding.scope)  # `def train(args): args.device`
         if binding is None or binding.kind != ASSIGNMENT:
             return None
         if sum(1 for b in binding.scope.history if b.name == binding.name) != 1:
@@ -148,15 +152,15 @@ class ValueFlow:
             return Definition(value, self.model.scope_of(klass.node))
         return None
 
-    def _argparse_default(self, parser: ast.Name, dest: str, scope: Scope) -> Definition | None:
-        binding = self.model.lookup(parser.id, scope)
-        if binding is None:
-            return None
+    def _argparse_default(self, parser: ast.Name | None, dest: str, scope: Scope) -> Definition | None:
+        """The option ``dest`` of the parser named ``parser`` (matched by name in the whole
+        module: parsers are often built in a function); ``parser`` None: of any parser of
+        the module, when exactly one defines it (``args`` received as a parameter)."""
         found = []
         for node in self._argument_calls():
             func = node.func
             assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-            if func.value.id != parser.id or _argument_dest(node) != dest:
+            if (parser is not None and func.value.id != parser.id) or _argument_dest(node) != dest:
                 continue
             found.append(node)
         if len(found) != 1:
@@ -164,7 +168,7 @@ class ValueFlow:
         keywords = {k.arg: k.value for k in found[0].keywords if k.arg}
         kind = keywords.get("type")
         annotation = kind if isinstance(kind, ast.Name) else None
-        return Definition(keywords.get("default"), binding.scope, annotation, parameter=annotation is not None)
+        return Definition(keywords.get("default"), self.model.module, annotation, parameter=annotation is not None)
 
     def _argument_calls(self) -> list[ast.Call]:
         if self._arguments is None:

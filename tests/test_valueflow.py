@@ -535,3 +535,23 @@ def test_npu_feature_switch_and_its_value_change_together() -> None:
     assert "device_type = 'npu' if 'npu' in device else 'cpu'" in _fix_safe(program, "npu")
     # agnostic: advice only (a "not cpu" switch would turn CUDA-tuned features on for MPS/XPU)
     assert "device_type = 'cuda' if 'cuda' in device else 'cpu'" in _fix(program, "agnostic")
+
+
+def test_args_received_as_a_parameter_follow_the_modules_parser() -> None:
+    fixed = _fix("""
+        import argparse
+        import torch
+        def train(args, model):
+            model.to(args.device)
+            return torch.ones(2).to(args.gpu)
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--device", default="cuda")
+            parser.add_argument("--gpu", type=int, default=0)
+            args = parser.parse_args([])
+            assert train(args, torch.nn.Linear(2, 2)).sum().item() == 2
+        main()
+    """, "agnostic")
+    assert 'parser.add_argument("--device", default=torch.accelerator.current_accelerator().type' in fixed
+    assert "return torch.ones(2).to(torch.device(DEVICE, args.gpu))" in fixed
+    exec(compile(fixed, "fixed.py", "exec"), {})
