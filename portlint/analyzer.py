@@ -112,6 +112,7 @@ class _Analyzer(Binder):
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
         self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
+        self._findings_by_line: dict[int, list[Finding]] | None = None  # while device sites are finished
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
@@ -931,6 +932,7 @@ class _Analyzer(Binder):
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
+        self._findings_by_line = None
         planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
         for scope in self.model.scopes:
             if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
@@ -970,9 +972,14 @@ class _Analyzer(Binder):
             return None
         start = self._char_column(line, value.col_offset) + 1
         end = self._char_column(line, value.end_col_offset or 0) + 1
+        by_line = self._findings_by_line
+        if by_line is None:
+            by_line = self._findings_by_line = {}
+            for finding in self.findings:
+                by_line.setdefault(finding.line, []).append(finding)
         text = self.segment(value)
         edits = []
-        for finding in self.findings:
+        for finding in by_line.get(line, ()):
             if finding.line == line and finding.end_line == line and start <= finding.column \
                     and finding.end_column <= end and finding.fix is not None:
                 fix = finding.fix
