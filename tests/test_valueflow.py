@@ -253,6 +253,9 @@ def test_value_flow_reports_at_the_definition_naming_the_use() -> None:
     "import torch.multiprocessing as mp\nn = 2\nmp.spawn(f, nprocs=n)\n",
     # pinned only on an accelerator
     "y = x.pin_memory() if device != 'cpu' else x\n",
+    # a pinning DataLoader only warns on a CPU-only torch (decided: not flagged, see PRT409)
+    "from torch.utils.data import DataLoader\nfor b in DataLoader(ds, pin_memory=True):\n"
+    "    b = b.to(device, non_blocking=True)\n",
 ])
 def test_value_flow_stays_quiet(code: str) -> None:
     assert [f.code for f in lint(code) if f.code in {"PRT401", "PRT406", "PRT609", "PRT409"}] == []
