@@ -111,7 +111,7 @@ class _Analyzer(Binder):
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
-        self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
+        self._guarded: dict[int, ast.If | ast.IfExp] = {}  # id(test) -> its `if`
         self._findings_by_line: dict[int, list[Finding]] | None = None  # while device sites are finished
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
@@ -192,9 +192,14 @@ class _Analyzer(Binder):
         (``"cuda" if args.cuda and torch.cuda.is_available() else "cpu"``; ``"cuda" if "cuda"
         in device else "cpu"``): a literal no fix rewrites counts as 0, so the guard is not
         rewritten on its own and the "cuda" it selects cannot outlive it."""
-        branches = self._guarded.get(id(guard.test)) if guard.test is not None else None
-        if not branches:
+        owner = self._guarded.get(id(guard.test)) if guard.test is not None else None
+        if owner is None:
             return []
+        if isinstance(owner, ast.IfExp):
+            branches: list[ast.AST] = [owner.body, owner.orelse]
+        else:  # of a statement `if`, the values it assigns or returns (not a message it prints)
+            branches = [stmt.value for stmt in ast.walk(owner) if stmt is not owner
+                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return)) and stmt.value is not None]
         levels = []
         for branch in branches:
             for node in ast.walk(branch):
@@ -566,14 +571,11 @@ class _Analyzer(Binder):
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
-        self._guarded[id(node.test)] = [node.body, node.orelse]
+        self._guarded[id(node.test)] = node
         super().visit_if_exp(node)
 
     def visit_if(self, node: ast.If) -> None:
-        # of a statement `if`, the values it assigns or returns (not a message it prints)
-        self._guarded[id(node.test)] = [stmt.value for stmt in ast.walk(node) if stmt is not node
-                                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return))
-                                        and stmt.value is not None]
+        self._guarded[id(node.test)] = node  # its branches are read only for a CUDA guard's test
         super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
@@ -1140,6 +1142,16 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def starting(self) -> bool:
+        """Whether the code here runs as a program starts: at module level, or in a
+        function (not a method) of a script (a file with ``if __name__ == "__main__"``)."""
+        owners = self._analyzer.model.owners()
+        if not owners:
+            return True
+        if any(isinstance(owner, ast.ClassDef) for owner in owners):
+            return False
+        return "__main__" in self._analyzer.text
 
     def is_int(self, expr: ast.expr) -> bool:
         """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""

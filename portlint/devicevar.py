@@ -145,7 +145,15 @@ class DevicePlanner:
     def _holds_device(self, value: ast.expr) -> tuple[str, int] | None:
         """(``string`` or ``object``, level) when ``value`` is the device expression, or
         ``torch.device(<it>)``, once the fixes of this run are applied."""
-        if ast.dump(value) == self._wanted:
+        if isinstance(value, ast.Call):  # cheap shape tests first: this sees every assignment
+            func = value.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "device"
+                    or isinstance(func, ast.Name) and func.id == "device"):
+                return None
+        elif not isinstance(value, (ast.IfExp, ast.Constant)) or (
+                isinstance(value, ast.Constant) and not (isinstance(value.value, str) and "cuda" in value.value)):
+            return None
+        if isinstance(value, ast.IfExp) and ast.dump(value) == self._wanted:
             return _STRING, 2
         if self._fixed_value is None:
             return None

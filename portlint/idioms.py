@@ -141,18 +141,18 @@ def _int_device(query: Resolver, value: ast.expr) -> bool:
 )
 def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
+    value = next((k.value for k in node.keywords if k.arg == "device"), None)
     func = node.func
-    if not isinstance(func, (ast.Attribute, ast.Name)):
+    if value is None or not isinstance(func, (ast.Attribute, ast.Name)):
         return None
     if isinstance(func, ast.Attribute) and func.attr in ("to", "cuda"):
         return None  # `.to(device=i)` / `.cuda(device=i)`: their own matchers
+    if not _int_device(query, value):
+        return None
     name = query(func)
     if name is None or not name.startswith("torch.") or name.startswith("torch.cuda."):
         return None
-    for keyword in node.keywords:
-        if keyword.arg == "device" and _int_device(query, keyword.value):
-            return ast.unparse(keyword.value), keyword.value
-    return None
+    return ast.unparse(value), value
 
 
 @idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
@@ -160,8 +160,10 @@ def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str
 def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if not isinstance(node, ast.Call):
         return None
-    if (len(node.args) != 1 or node.keywords or not isinstance(node.func, (ast.Attribute, ast.Name))
-            or query(node.func) != "torch.device" or not _int_device(query, node.args[0])):
+    func = node.func
+    if (len(node.args) != 1 or node.keywords or (func.attr if isinstance(func, ast.Attribute) else
+                                                 func.id if isinstance(func, ast.Name) else None) != "device"
+            or not _int_device(query, node.args[0]) or query(func) != "torch.device"):
         return None
     return ast.unparse(node.args[0]), node.args[0]
 
@@ -192,6 +194,9 @@ def _refuses(body: list[ast.stmt]) -> bool:
     ("is_available",),
 )
 def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    starting = getattr(query, "starting", None)
+    if starting is not None and not starting():
+        return None  # a library's feature that needs CUDA kernels, not a program refusing to start
     if isinstance(node, ast.Assert):
         test = node.test
     elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
