@@ -935,9 +935,11 @@ class _Analyzer(Binder):
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
         self._findings_by_line = None
-        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
+        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value, self.text)
+        classes = {id(owner) for _, _, owners in self._device_sites for owner in owners
+                   if isinstance(owner, ast.ClassDef)}  # `self.device` only matters where a site is
         for scope in self.model.scopes:
-            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
+            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef) and id(scope.node) in classes:
                 for attr, found in self.flow.class_attributes(scope.node).items():
                     if len(found) == 1 and found[0][0] is not None and isinstance(found[0][1], ast.FunctionDef):
                         value, method = found[0]

@@ -114,13 +114,13 @@ class DevicePlanner:
     expression_for = staticmethod(device_expression)
 
     def __init__(self, tree: ast.Module, model: SemanticModel, target: str,
-                 fixed_value: FixedValue | None = None) -> None:
+                 fixed_value: FixedValue | None = None, text: str | None = None) -> None:
         self.target = target
         self.model = model
         self.expression = device_expression(target)
         self._wanted = ast.dump(ast.parse(self.expression, mode="eval").body)
         self._fixed_value = fixed_value
-        self.private = harvests_globals(tree)
+        self.private = (text is None or any(name + "(" in text for name in _HARVESTERS)) and harvests_globals(tree)
         declared = {name for scope in model.scopes for name in scope.declared}  # global/nonlocal
         self.variables: list[_Variable] = []
         for scope in model.scopes:
