@@ -115,6 +115,12 @@ class _Analyzer(Binder):
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
+        self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
+        self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
+        # ``covered_by``: (finding number, function, names) to check, and the function ->
+        # the covering names it calls (see ``_drop_covered``).
+        self._cover_checks: list[tuple[int, int, tuple[str, ...]]] = []
+        self._covering_calls: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ driving
 
@@ -123,6 +129,8 @@ class _Analyzer(Binder):
         model = super().run(tree)
         if self._cuda_guards:
             self._judge_guard_tests()
+        if self._cover_checks:
+            self._drop_covered()
         if self._device_sites:
             self._finish_device_sites()
         if self._dropped:
@@ -148,15 +156,39 @@ class _Analyzer(Binder):
     def _portable_under(self, matcher: Matcher) -> Guard | None:
         """The guard that makes a finding here moot (the code already has a working
         non-CUDA path), or None. See "What portlint reports" in the README."""
+        noop = matcher.noop_off_cuda
         for guard in reversed(self.guards):
             kind = guard.kind
-            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND:
+            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND or kind == g.SKIP:
                 return guard
+            if noop and (kind == g.CUDA or guard.cuda_specific):
+                return guard  # a no-op off CUDA, done only where CUDA is: deliberate
             if kind == g.OPTIONAL and matcher.kind == "module":
                 return guard
             if kind == g.CUDA and (guard.device or guard.several):
                 return guard
         return None
+
+    def _owner_key(self) -> int:
+        """The enclosing function of the current node (0: the module)."""
+        scope = self.model.scope
+        while scope is not None and not scope.is_function:
+            scope = scope.parent
+        return 0 if scope is None else id(scope.node)
+
+    def _drop_covered(self) -> None:
+        """``covered_by``: a no-op off CUDA next to its portable equivalent in the same
+        function (``torch.cuda.manual_seed_all(s)`` after ``torch.manual_seed(s)``)."""
+        for number, owner, names in self._cover_checks:
+            if self._covering_calls.get(owner, set()).intersection(names):
+                self._dropped.add(number)
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        self._annotation += 1
+        try:
+            super().visit_annotation(node)
+        finally:
+            self._annotation -= 1
 
     def _judge_guard_tests(self) -> None:
         """A CUDA guard's own test, once its branch has been seen: not reported when the
@@ -164,7 +196,8 @@ class _Analyzer(Binder):
         its own (its fix is at most as applicable as the fixes of what it guards)."""
         fast_path = self.index.deferred_idioms.get("cuda-only-branch")
         for guard in self._cuda_guards:
-            if guard.several or (guard.device and guard.suppressed):
+            if guard.several or (guard.device and guard.suppressed) or (guard.deliberate and not guard.region):
+                # (the last: `if torch.cuda.is_available(): <CUDA-only settings>` is deliberate)
                 self._dropped.update(guard.test_findings)
             elif guard.region:
                 weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
@@ -424,6 +457,17 @@ class _Analyzer(Binder):
             qualname = self.resolve(func)
             if isinstance(func, ast.Attribute):
                 method = "." + func.attr
+            if qualname is not None and qualname in index.covering:
+                self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
+            if qualname in g.SKIP_CONDITIONS and node.args:
+                # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
+                self.visit_chain(func, call=node)
+                self.visit_guarded(node.args[0], Guard(g.SKIP))
+                for arg in node.args[1:]:
+                    self.visit(arg)
+                for keyword in node.keywords:
+                    self.visit(keyword.value)
+                return
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
@@ -517,6 +561,8 @@ class _Analyzer(Binder):
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
+        if isinstance(value, ast.Constant) and value.value in (False, None) and not isinstance(value.value, str):
+            self._switched_off.update(id(target) for target in targets)
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
             self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         if value is not None and self.index.name_contexts:
@@ -689,12 +735,16 @@ class _Analyzer(Binder):
         end_column = self._char_column(end_line, end)
         rule = matcher.rule
         key = (rule.code, line, column, end_line, end_column)
-        if key in self._seen:
+        if key in self._seen or self._annotation:
             return
+        if matcher.noop_off_cuda and id(node) in self._switched_off:
+            return  # `torch.backends.cudnn.benchmark = False`: off CUDA it is off already
         if self.guards:
             portable = self._portable_under(matcher)
             if portable is not None:
                 portable.suppressed += 1
+                if matcher.noop_off_cuda and portable.kind == g.CUDA:
+                    portable.deliberate += 1
                 return
             for guard in self.guards:
                 if guard.kind == g.CUDA:
@@ -727,6 +777,8 @@ class _Analyzer(Binder):
                 line, column = moved.lineno, self._char_column(moved.lineno, moved.col_offset)
                 end_line = moved.end_lineno or moved.lineno
                 end_column = self._char_column(end_line, moved.end_col_offset or 0)
+        if matcher.covered_by:
+            self._cover_checks.append((len(self.findings), self._owner_key(), matcher.covered_by))
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,

@@ -200,7 +200,7 @@ class Binder:
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
         if isinstance(node, ast.AnnAssign):
-            self.visit(node.annotation)
+            self.visit_annotation(node.annotation)
         if value is not None:
             self.visit(value)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -285,9 +285,9 @@ class Binder:
             self.visit_all(node.decorator_list)
             for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
                 if arg is not None and arg.annotation is not None:
-                    self.visit(arg.annotation)
+                    self.visit_annotation(arg.annotation)
             if node.returns is not None:
-                self.visit(node.returns)
+                self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -367,6 +367,8 @@ class Binder:
             guard, other = Guard(g.OTHER, test), Guard(g.FALLBACK, test)
         elif kind.kind in (g.OTHER, "cpu"):
             guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
+        elif kind.kind == "cuda-specific":  # either branch is about a CUDA property
+            guard, other = Guard(g.OTHER, test, cuda_specific=True), Guard(g.OTHER, test, cuda_specific=True)
         else:
             guard, other = Guard(g.OTHER, test, accelerator=kind.kind == "accelerator"), Guard(g.OTHER, test)
         return (other, guard) if negated else (guard, other)
@@ -388,6 +390,10 @@ class Binder:
                         break
             self._tests_other_backend[id(owner)] = known
         return known
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        """A type annotation (of a parameter, a return, an annotated assignment)."""
+        self.visit(node)
 
     def visit_guarded(self, node: Any, guard: Guard | None) -> None:
         if guard is None:

@@ -29,6 +29,10 @@ guard is one of these kinds:
 ``PROTECTED``
     the body of a ``try`` whose handler catches everything (``except Exception``, bare
     ``except``): a failure off CUDA is handled.
+``SKIP``
+    a test's skip condition (``unittest.skipUnless(torch.cuda.device_count() > 1, ...)``,
+    ``pytest.mark.skipif(not torch.cuda.is_available(), ...)``): off CUDA the test is
+    skipped, which is its working non-CUDA path.
 ``OTHER``
     any other recognised condition (another backend, an accelerator test, a version
     gate's new-API branch), kept so that ladders can be described.
@@ -36,6 +40,12 @@ guard is one of these kinds:
 :func:`classify` recognises one test expression; the ``Guard`` objects also collect what
 the analyzer decided under them (``suppressed``, ``region``) so that a guard's own test
 can be judged after its branch has been seen.
+
+A call of a helper whose name says it is about CUDA (``check_cuda_p2p_ib_support()``,
+``is_nvidia_gpu()``; ``Test("cuda-specific")``) is a condition on a CUDA property: both
+its branches get an ``OTHER`` guard with ``cuda_specific=True``. Only rules whose code
+does nothing off CUDA (``noop_off_cuda``: NCCL variables, cuDNN switches) treat that as
+deliberate; everything else is judged as if there were no condition.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ BACKEND = "backend"
 FALLBACK = "fallback"
 OPTIONAL = "optional"
 PROTECTED = "protected"
+SKIP = "skip"
 OTHER = "other"
 
 # Helper predicates that mean "CUDA is available" (extended by the `guards` setting).
@@ -67,6 +78,10 @@ _OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
 # In conditions only: values that mean CUDA (or another backend) when a program tests them.
 _CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
+# A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
+_CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
+# Skip decorators and calls whose condition (first argument) decides where a test runs.
+SKIP_CONDITIONS = frozenset({"unittest.skipIf", "unittest.skipUnless", "pytest.mark.skipif"})
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _BROAD_ERRORS = frozenset({"Exception", "BaseException"})
@@ -93,9 +108,11 @@ class Guard:
     device: bool = False
     several: bool = False
     suppressed: int = 0  # findings the analyzer dropped because of this guard
+    deliberate: int = 0  # ... of which no-ops off CUDA (``noop_off_cuda``) done only on CUDA
     region: list[int] = field(default_factory=list)  # numbers of the findings reported under it
     test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
     accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
+    cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -240,6 +257,8 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
             return Test("version"), False
     if name is not None and _VERSION_CALL.search(name):
         return Test("version"), False
+    if name is not None and _CUDA_NAMED.search(name) and (qualname is None or not qualname.startswith("torch.")):
+        return Test("cuda-specific"), False
     # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
     if name == "startswith" and isinstance(func, ast.Attribute) and node.args:
         prefix = _string(node.args[0])
