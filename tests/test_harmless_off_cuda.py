@@ -6,6 +6,7 @@ it harmless), so that nothing real is traded away."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -172,6 +173,27 @@ CASES = {
         """,
         ["PRT101"],
     ),
+    "import-under-package-check": (  # accelerate utils/deepspeed.py, utils/imports.py
+        """
+        def f(optimizer):
+            if is_bnb_available() and not is_adamw:
+                import bitsandbytes.optim as bnb_opt
+            if not is_bnb_available():
+                return False
+            import bitsandbytes as bnb
+            if _is_package_available("transformer_engine"):
+                from transformer_engine.pytorch.fp8 import check_mxfp8_support
+        """,
+        """
+        def f(optimizer):
+            if use_8bit and not is_adamw:
+                import bitsandbytes.optim as bnb_opt
+            import bitsandbytes as bnb
+            if use_fp8:
+                from transformer_engine.pytorch.fp8 import check_mxfp8_support
+        """,
+        ["PRT808", "PRT808", "PRT816"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -239,3 +261,37 @@ def test_triton_is_opt_in(target: str) -> None:
     assert codes(code, target) == []
     assert codes(code, target, extend_select=("PRT809",)) == ["PRT809", "PRT809"]
     assert codes(code, target, extend_select=("PRT8",)) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_package_check_only_covers_imports(target: str) -> None:
+    """Code that runs under `if is_bnb_available():` is still checked: only the import has
+    its fallback there."""
+    code = """
+        import torch
+        if is_bnb_available():
+            import bitsandbytes
+            torch.cuda.synchronize()
+        """
+    assert codes(code, target) == ["PRT103"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp_path, target: str) -> None:
+    """docker/docker-cuda/ next to docker/docker-npu/ (LLaMA-Factory), tests_cuda.yml next to
+    tests_npu.yml: the project's non-CUDA path is the sibling (semantic/variants.py)."""
+    from conftest import linter_for
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for directory in ("docker/docker-cuda", "docker/docker-npu", "alone/docker-cuda", "wf"):
+        (tmp_path / directory).mkdir(parents=True)
+    dockerfile = "FROM nvcr.io/nvidia/pytorch:24.07-py3\n"
+    (tmp_path / "docker/docker-cuda/Dockerfile").write_text(dockerfile)
+    (tmp_path / "alone/docker-cuda/Dockerfile").write_text(dockerfile)
+    script = "import torch\ntorch.cuda.synchronize()\n"
+    (tmp_path / "wf/train_gpu.py").write_text(script)
+    (tmp_path / "wf/train_cpu.py").write_text("print('cpu')\n")
+    (tmp_path / "wf/train_cuda_only.py").write_text(script)
+    report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
+    reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
+    assert reported == ["alone/docker-cuda/Dockerfile", "wf/train_cuda_only.py"]

@@ -367,6 +367,8 @@ class Binder:
             guard, other = Guard(g.OTHER, test), Guard(g.FALLBACK, test)
         elif kind.kind in (g.OTHER, "cpu"):
             guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
+        elif kind.kind == "package":  # `if is_bnb_available():` imports an optional dependency
+            guard, other = Guard(g.OPTIONAL, test), Guard(g.OTHER, test)
         elif kind.kind == "cuda-specific":  # either branch is about a CUDA property
             guard, other = Guard(g.OTHER, test, cuda_specific=True), Guard(g.OTHER, test, cuda_specific=True)
         else:

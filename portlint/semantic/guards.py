@@ -24,8 +24,10 @@ guard is one of these kinds:
     a version gate (``version.parse(torch.__version__) >= ...``, ``hasattr(torch,
     "accelerator")``, ``is_torch_version(...)``).
 ``OPTIONAL``
-    the body of a ``try`` whose handler catches ImportError (an optional dependency:
-    imports there have a fallback).
+    the body of a ``try`` whose handler catches ImportError, or code under a check that a
+    package is installed (``if is_bnb_available():``, ``_is_package_available("x")``,
+    ``importlib.util.find_spec("x")``): an optional dependency, imports there have a
+    fallback.
 ``PROTECTED``
     the body of a ``try`` whose handler catches everything (``except Exception``, bare
     ``except``): a failure off CUDA is handled.
@@ -80,6 +82,9 @@ _CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
 # A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
 _CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
+# A check that a package is installed (`is_bnb_available()`, `_is_package_available("x")`,
+# `importlib.util.find_spec("x")`): imports under it have a fallback, the check's other branch.
+_PACKAGE_CHECK = re.compile(r"^_?is_\w+_(?:available|installed)$|^find_spec$")
 # Skip decorators and calls whose condition (first argument) decides where a test runs.
 SKIP_CONDITIONS = frozenset({"unittest.skipIf", "unittest.skipUnless", "pytest.mark.skipif"})
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
@@ -211,6 +216,9 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
             for part in known:  # `backend == XLA and is_torch_xla_available()`: another backend
                 if part[0].kind == OTHER and not part[1]:
                     return part
+            for part in known:  # `is_bnb_available() and not is_adamw`: only where it is installed
+                if part[0].kind == "package" and not part[1]:
+                    return part
             return None
         kinds = {p[0].kind for p in known if not p[1]}
         if CUDA in kinds and (kinds & {OTHER, "several", "accelerator"}):
@@ -248,6 +256,9 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
         return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
     if name is not None and _OTHER_HELPER.match(name):
         return Test(OTHER), False
+    if name is not None and _PACKAGE_CHECK.match(name) and not _CUDA_NAMED.search(name) \
+            and not re.search(r"(?i)gpu|accelerator|device", name):
+        return Test("package"), False
     if name == "hasattr" and len(node.args) == 2:
         owner = resolve(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
         attribute = _string(node.args[1])
