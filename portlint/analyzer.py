@@ -496,6 +496,8 @@ class _Analyzer(Binder):
                             text = ast.unparse(keyword.value)
                         if not matcher.value.fullmatch(text):
                             continue
+                        if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
+                            continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
         if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
             # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
@@ -507,6 +509,16 @@ class _Analyzer(Binder):
                 self.visit(arg)
         for keyword in node.keywords:
             self.visit(keyword.value)
+
+    def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
+        """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
+        (when the binder knows it): a variable holding an already-handled choice is not
+        flagged through its name."""
+        assigned = self._assigned_value(name)
+        if assigned is None or matcher.value is None:
+            return True
+        text = _simple_text(assigned)
+        return matcher.value.fullmatch(text if text is not None else ast.unparse(assigned)) is not None
 
     def _check_argparse_default(self, node: ast.Call) -> None:
         """``add_argument("--dist-backend", default="nccl")``: the option names the default."""

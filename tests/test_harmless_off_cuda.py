@@ -194,6 +194,19 @@ CASES = {
         """,
         ["PRT808", "PRT808", "PRT816"],
     ),
+    "ddp-device-ids-variable-already-handles-cpu": (  # LLaMA-Factory v1/trainers/dpo_trainer.py
+        """
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        device_ids = None if device.type == "cpu" else [device.index]
+        model = DDP(model, device_ids=device_ids)
+        """,
+        """
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        device_ids = [device.index]
+        model = DDP(model, device_ids=device_ids)
+        """,
+        ["PRT608"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
