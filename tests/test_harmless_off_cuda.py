@@ -207,6 +207,27 @@ CASES = {
         """,
         ["PRT608"],
     ),
+    "body-of-a-predicate-named-for-cuda": (  # accelerate utils/environment.py
+        """
+        import torch
+        def check_cuda_fp8_capability():
+            try:
+                capability = query_nvidia_smi()
+            except Exception:
+                capability = torch.cuda.get_device_capability()
+            return capability >= (8, 9)
+        """,
+        """
+        import torch
+        def fp8_capability():
+            try:
+                capability = query_nvidia_smi()
+            except Exception:
+                capability = torch.cuda.get_device_capability()
+            return capability >= (8, 9)
+        """,
+        ["PRT108"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

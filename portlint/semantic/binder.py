@@ -157,9 +157,10 @@ class Binder:
                 model.bind(arg.arg, PARAMETER, arg)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
-        elif node.name in self.guard_names:
+        elif node.name in self.guard_names or g.is_cuda_predicate_name(node.name):
             # `def is_cuda_available(): return torch.cuda.is_available()`: the body of a
-            # helper predicate is CUDA detection by definition
+            # helper predicate (or of one named for a CUDA property, such as
+            # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
         else:
             self.visit_block(node.body)
