@@ -10,7 +10,9 @@ whether a rule matches there.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
+import sys
 from dataclasses import replace
 from functools import lru_cache
 
@@ -75,7 +77,7 @@ class _Analyzer(Binder):
         self._seen: set[tuple[str, int, int, int, int]] = set()
         self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
         self._negated: dict[int, ast.UnaryOp] = {}  # id(operand) -> its `not`
-        self._statements: dict[int, tuple[ast.stmt, list[ast.stmt], int]] | None = None
+        self._statements: dict[tuple[int, bool], tuple[ast.stmt, list[ast.stmt], int] | None] | None = None
         self._parenthesize: ast.expr | None = None
         self._dispatch.update({
             ast.Import: self.visit_import,
@@ -843,22 +845,15 @@ class _Analyzer(Binder):
 
     def _statement_of(self, node: ast.AST, callee: bool = False) -> tuple[ast.stmt, list[ast.stmt], int] | None:
         """(expression statement, its block, its index) when ``node`` is a whole statement
-        (``callee``: or the function that statement calls)."""
+        (``callee``: or the function that statement calls). Found by descending from the
+        module through the blocks that contain ``node``'s position (no walk of the tree)."""
         if self._statements is None:
             self._statements = {}
-            assert self.tree is not None
-            for parent in ast.walk(self.tree):
-                for name in ("body", "orelse", "finalbody"):
-                    block = getattr(parent, name, None)
-                    if isinstance(block, list):
-                        for index, stmt in enumerate(block):
-                            if isinstance(stmt, ast.Expr):
-                                self._statements[id(stmt.value)] = (stmt, block, index)
-                                if isinstance(stmt.value, ast.Call):
-                                    self._statements[id(stmt.value.func)] = (stmt, block, index)
-        found = self._statements.get(id(node))
-        if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
-            return None
+        key = (id(node), callee)
+        if key in self._statements:  # type: ignore[comparison-overlap]
+            return self._statements[key]  # type: ignore[index]
+        found = _locate_statement(self.tree.body if self.tree is not None else [], node, callee)
+        self._statements[key] = found  # type: ignore[index]
         return found
 
     def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
@@ -984,6 +979,59 @@ class _Span:
 
 
 _OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.Lambda, ast.NamedExpr)
+
+
+def _locate_statement(block: list[ast.stmt], node: ast.AST, callee: bool) -> tuple[ast.stmt, list[ast.stmt], int] | None:
+    """The expression statement whose value is ``node`` (``callee``: or whose call's function
+    is ``node``), with its block and index, by position: at each level the statement that
+    contains ``node`` is found by bisection, then the block inside it that contains it."""
+    position = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    while block:
+        index = bisect.bisect_right(block, position, key=_start) - 1 if sys.version_info >= (3, 10) \
+            else _bisect_start(block, position)
+        if index < 0:
+            return None
+        stmt = block[index]
+        if type(stmt) is ast.Expr:
+            value = stmt.value
+            if value is node or (callee and type(value) is ast.Call and value.func is node):
+                return stmt, block, index
+            return None
+        block = _inner_block(stmt, position)
+    return None
+
+
+def _start(stmt: ast.AST) -> tuple[int, int]:
+    return stmt.lineno, stmt.col_offset  # type: ignore[attr-defined]
+
+
+def _bisect_start(block: list[ast.stmt], position: tuple[int, int]) -> int:  # pragma: no cover - Python < 3.10
+    low, high = 0, len(block)
+    while low < high:
+        middle = (low + high) // 2
+        if position < _start(block[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return low - 1
+
+
+def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
+    """The block directly inside ``stmt`` (body, else, finally, an except handler's or a
+    match case's body) whose statements span ``position``; [] when none does."""
+    blocks: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(stmt, name, None)
+        if value.__class__ is list:
+            blocks.append(value)
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    for case in getattr(stmt, "cases", ()):
+        blocks.append(case.body)
+    for block in blocks:
+        if block and _start(block[0]) <= position <= (block[-1].end_lineno or 0, block[-1].end_col_offset or 0):
+            return block
+    return []
 
 
 @lru_cache(maxsize=256)
