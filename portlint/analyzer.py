@@ -10,7 +10,9 @@ whether a rule matches there.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
+import sys
 from dataclasses import replace
 from functools import lru_cache
 
@@ -75,7 +77,7 @@ class _Analyzer(Binder):
         self._seen: set[tuple[str, int, int, int, int]] = set()
         self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
         self._negated: dict[int, ast.UnaryOp] = {}  # id(operand) -> its `not`
-        self._statements: dict[int, tuple[ast.stmt, list[ast.stmt], int]] | None = None
+        self._statements: dict[tuple[int, bool], tuple[ast.stmt, list[ast.stmt], int] | None] | None = None
         self._parenthesize: ast.expr | None = None
         self._dispatch.update({
             ast.Import: self.visit_import,
@@ -115,6 +117,12 @@ class _Analyzer(Binder):
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
+        self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
+        self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
+        # ``covered_by``: (finding number, function, names) to check, and the function ->
+        # the covering names it calls (see ``_drop_covered``).
+        self._cover_checks: list[tuple[int, int, tuple[str, ...]]] = []
+        self._covering_calls: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ driving
 
@@ -123,6 +131,8 @@ class _Analyzer(Binder):
         model = super().run(tree)
         if self._cuda_guards:
             self._judge_guard_tests()
+        if self._cover_checks:
+            self._drop_covered()
         if self._device_sites:
             self._finish_device_sites()
         if self._dropped:
@@ -148,15 +158,39 @@ class _Analyzer(Binder):
     def _portable_under(self, matcher: Matcher) -> Guard | None:
         """The guard that makes a finding here moot (the code already has a working
         non-CUDA path), or None. See "What portlint reports" in the README."""
+        noop = matcher.noop_off_cuda
         for guard in reversed(self.guards):
             kind = guard.kind
-            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND:
+            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND or kind == g.SKIP:
                 return guard
+            if noop and (kind == g.CUDA or guard.cuda_specific):
+                return guard  # a no-op off CUDA, done only where CUDA is: deliberate
             if kind == g.OPTIONAL and matcher.kind == "module":
                 return guard
             if kind == g.CUDA and (guard.device or guard.several):
                 return guard
         return None
+
+    def _owner_key(self) -> int:
+        """The enclosing function of the current node (0: the module)."""
+        scope = self.model.scope
+        while scope is not None and not scope.is_function:
+            scope = scope.parent
+        return 0 if scope is None else id(scope.node)
+
+    def _drop_covered(self) -> None:
+        """``covered_by``: a no-op off CUDA next to its portable equivalent in the same
+        function (``torch.cuda.manual_seed_all(s)`` after ``torch.manual_seed(s)``)."""
+        for number, owner, names in self._cover_checks:
+            if self._covering_calls.get(owner, set()).intersection(names):
+                self._dropped.add(number)
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        self._annotation += 1
+        try:
+            super().visit_annotation(node)
+        finally:
+            self._annotation -= 1
 
     def _judge_guard_tests(self) -> None:
         """A CUDA guard's own test, once its branch has been seen: not reported when the
@@ -164,7 +198,8 @@ class _Analyzer(Binder):
         its own (its fix is at most as applicable as the fixes of what it guards)."""
         fast_path = self.index.deferred_idioms.get("cuda-only-branch")
         for guard in self._cuda_guards:
-            if guard.several or (guard.device and guard.suppressed):
+            if guard.several or (guard.device and guard.suppressed) or (guard.deliberate and not guard.region):
+                # (the last: `if torch.cuda.is_available(): <CUDA-only settings>` is deliberate)
                 self._dropped.update(guard.test_findings)
             elif guard.region:
                 weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
@@ -424,6 +459,17 @@ class _Analyzer(Binder):
             qualname = self.resolve(func)
             if isinstance(func, ast.Attribute):
                 method = "." + func.attr
+            if qualname is not None and qualname in index.covering:
+                self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
+            if qualname in g.SKIP_CONDITIONS and node.args:
+                # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
+                self.visit_chain(func, call=node)
+                self.visit_guarded(node.args[0], Guard(g.SKIP))
+                for arg in node.args[1:]:
+                    self.visit(arg)
+                for keyword in node.keywords:
+                    self.visit(keyword.value)
+                return
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
@@ -452,6 +498,8 @@ class _Analyzer(Binder):
                             text = ast.unparse(keyword.value)
                         if not matcher.value.fullmatch(text):
                             continue
+                        if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
+                            continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
         if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
             # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
@@ -463,6 +511,16 @@ class _Analyzer(Binder):
                 self.visit(arg)
         for keyword in node.keywords:
             self.visit(keyword.value)
+
+    def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
+        """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
+        (when the binder knows it): a variable holding an already-handled choice is not
+        flagged through its name."""
+        assigned = self._assigned_value(name)
+        if assigned is None or matcher.value is None:
+            return True
+        text = _simple_text(assigned)
+        return matcher.value.fullmatch(text if text is not None else ast.unparse(assigned)) is not None
 
     def _check_argparse_default(self, node: ast.Call) -> None:
         """``add_argument("--dist-backend", default="nccl")``: the option names the default."""
@@ -517,6 +575,8 @@ class _Analyzer(Binder):
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
+        if isinstance(value, ast.Constant) and value.value in (False, None) and not isinstance(value.value, str):
+            self._switched_off.update(id(target) for target in targets)
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
             self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         if value is not None and self.index.name_contexts:
@@ -689,12 +749,16 @@ class _Analyzer(Binder):
         end_column = self._char_column(end_line, end)
         rule = matcher.rule
         key = (rule.code, line, column, end_line, end_column)
-        if key in self._seen:
+        if key in self._seen or self._annotation:
             return
+        if matcher.noop_off_cuda and id(node) in self._switched_off:
+            return  # `torch.backends.cudnn.benchmark = False`: off CUDA it is off already
         if self.guards:
             portable = self._portable_under(matcher)
             if portable is not None:
                 portable.suppressed += 1
+                if matcher.noop_off_cuda and portable.kind == g.CUDA:
+                    portable.deliberate += 1
                 return
             for guard in self.guards:
                 if guard.kind == g.CUDA:
@@ -727,6 +791,8 @@ class _Analyzer(Binder):
                 line, column = moved.lineno, self._char_column(moved.lineno, moved.col_offset)
                 end_line = moved.end_lineno or moved.lineno
                 end_column = self._char_column(end_line, moved.end_col_offset or 0)
+        if matcher.covered_by:
+            self._cover_checks.append((len(self.findings), self._owner_key(), matcher.covered_by))
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,
@@ -779,22 +845,15 @@ class _Analyzer(Binder):
 
     def _statement_of(self, node: ast.AST, callee: bool = False) -> tuple[ast.stmt, list[ast.stmt], int] | None:
         """(expression statement, its block, its index) when ``node`` is a whole statement
-        (``callee``: or the function that statement calls)."""
+        (``callee``: or the function that statement calls). Found by descending from the
+        module through the blocks that contain ``node``'s position (no walk of the tree)."""
         if self._statements is None:
             self._statements = {}
-            assert self.tree is not None
-            for parent in ast.walk(self.tree):
-                for name in ("body", "orelse", "finalbody"):
-                    block = getattr(parent, name, None)
-                    if isinstance(block, list):
-                        for index, stmt in enumerate(block):
-                            if isinstance(stmt, ast.Expr):
-                                self._statements[id(stmt.value)] = (stmt, block, index)
-                                if isinstance(stmt.value, ast.Call):
-                                    self._statements[id(stmt.value.func)] = (stmt, block, index)
-        found = self._statements.get(id(node))
-        if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
-            return None
+        key = (id(node), callee)
+        if key in self._statements:  # type: ignore[comparison-overlap]
+            return self._statements[key]  # type: ignore[index]
+        found = _locate_statement(self.tree.body if self.tree is not None else [], node, callee)
+        self._statements[key] = found  # type: ignore[index]
         return found
 
     def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
@@ -920,6 +979,59 @@ class _Span:
 
 
 _OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.Lambda, ast.NamedExpr)
+
+
+def _locate_statement(block: list[ast.stmt], node: ast.AST, callee: bool) -> tuple[ast.stmt, list[ast.stmt], int] | None:
+    """The expression statement whose value is ``node`` (``callee``: or whose call's function
+    is ``node``), with its block and index, by position: at each level the statement that
+    contains ``node`` is found by bisection, then the block inside it that contains it."""
+    position = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    while block:
+        index = bisect.bisect_right(block, position, key=_start) - 1 if sys.version_info >= (3, 10) \
+            else _bisect_start(block, position)
+        if index < 0:
+            return None
+        stmt = block[index]
+        if type(stmt) is ast.Expr:
+            value = stmt.value
+            if value is node or (callee and type(value) is ast.Call and value.func is node):
+                return stmt, block, index
+            return None
+        block = _inner_block(stmt, position)
+    return None
+
+
+def _start(stmt: ast.AST) -> tuple[int, int]:
+    return stmt.lineno, stmt.col_offset  # type: ignore[attr-defined]
+
+
+def _bisect_start(block: list[ast.stmt], position: tuple[int, int]) -> int:  # pragma: no cover - Python < 3.10
+    low, high = 0, len(block)
+    while low < high:
+        middle = (low + high) // 2
+        if position < _start(block[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return low - 1
+
+
+def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
+    """The block directly inside ``stmt`` (body, else, finally, an except handler's or a
+    match case's body) whose statements span ``position``; [] when none does."""
+    blocks: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(stmt, name, None)
+        if value.__class__ is list:
+            blocks.append(value)
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    for case in getattr(stmt, "cases", ()):
+        blocks.append(case.body)
+    for block in blocks:
+        if block and _start(block[0]) <= position <= (block[-1].end_lineno or 0, block[-1].end_col_offset or 0):
+            return block
+    return []
 
 
 @lru_cache(maxsize=256)
