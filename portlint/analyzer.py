@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from portlint import rendering
 from portlint.devicevar import DevicePlanner
+from portlint.semantic.scopes import ASSIGNMENT
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
@@ -112,6 +113,7 @@ class _Analyzer(Binder):
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
+        self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
@@ -201,14 +203,40 @@ class _Analyzer(Binder):
             if guard.several or (guard.device and guard.suppressed) or (guard.deliberate and not guard.region):
                 # (the last: `if torch.cuda.is_available(): <CUDA-only settings>` is deliberate)
                 self._dropped.update(guard.test_findings)
-            elif guard.region:
-                weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
+            elif guard.region or (guard.test is not None and id(guard.test) in self._guarded):
+                levels = [_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region]
+                levels.extend(self._guarded_literal_levels(guard))
+                if not levels:
+                    continue
+                weakest = min(levels)
                 for number in guard.test_findings:
                     finding = self.findings[number]
                     if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def _guarded_literal_levels(self, guard: Guard) -> list[int]:
+        """How applicable the fixes of the CUDA device literals a guard protects are
+        (``"cuda" if args.cuda and torch.cuda.is_available() else "cpu"``; ``"cuda" if "cuda"
+        in device else "cpu"``): a literal no fix rewrites counts as 0, so the guard is not
+        rewritten on its own and the "cuda" it selects cannot outlive it."""
+        branches = self._guarded.get(id(guard.test)) if guard.test is not None else None
+        if not branches:
+            return []
+        levels = []
+        for branch in branches:
+            for node in ast.walk(branch):
+                text = _cuda_literal(node)
+                if text is None:
+                    continue
+                line = node.lineno  # type: ignore[attr-defined]
+                column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
+                covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
+                            if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)
+                            and f.code not in _GUARD_CODES_SKIPPED]
+                levels.append(max(covering, default=0))
+        return levels
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -250,7 +278,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model)
+            self._flow = ValueFlow(self.model, self.tree)
         return self._flow
 
     @property
@@ -452,6 +480,11 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            for keyword in node.keywords:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
+                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
+                    value = keyword.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         index = self.index
         qualname = None
         method = None
@@ -570,7 +603,15 @@ class _Analyzer(Binder):
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
+        self._guarded[id(node.test)] = [node.body, node.orelse]
         super().visit_if_exp(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        # of a statement `if`, the values it assigns or returns (not a message it prints)
+        self._guarded[id(node.test)] = [stmt.value for stmt in ast.walk(node) if stmt is not node
+                                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return))
+                                        and stmt.value is not None]
+        super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -924,19 +965,84 @@ class _Analyzer(Binder):
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
-        planner = DevicePlanner(self.tree, self.model, self.index.target)
+        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
+        for scope in self.model.scopes:
+            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
+                for attr, found in self.flow.class_attributes(scope.node).items():
+                    if len(found) == 1 and found[0][0] is not None and isinstance(found[0][1], ast.FunctionDef):
+                        value, method = found[0]
+                        method_scope = self.model.scope_of(method)
+                        statement_line = value.end_lineno or value.lineno
+                        if method_scope is not None and method.args.args and method.args.args[0].arg == "self":
+                            planner.add_attribute(f"self.{attr}", method_scope, statement_line, value)
+        for binding in self.model.module.history:  # `args = parser.parse_args()`: args.device
+            made = binding.statement.value if isinstance(binding.statement, ast.Assign) else None
+            if (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "parse_args"
+                    and binding.kind == ASSIGNMENT and isinstance(binding.node, ast.Name)):
+                for dest in ("device",):
+                    found = self.flow.definition(ast.Attribute(value=ast.Name(id=binding.name), attr=dest),
+                                                 self.model.module)
+                    if found is not None and found.value is not None:
+                        planner.add_option(f"{binding.name}.{dest}", binding.statement.end_lineno or 0, found.value)
         for number, line, owners in self._device_sites:
             finding = self.findings[number]
             fix = finding.fix
             if fix is None or fix.replacement is None or _DEVICE_MARK not in fix.replacement:
                 continue
-            name, defines = planner.placeholder(line, owners)
+            name, defines, level = planner.placeholder(line, owners, fix.replacement.replace(_DEVICE_MARK, "{device}"))
             fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
                           defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
+            if _APPLICABILITY.get(fix.applicability, 0) > level:  # no safer than the variable's own fix
+                fix = _weaken(fix, level)
             self.findings[number] = replace(finding, fix=fix)
+
+    def _fixed_value(self, value: ast.expr) -> tuple[str, int] | None:
+        """The source of a one-line value with this run's fixes inside it applied, and the
+        lowest applicability among them (2 when there are none)."""
+        line = value.lineno
+        if value.end_lineno != line:
+            return None
+        start = self._char_column(line, value.col_offset) + 1
+        end = self._char_column(line, value.end_col_offset or 0) + 1
+        text = self.segment(value)
+        edits = []
+        for finding in self.findings:
+            if finding.line == line and finding.end_line == line and start <= finding.column \
+                    and finding.end_column <= end and finding.fix is not None:
+                fix = finding.fix
+                replacement = fix.replacement
+                if replacement == _DEVICE_MARK:  # the device variable itself: its value
+                    replacement = DevicePlanner.expression_for(self.index.target)
+                if replacement is None or _DEVICE_MARK in replacement or fix.applicability == "manual":
+                    continue
+                edits.append((finding.column - start, finding.end_column - start, replacement,
+                              _APPLICABILITY.get(fix.applicability, 0)))
+        level = 2
+        original = text
+        for begin, finish, replacement, applicability in sorted(edits, reverse=True):
+            text = text[:begin] + replacement + text[finish:]
+            level = min(level, applicability)
+        if not _DEVICE_INDEX_WRITTEN.search(original):
+            # Unfixed, it is "cuda" on a CUDA machine (no index): a fix that reads it does
+            # there what the code did, whether or not its own fix is applied.
+            level = 2
+        return text, level
 
 
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
+_CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
+_DEVICE_INDEX_WRITTEN = re.compile(r"cuda:|\bindex\b|,\s*\d")
+_GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
+
+
+def _cuda_literal(node: ast.AST) -> str | None:
+    """``"cuda"``, ``"cuda:0"`` or ``f"cuda:{i}"`` (a CUDA device written as a value), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CUDA_DEVICE.fullmatch(node.value):
+        return node.value
+    if (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+            and isinstance(node.values[0].value, str) and node.values[0].value in ("cuda:", "cuda")):
+        return node.values[0].value
+    return None
 
 
 def _applicability(finding: Finding) -> str:
@@ -1115,6 +1221,10 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def is_int(self, expr: ast.expr) -> bool:
+        """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""
+        return self._analyzer.flow.is_int(expr, self._analyzer.model.scope)
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:

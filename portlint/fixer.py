@@ -726,6 +726,9 @@ def _is_import_block(stmt: ast.stmt) -> bool:
     return False
 
 
+_SETUP = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
 def insert_defines(text: str, defines: list[str], newline: str) -> str:
     """Insert each ``NAME = expr`` once at module level: after the imports (and after the
     import of every module the expression names), before the first statement using NAME."""
@@ -755,6 +758,14 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
             index = 1
         while index < len(body) and _is_import_block(body[index]):
             after = body[index].end_lineno or body[index].lineno
+            index += 1
+        # The import block goes on past setup lines (`sys.path.insert(...)`, `log = ...`)
+        # to its last import: never define inside it.
+        while index < len(body) and isinstance(body[index], _SETUP + (ast.Import, ast.ImportFrom, ast.Try, ast.If)):
+            if _is_import_block(body[index]):
+                after = body[index].end_lineno or body[index].lineno
+            elif not isinstance(body[index], _SETUP):
+                break
             index += 1
         for stmt in body:  # the modules the expression uses must be imported first
             if any(stmt is imported for imported in root_imports):
