@@ -96,3 +96,19 @@ def test_a_seeding_call_duplicating_the_one_before_it_is_removed() -> None:
 def test_the_npu_seeding_call_is_not_a_duplicate() -> None:
     code = "import torch\ntorch.manual_seed(s)\ntorch.cuda.manual_seed_all(s)\n"
     assert fix(code, target="npu").endswith("torch.manual_seed(s)\ntorch.npu.manual_seed_all(s)\n")
+
+
+def test_the_text_report_shows_a_statement_level_fix_on_several_lines(tmp_path) -> None:
+    import io
+
+    from portlint.reporters import text
+
+    path = tmp_path / "step.py"
+    path.write_text("import torch\n\n\ndef step():\n    torch.cuda.empty_cache()\n")
+    report = linter_for("agnostic", "2.6").check_paths([str(path)])
+    stream = io.StringIO()
+    text.render(report, [], stream, {})
+    shown = stream.getvalue()
+    assert "\\n" not in shown
+    assert ("    fix: if torch.accelerator.is_available():\n"
+            "             torch.get_device_module().empty_cache()\n") in shown
