@@ -114,6 +114,7 @@ class _Analyzer(Binder):
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
 
     # ------------------------------------------------------------------ driving
@@ -324,6 +325,8 @@ class _Analyzer(Binder):
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
                 if not matcher.compared and id(current) in self._compared:
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
+                if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
+                    return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -370,6 +373,9 @@ class _Analyzer(Binder):
     def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
         if not self._symbol_applies(matcher, call):
             return False
+        if not matcher.on_cpu and call is not None and isinstance(call.func, ast.Attribute) \
+                and _on_cpu(call.func.value):
+            return False  # `x.cpu().double()`: float64 on the CPU
         if matcher.first_arg is not None:
             if call is None or not call.args:
                 return False
@@ -438,9 +444,14 @@ class _Analyzer(Binder):
                     for keyword in node.keywords if slots else ():
                         if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
                             self.check_value(keyword.value, ctx)
+        if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
+            for arg in node.args:
+                self._dtype_slots[id(arg)] = node
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
+                if name == "dtype":
+                    self._dtype_slots[id(keyword.value)] = node
                 for ctx in index.keyword_contexts.get(name, ()):
                     self.check_value(keyword.value, ctx)
                 for matcher in index.keywords.get(name, ()):
@@ -705,6 +716,12 @@ class _Analyzer(Binder):
             role = _ROLES.get(self._use[0], self._use[0])
             message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
+        if matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and id(node) not in self._dtype_slots:
+            # a dtype kept in a variable, a table, a conditional expression or `finfo`: the
+            # data it makes is not visible here; rewriting the name is not a cast
+            hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
+            fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
@@ -920,6 +937,37 @@ class _Span:
 
 
 _OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.Lambda, ast.NamedExpr)
+
+
+_CASTS = (".to", ".type")
+# methods whose result stays on the device of their receiver
+_SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
+                          "flatten", "squeeze", "unsqueeze", "numpy"})
+
+
+def _is_cpu(node: ast.expr) -> bool:
+    """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
+    if isinstance(node, ast.Call) and node.args and not node.keywords and isinstance(node.func, (ast.Attribute, ast.Name)) \
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "device":
+        node = node.args[0]
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] == "cpu"
+
+
+def _on_cpu(node: ast.expr | None, depth: int = 0) -> bool:
+    """Whether the data this call makes (or this expression is) is visibly on the CPU:
+    ``torch.zeros(n, device="cpu")``, ``x.cpu()``, ``x.to("cpu")``, ``x.cpu().detach()``."""
+    if not isinstance(node, ast.Call) or depth > 8:
+        return False
+    if any(k.arg == "device" and _is_cpu(k.value) for k in node.keywords):
+        return True
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "cpu" and not node.args:
+        return True
+    if func.attr == "to" and any(_is_cpu(arg) for arg in node.args):
+        return True
+    return func.attr in _SAME_DEVICE and _on_cpu(func.value, depth + 1)
 
 
 @lru_cache(maxsize=256)

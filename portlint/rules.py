@@ -123,6 +123,12 @@ class Matcher:
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
     compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
+    # symbol: the fix applies only where the name is the dtype of a creation or a cast
+    # (``dtype=...``, ``.to(...)``, ``.type(...)``, ``set_default_dtype(...)``); elsewhere advice
+    fix_as_dtype: bool = False
+    # symbol / attribute: also where the data is on the CPU (``x.cpu().double()``,
+    # ``torch.zeros(n, dtype=torch.float64, device="cpu")``)
+    on_cpu: bool = True
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -259,8 +265,8 @@ RULE_KEYS = {
     *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared"},
-    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu"},
+    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg", "on_cpu"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
@@ -408,6 +414,10 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
     if "compared" in raw:
         matcher.compared = _bool(raw["compared"], path, code, "compared")
+    if "fix_as_dtype" in raw:
+        matcher.fix_as_dtype = _bool(raw["fix_as_dtype"], path, code, "fix_as_dtype")
+    if "on_cpu" in raw:
+        matcher.on_cpu = _bool(raw["on_cpu"], path, code, "on_cpu")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:

@@ -112,3 +112,21 @@ def test_the_text_report_shows_a_statement_level_fix_on_several_lines(tmp_path) 
     assert "\\n" not in shown
     assert ("    fix: if torch.accelerator.is_available():\n"
             "             torch.get_device_module().empty_cache()\n") in shown
+
+
+@pytest.mark.parametrize(("code", "fixed"), [
+    ("import torch\nif t.dtype == torch.float64:\n    t = t.float()\n", None),
+    ("import torch\nwide = x.dtype in (torch.float64, torch.double)\n", None),
+    ("import torch\nwide = x.dtype is not torch.float64\n", None),
+    ("import torch\ndt = torch.float64 if wide else torch.float32\n", None),
+    ("import torch\ny = torch.ones(2, dtype=torch.float64 if wide else torch.float32)\n", None),
+    ("import torch\neps = torch.finfo(torch.float64).eps\n", None),
+    ("import torch\nDTYPES = {'fp64': torch.float64}\n", None),
+    ("import torch\nstats = values.cpu().double().sum()\n", None),
+    ("import torch\nacc = torch.zeros(3, dtype=torch.float64, device='cpu')\n", None),
+    ("import torch\nx = torch.zeros(3, dtype=torch.float64)\n", "import torch\nx = torch.zeros(3, dtype=torch.float32)\n"),
+    ("import torch\nx = y.to(torch.double)\n", "import torch\nx = y.to(torch.float)\n"),
+    ("import torch\nx = y.double()\n", "import torch\nx = y.float()\n"),
+])
+def test_the_npu_float64_fix_only_changes_creation_and_casts(code: str, fixed: str | None) -> None:
+    assert fix(code, unsafe=True, target="npu") == (fixed or code)
