@@ -54,13 +54,13 @@ def _position(finding: Finding) -> tuple[int, int, str]:
 
 
 def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
-    """An idiom's finding replaces the findings of other rules inside its span."""
+    """An idiom's finding replaces the findings inside its span (its fix replaces them all)."""
     def inside(f: Finding, outer: Finding) -> bool:
         return ((outer.line, outer.column) <= (f.line, f.column)
                 and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
 
     return [f for f in findings
-            if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
+            if not any(f is not outer and inside(f, outer) for outer in idioms)]
 
 
 class _Analyzer(Binder):
@@ -800,15 +800,21 @@ class _Analyzer(Binder):
         if self._statements is None:
             self._statements = {}
             assert self.tree is not None
-            for parent in ast.walk(self.tree):
-                for name in ("body", "orelse", "finalbody"):
+            # statement blocks only: walking every expression of a large file costs more
+            # than the rest of the rendering
+            stack: list[ast.AST] = [self.tree]
+            while stack:
+                parent = stack.pop()
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                     block = getattr(parent, name, None)
-                    if isinstance(block, list):
-                        for index, stmt in enumerate(block):
-                            if isinstance(stmt, ast.Expr):
-                                self._statements[id(stmt.value)] = (stmt, block, index)
-                                if isinstance(stmt.value, ast.Call):
-                                    self._statements[id(stmt.value.func)] = (stmt, block, index)
+                    if not isinstance(block, list):
+                        continue
+                    stack.extend(block)
+                    for index, stmt in enumerate(block):
+                        if isinstance(stmt, ast.Expr):
+                            self._statements[id(stmt.value)] = (stmt, block, index)
+                            if isinstance(stmt.value, ast.Call):
+                                self._statements[id(stmt.value.func)] = (stmt, block, index)
         found = self._statements.get(id(node))
         if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
             return None
@@ -827,7 +833,7 @@ class _Analyzer(Binder):
                 source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
                 receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
-        values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": ""}
         if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
             values["value"] = self.segment(node.value)
         if receiver is not None:
@@ -1051,6 +1057,24 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def rewrite(self, node: ast.AST, edits: list[tuple[ast.AST, str]]) -> str:
+        """The source text of ``node`` with the nodes inside it replaced by the texts."""
+        analyzer = self._analyzer
+        text = analyzer.segment(node)
+        first = node.lineno  # type: ignore[attr-defined]
+        starts = {first: -analyzer._char_column(first, node.col_offset)}  # type: ignore[attr-defined]
+        for line in range(first + 1, (node.end_lineno or first) + 1):  # type: ignore[attr-defined]
+            starts[line] = starts[line - 1] + len(analyzer.lines[line - 2]) + 1
+
+        def offset(line: int, column: int) -> int:
+            return starts[line] + analyzer._char_column(line, column)
+
+        spans = sorted(((offset(n.lineno, n.col_offset), offset(n.end_lineno, n.end_col_offset), new)  # type: ignore[attr-defined]
+                        for n, new in edits), reverse=True)
+        for start, end, new in spans:
+            text = text[:start] + new + text[end:]
+        return text
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:
