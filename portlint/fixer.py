@@ -167,7 +167,8 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     oldest = oldest_python(linter.settings)
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
-        edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset)
+        if edits:
+            edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset, lambda: _analysis(text)[0])
         if not edits:
             break
         try:
@@ -185,7 +186,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         findings = list(result.findings)
     if text != original:
         try:
-            verify_cst(text)
+            verify_cst_changed(original, text)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
@@ -852,6 +853,61 @@ def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True)
     early = new_model.used_before_bound() - old_model.used_before_bound()
     if early:
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
+
+
+def verify_cst_changed(old: str, new: str) -> None:
+    """libcst parses the statements a fix changed in ``new`` (each cut out and dedented);
+    the whole file when one cannot be cut out or does not parse on its own. Parsing a large
+    file with libcst costs more than the rest of fixing it; the unchanged statements are
+    the original's."""
+    import libcst
+
+    old_lines = _LINES.findall(old)
+    new_lines = _LINES.findall(new)
+    changed: set[int] = set()  # 1-based lines of ``new``
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)  # any edit script will do
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(j1 + 1, max(j2, j1 + 1) + 1))
+    statements: dict[int, ast.stmt] = {}
+    tree = _analysis(new)[0]
+    for line in sorted(changed):
+        stmt = _innermost_statement(tree, line)
+        if stmt is not None:
+            statements[id(stmt)] = stmt
+    for stmt in statements.values():
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        column = stmt.col_offset
+        segment = new_lines[first - 1:stmt.end_lineno or stmt.lineno]
+        if not segment or segment[0][:column].strip(" \t"):
+            return verify_cst(new)  # shares its line with another statement
+        code = "".join(line[min(column, len(line) - len(line.lstrip(" \t"))):] for line in segment)
+        try:
+            libcst.parse_module(code)
+        except libcst.ParserSyntaxError:
+            return verify_cst(new)
+    return None
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _innermost_statement(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The deepest statement whose lines (decorators included) contain ``line``."""
+    found = None
+    block: list = tree.body
+    while block:
+        for stmt in block:
+            start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            if start <= line <= (stmt.end_lineno or stmt.lineno):
+                found = stmt
+                block = [child for name in ("body", "orelse", "finalbody", "handlers", "cases")
+                         for item in getattr(stmt, name, ()) if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case))
+                         for child in ([item] if isinstance(item, ast.stmt) else item.body)]
+                break
+        else:
+            break
+    return found
 
 
 def verify_cst(text: str) -> None:

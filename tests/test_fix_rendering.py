@@ -130,3 +130,21 @@ def test_the_text_report_shows_a_statement_level_fix_on_several_lines(tmp_path) 
 ])
 def test_the_npu_float64_fix_only_changes_creation_and_casts(code: str, fixed: str | None) -> None:
     assert fix(code, unsafe=True, target="npu") == (fixed or code)
+
+
+def test_libcst_verification_parses_only_the_changed_statements(monkeypatch) -> None:
+    import libcst
+
+    from portlint import fixer
+
+    parsed: list[str] = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda code: (parsed.append(code), real(code))[1])
+    body = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(50))
+    old = f"import torch\n\n\nclass A:\n{body}    @deco(torch.cuda)\n    def f(self):\n        x = '''\nkeep\n'''\n"
+    new = old.replace("deco(torch.cuda)", "deco(torch.accelerator)")
+    fixer.verify_cst_changed(old, new)
+    assert parsed == ["@deco(torch.accelerator)\ndef f(self):\n    x = '''\nkeep\n'''\n"]
+    parsed.clear()
+    fixer.verify_cst_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
+    assert parsed == ["x = 1; y = 3\n"]
