@@ -57,13 +57,13 @@ def _position(finding: Finding) -> tuple[int, int, str]:
 
 
 def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
-    """An idiom's finding replaces the findings of other rules inside its span."""
+    """An idiom's finding replaces the findings inside its span (its fix replaces them all)."""
     def inside(f: Finding, outer: Finding) -> bool:
         return ((outer.line, outer.column) <= (f.line, f.column)
                 and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
 
     return [f for f in findings
-            if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
+            if not any(f is not outer and inside(f, outer) for outer in idioms)]
 
 
 class _Analyzer(Binder):
@@ -118,6 +118,7 @@ class _Analyzer(Binder):
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
         self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
         self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
@@ -387,6 +388,8 @@ class _Analyzer(Binder):
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
                 if not matcher.compared and id(current) in self._compared:
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
+                if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
+                    return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -433,6 +436,9 @@ class _Analyzer(Binder):
     def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
         if not self._symbol_applies(matcher, call):
             return False
+        if not matcher.on_cpu and call is not None and isinstance(call.func, ast.Attribute) \
+                and _on_cpu(call.func.value):
+            return False  # `x.cpu().double()`: float64 on the CPU
         if matcher.first_arg is not None:
             if call is None or not call.args:
                 return False
@@ -517,9 +523,14 @@ class _Analyzer(Binder):
                     for keyword in node.keywords if slots else ():
                         if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
                             self.check_value(keyword.value, ctx)
+        if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
+            for arg in node.args:
+                self._dtype_slots[id(arg)] = node
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
+                if name == "dtype":
+                    self._dtype_slots[id(keyword.value)] = node
                 for ctx in index.keyword_contexts.get(name, ()):
                     self.check_value(keyword.value, ctx)
                 for matcher in index.keywords.get(name, ()):
@@ -810,6 +821,12 @@ class _Analyzer(Binder):
             role = _ROLES.get(self._use[0], self._use[0])
             message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
+        if matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and id(node) not in self._dtype_slots:
+            # a dtype kept in a variable, a table, a conditional expression or `finfo`: the
+            # data it makes is not visible here; rewriting the name is not a cast
+            hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
+            fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
@@ -910,7 +927,7 @@ class _Analyzer(Binder):
                 source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
                 receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
-        values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": ""}
         if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
             values["value"] = self.segment(node.value)
         if receiver is not None:
@@ -1140,6 +1157,37 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
     return []
 
 
+_CASTS = (".to", ".type")
+# methods whose result stays on the device of their receiver
+_SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
+                          "flatten", "squeeze", "unsqueeze", "numpy"})
+
+
+def _is_cpu(node: ast.expr) -> bool:
+    """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
+    if isinstance(node, ast.Call) and node.args and not node.keywords and isinstance(node.func, (ast.Attribute, ast.Name)) \
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "device":
+        node = node.args[0]
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] == "cpu"
+
+
+def _on_cpu(node: ast.expr | None, depth: int = 0) -> bool:
+    """Whether the data this call makes (or this expression is) is visibly on the CPU:
+    ``torch.zeros(n, device="cpu")``, ``x.cpu()``, ``x.to("cpu")``, ``x.cpu().detach()``."""
+    if not isinstance(node, ast.Call) or depth > 8:
+        return False
+    if any(k.arg == "device" and _is_cpu(k.value) for k in node.keywords):
+        return True
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "cpu" and not node.args:
+        return True
+    if func.attr == "to" and any(_is_cpu(arg) for arg in node.args):
+        return True
+    return func.attr in _SAME_DEVICE and _on_cpu(func.value, depth + 1)
+
+
 @lru_cache(maxsize=256)
 def _is_operation(code: str) -> bool:
     """True when ``code`` is an expression that needs parentheses to be an operand."""
@@ -1225,6 +1273,24 @@ class _Query:
     def is_int(self, expr: ast.expr) -> bool:
         """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""
         return self._analyzer.flow.is_int(expr, self._analyzer.model.scope)
+
+    def rewrite(self, node: ast.AST, edits: list[tuple[ast.AST, str]]) -> str:
+        """The source text of ``node`` with the nodes inside it replaced by the texts."""
+        analyzer = self._analyzer
+        text = analyzer.segment(node)
+        first = node.lineno  # type: ignore[attr-defined]
+        starts = {first: -analyzer._char_column(first, node.col_offset)}  # type: ignore[attr-defined]
+        for line in range(first + 1, (node.end_lineno or first) + 1):  # type: ignore[attr-defined]
+            starts[line] = starts[line - 1] + len(analyzer.lines[line - 2]) + 1
+
+        def offset(line: int, column: int) -> int:
+            return starts[line] + analyzer._char_column(line, column)
+
+        spans = sorted(((offset(n.lineno, n.col_offset), offset(n.end_lineno, n.end_col_offset), new)  # type: ignore[attr-defined]
+                        for n, new in edits), reverse=True)
+        for start, end, new in spans:
+            text = text[:start] + new + text[end:]
+        return text
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:
