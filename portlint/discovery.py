@@ -2,7 +2,9 @@
 ``portlint.kinds`` that the ``include`` setting names (notebooks, scripts, configs ...).
 
 Skips version-control, virtualenv, cache and build directories, anything the config
-excludes, and (by default) what ``.gitignore`` files ignore. Paths named explicitly on the
+excludes, and (by default) what ``.gitignore`` files ignore. YAML and JSON files below a
+test directory of the walk (``tests/``, ``fixtures/`` ...) are test data, not configs, and
+are skipped (``portlint/kinds``). Paths named explicitly on the
 command line are always checked, whatever their extension. Symlinked directories are
 followed once; a link back to a directory already walked is reported as a loop.
 """
@@ -16,7 +18,7 @@ from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
-from portlint.kinds import is_shell_script, kind_of_name
+from portlint.kinds import TEST_DATA_KINDS, TEST_DIRS, is_shell_script, kind_of_name
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -100,6 +102,7 @@ class _Walker:
         self.seen = seen
         self.visited: set[tuple[int, int]] = set()
         self.settings_for = settings_for
+        self.in_tests = False  # below a test directory of the walk: configs there are test data
 
     def relative(self, path: Path) -> str:
         try:
@@ -180,7 +183,12 @@ class _Walker:
                     continue
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue
-                self.walk(path, specs, ancestors)
+                tests = self.in_tests
+                self.in_tests = tests or entry.name.lower() in TEST_DIRS
+                try:
+                    self.walk(path, specs, ancestors)
+                finally:
+                    self.in_tests = tests
             elif self.wanted(entry, directory):
                 if self.excluded(path, entry.name) or _ignored(specs, path, False):
                     continue
@@ -201,7 +209,7 @@ class _Walker:
             return "python" in self.settings.kinds
         kind = kind_of_name(name, directory.name)
         if kind is not None:
-            return kind in self.settings.kinds
+            return kind in self.settings.kinds and not (self.in_tests and kind in TEST_DATA_KINDS)
         return "." not in name and "shell" in self.settings.kinds and _shell_script(entry)
 
 

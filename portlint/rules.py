@@ -123,6 +123,10 @@ class Matcher:
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
     compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
+    # symbol: also where the value is only shown: printed, logged, formatted into a string, or a
+    # bare expression statement (a notebook cell's displayed value). False for queries that
+    # answer off CUDA without failing (is_available, device_count, torch.version.cuda).
+    displayed: bool = True
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -259,7 +263,7 @@ RULE_KEYS = {
     *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared", "displayed"},
     "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
@@ -408,6 +412,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
     if "compared" in raw:
         matcher.compared = _bool(raw["compared"], path, code, "compared")
+    if "displayed" in raw:
+        matcher.displayed = _bool(raw["displayed"], path, code, "displayed")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:

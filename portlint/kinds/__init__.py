@@ -18,6 +18,13 @@ yaml       ``*.yaml``, ``*.yml`` (configs; ``environment.yml`` dependencies)
 json       ``*.json`` up to 1 MB (configs)
 cuda       ``*.cu``, ``*.cuh`` (one finding per kernel source)
 ========= ==============================================================================
+
+Test data: a directory walk skips YAML and JSON files below a test directory (``tests``,
+``test``, ``testing``, ``fixtures``, ``test_data``, ``testdata``, ``test_configs``) of the
+walked path. Those are inputs of tests (accelerate's ``tests/test_configs/*.yaml`` are read
+by the tests of its config loader), not the project's configs; a CUDA value there is data.
+Scripts, notebooks and Python files there are still checked (they run). Name such a
+directory or file on the command line to check it anyway.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from portlint.findings import Finding
+    from portlint.engine import Linter
+    from portlint.findings import FileResult, Finding
+    from portlint.fixer import FileFix
     from portlint.index import RuleIndex
 
 KINDS = ("python", "notebook", "shell", "dockerfile", "requirements", "pyproject", "yaml", "json", "cuda")
@@ -36,6 +45,8 @@ JSON_LIMIT = 1 << 20  # larger JSON files are data, not configs: skipped
 # kind -> handler module in this package; each has check(text, path, index, ...) -> findings
 HANDLERS = {"notebook": "notebook", "shell": "shell", "dockerfile": "docker", "requirements": "requirements",
             "pyproject": "requirements", "yaml": "configs", "json": "configs", "cuda": "cuda"}
+TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures", "test_data", "testdata", "test_configs"})
+TEST_DATA_KINDS = frozenset({"yaml", "json"})
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
@@ -92,6 +103,34 @@ def kind_of_file(path: str) -> str | None:
         except OSError:
             pass
     return kind_of(path, head)
+
+
+def kind_of_text(path: str, text: str) -> str:
+    """The kind a buffer (standard input, an editor's document) named ``path`` is checked as:
+    ``kind_of`` with its first line for a ``#!``; Python when the name says nothing."""
+    return kind_of(path, text[:256].encode("utf-8", "surrogatepass")) or "python"
+
+
+def check_document(linter: "Linter", text: str, path: str) -> "FileResult":
+    """Check a decoded buffer as the file ``path``, by the kind of that file."""
+    kind = kind_of_text(path, text)
+    if kind == "python":
+        return linter.check_text(text, path)
+    from portlint.engine import check_other
+
+    return check_other(kind, text.encode("utf-8", "surrogatepass"), path, linter.index)
+
+
+def fix_document(linter: "Linter", text: str, path: str, unsafe: bool = False) -> "FileFix":
+    """Fix a decoded buffer as the file ``path``, by the kind of that file."""
+    kind = kind_of_text(path, text)
+    if kind == "python":
+        from portlint.fixer import fix_text
+
+        return fix_text(text, linter, path, unsafe)
+    from portlint.kinds.fixing import fix_document as fix_kind
+
+    return fix_kind(text, linter, path, kind, unsafe)
 
 
 def decode(data: bytes) -> str:
