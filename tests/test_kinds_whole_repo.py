@@ -129,6 +129,15 @@ def test_a_bare_device_index_in_launch_commands(tmp_path: Path) -> None:
     assert finding.fix is not None and finding.fix.replacement is None  # advice: the script decides
 
 
+def test_a_cell_that_is_a_pasted_terminal_session_is_read_as_a_script(tmp_path: Path) -> None:
+    """ms-swift's notebooks hold `CUDA_VISIBLE_DEVICES=0 swift sft ...` in Python code cells."""
+    (tmp_path / "nb.ipynb").write_text(notebook("import torch", "CUDA_VISIBLE_DEVICES=0 \\\nswift sft \\\n"
+                                                "    --learning_rate 1e-4 --device 0"))
+    report = linter().check_paths([str(tmp_path)])
+    assert [error.reason for error in report.errors] == ["syntax error (cell 2, line 2, column 1): invalid syntax"]
+    assert codes(report) == [("nb.ipynb", 2, 1, "PRT701"), ("nb.ipynb", 2, 3, "PRT940")]
+
+
 # --------------------------------------------------------------------------- stdin
 
 STDIN_CASES = {
