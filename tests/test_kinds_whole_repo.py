@@ -65,6 +65,30 @@ def test_configs_below_test_directories_are_test_data(tmp_path: Path) -> None:
     assert [Path(p).name for p in found.files] == ["ds.json"]
 
 
+def test_cuda_variants_beside_another_accelerators_are_skipped(tmp_path: Path) -> None:
+    """LLaMA-Factory's docker/docker-cuda/ beside docker/docker-npu/, tests_cuda.yml beside
+    tests_npu.yml: the CUDA path of a ladder whose other rungs exist."""
+    files = {"docker/docker-cuda/Dockerfile": "FROM nvidia/cuda:12.4.0-devel\n",
+             "docker/docker-cuda/run.py": "import torch\nx = torch.zeros(1).cuda()\n",
+             "docker/docker-npu/Dockerfile": "FROM ascendai/cann:8.0\n",
+             "wf/tests_cuda.yml": "jobs:\n  t:\n    steps:\n      - run: nvidia-smi\n",
+             "wf/tests_npu.yml": "jobs: {}\n",
+             "img/accelerate-gpu/Dockerfile": "FROM nvidia/cuda:12.4.0-devel\n",
+             "img/accelerate-cpu/Dockerfile": "FROM python:3.11\n",
+             "solo/docker-cuda/Dockerfile": "FROM nvidia/cuda:12.4.0-devel\n",
+             "requirements-cuda.txt": "cupy-cuda12x\n", "requirements-rocm.txt": "cupy-rocm-5-0\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = discover([str(tmp_path)], Settings(root=tmp_path))
+    names = {Path(p).resolve().relative_to(tmp_path.resolve()).as_posix() for p in found.files}
+    assert names == {"docker/docker-cuda/run.py", "docker/docker-npu/Dockerfile", "wf/tests_npu.yml",
+                     "img/accelerate-gpu/Dockerfile", "img/accelerate-cpu/Dockerfile",
+                     "solo/docker-cuda/Dockerfile", "requirements-rocm.txt"}
+    found = discover([str(tmp_path / "docker" / "docker-cuda")], Settings(root=tmp_path))
+    assert sorted(Path(p).name for p in found.files) == ["Dockerfile", "run.py"]
+
+
 # --------------------------------------------------------------------------- recall
 
 HEREDOCS = """\

@@ -25,6 +25,15 @@ walked path. Those are inputs of tests (accelerate's ``tests/test_configs/*.yaml
 by the tests of its config loader), not the project's configs; a CUDA value there is data.
 Scripts, notebooks and Python files there are still checked (they run). Name such a
 directory or file on the command line to check it anyway.
+
+CUDA variants: a directory or file whose name marks it as the CUDA variant (a ``cuda``,
+``gpu``, ``nvidia`` or ``cuNNN`` part between ``-``, ``_`` or ``.``) is the CUDA path of a
+device ladder when a sibling has the same name for another accelerator (``npu``,
+``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``): ``docker/docker-cuda/`` beside
+``docker/docker-npu/``, ``tests_cuda.yml`` beside ``tests_npu.yml``. A directory walk skips
+the non-Python files of such a variant: the repository already has the other path. A CPU
+sibling (``accelerate-gpu`` and ``accelerate-cpu``) does not count: the accelerator still
+needs its own. Python files there are checked (their own guards decide).
 """
 
 from __future__ import annotations
@@ -47,6 +56,20 @@ HANDLERS = {"notebook": "notebook", "shell": "shell", "dockerfile": "docker", "r
             "pyproject": "requirements", "yaml": "configs", "json": "configs", "cuda": "cuda"}
 TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures", "test_data", "testdata", "test_configs"})
 TEST_DATA_KINDS = frozenset({"yaml", "json"})
+_NAME_PARTS = re.compile(r"[-_.]")
+_CUDA_PART = re.compile(r"cuda|gpu|nvidia|cu\d{2,3}")
+_ACCELERATORS = ("npu", "ascend", "rocm", "xpu", "hpu", "mlu", "musa")
+
+
+def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]") -> bool:
+    """``name`` is a CUDA variant and a sibling is the same variant for another accelerator."""
+    parts = _NAME_PARTS.split(name.lower())
+    marked = [n for n, part in enumerate(parts) if _CUDA_PART.fullmatch(part)]
+    if not marked:
+        return False
+    others = {tuple(_NAME_PARTS.split(sibling.lower())) for sibling in siblings}
+    return any(tuple(parts[:n] + [accelerator] + parts[n + 1:]) in others
+               for n in marked for accelerator in _ACCELERATORS)
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
