@@ -162,6 +162,18 @@ def test_a_cell_that_is_a_pasted_terminal_session_is_read_as_a_script(tmp_path: 
     assert codes(report) == [("nb.ipynb", 2, 1, "PRT701"), ("nb.ipynb", 2, 3, "PRT940")]
 
 
+def test_a_notebook_with_half_its_cells_not_python_still_checks_the_others(tmp_path: Path) -> None:
+    """ms-swift's zh.ipynb: 4 of 6 code cells are terminal sessions; the loop that drops bad
+    cells stopped after 3 (its bound shrank with the cells), so no Python finding was left."""
+    shell = "CUDA_VISIBLE_DEVICES=0 \\\nswift infer \\\n    --max_new_tokens 512"
+    (tmp_path / "nb.ipynb").write_text(notebook("import os", shell, shell, shell, shell,
+                                                "os.environ['CUDA_VISIBLE_DEVICES'] = '0'"))
+    report = linter().check_paths([str(tmp_path)])
+    assert len(report.errors) == 1 and report.errors[0].reason.count("syntax error") == 4
+    assert [(f.cell, f.code) for f in report.findings] == [(2, "PRT701"), (3, "PRT701"), (4, "PRT701"),
+                                                          (5, "PRT701"), (6, "PRT701")]
+
+
 # --------------------------------------------------------------------------- stdin
 
 STDIN_CASES = {

@@ -139,7 +139,8 @@ def check(text: str, path: str, index: "RuleIndex", check_python: Callable, **_:
     result = check_python(virtual.text, path, index)
     errors: list[str] = []
     dropped: list[Cell] = []
-    while result.error is not None and len(errors) < len(cells):
+    limit = len(cells)  # (not len(cells), which shrinks: half the cells bad stopped the loop early)
+    while result.error is not None and len(errors) < limit:
         # A cell that is not Python (Python 2, a magic we do not know): report it, check the rest.
         reason = _cell_error(result.error.reason, virtual)
         bad = _error_cell(result.error.reason, virtual)
