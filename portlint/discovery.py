@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
-from portlint.kinds import TEST_DATA_KINDS, TEST_DIRS, is_shell_script, kind_of_name, is_cuda_variant
+from portlint.kinds import TEST_DATA_KINDS, TEST_DIRS, VARIANTS, is_cuda_variant, is_shell_script, kind_of_name
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -188,7 +188,7 @@ class _Walker:
                     continue
                 tests, variant = self.in_tests, self.in_variant
                 self.in_tests = tests or entry.name.lower() in TEST_DIRS
-                self.in_variant = variant or is_cuda_variant(entry.name, names)
+                self.in_variant = variant or is_cuda_variant(entry.name, names, VARIANTS[self.settings.target])
                 try:
                     self.walk(path, specs, ancestors)
                 finally:
@@ -217,7 +217,7 @@ class _Walker:
             return False
         if kind is not None and (kind not in self.settings.kinds or (self.in_tests and kind in TEST_DATA_KINDS)):
             return False
-        return not (self.in_variant or is_cuda_variant(name, names))
+        return not (self.in_variant or is_cuda_variant(name, names, VARIANTS[self.settings.target]))
 
 
 def _shell_script(entry: os.DirEntry) -> bool:

@@ -87,6 +87,10 @@ def test_cuda_variants_beside_another_accelerators_are_skipped(tmp_path: Path) -
                      "solo/docker-cuda/Dockerfile", "requirements-rocm.txt"}
     found = discover([str(tmp_path / "docker" / "docker-cuda")], Settings(root=tmp_path))
     assert sorted(Path(p).name for p in found.files) == ["Dockerfile", "run.py"]
+    # for the npu target only an NPU sibling counts (a ROCm one does not help an NPU user)
+    found = discover([str(tmp_path)], Settings(root=tmp_path, target="npu"))
+    names = {Path(p).resolve().relative_to(tmp_path.resolve()).as_posix() for p in found.files}
+    assert "requirements-cuda.txt" in names and "docker/docker-cuda/Dockerfile" not in names
 
 
 # --------------------------------------------------------------------------- recall

@@ -29,8 +29,9 @@ directory or file on the command line to check it anyway.
 CUDA variants: a directory or file whose name marks it as the CUDA variant (a ``cuda``,
 ``gpu``, ``nvidia`` or ``cuNNN`` part between ``-``, ``_`` or ``.``) is the CUDA path of a
 device ladder when a sibling has the same name for another accelerator (``npu``,
-``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``): ``docker/docker-cuda/`` beside
-``docker/docker-npu/``, ``tests_cuda.yml`` beside ``tests_npu.yml``. A directory walk skips
+``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``; for the npu target only ``npu`` and
+``ascend``): ``docker/docker-cuda/`` beside ``docker/docker-npu/``, ``tests_cuda.yml``
+beside ``tests_npu.yml``. A directory walk skips
 the non-Python files of such a variant: the repository already has the other path. A CPU
 sibling (``accelerate-gpu`` and ``accelerate-cpu``) does not count: the accelerator still
 needs its own. Python files there are checked (their own guards decide).
@@ -59,17 +60,18 @@ TEST_DATA_KINDS = frozenset({"yaml", "json"})
 _NAME_PARTS = re.compile(r"[-_.]")
 _CUDA_PART = re.compile(r"cuda|gpu|nvidia|cu\d{2,3}")
 _ACCELERATORS = ("npu", "ascend", "rocm", "xpu", "hpu", "mlu", "musa")
+VARIANTS = {"npu": ("npu", "ascend"), "agnostic": _ACCELERATORS}  # per target: the siblings that count
 
 
-def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]") -> bool:
-    """``name`` is a CUDA variant and a sibling is the same variant for another accelerator."""
+def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]", accelerators: "tuple[str, ...]" = _ACCELERATORS) -> bool:
+    """``name`` is a CUDA variant and a sibling is the same variant for one of ``accelerators``."""
     parts = _NAME_PARTS.split(name.lower())
     marked = [n for n, part in enumerate(parts) if _CUDA_PART.fullmatch(part)]
     if not marked:
         return False
     others = {tuple(_NAME_PARTS.split(sibling.lower())) for sibling in siblings}
     return any(tuple(parts[:n] + [accelerator] + parts[n + 1:]) in others
-               for n in marked for accelerator in _ACCELERATORS)
+               for n in marked for accelerator in accelerators)
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
