@@ -178,6 +178,14 @@ def test_a_notebook_with_half_its_cells_not_python_still_checks_the_others(tmp_p
                                                           (5, "PRT701"), (6, "PRT701")]
 
 
+def test_pip_through_any_interpreter_in_a_notebook(tmp_path: Path) -> None:
+    """dinov2's notebooks: `!{sys.executable} -m pip install ... --extra-index-url .../cu117`."""
+    (tmp_path / "nb.ipynb").write_text(notebook(
+        "import sys\n!{sys.executable} -m pip install -e x --extra-index-url https://download.pytorch.org/whl/cu117"
+        " --extra-index-url https://pypi.nvidia.com"))
+    assert codes(linter().check_paths([str(tmp_path)])) == [("nb.ipynb", 1, 2, "PRT930"), ("nb.ipynb", 1, 2, "PRT930")]
+
+
 # --------------------------------------------------------------------------- stdin
 
 STDIN_CASES = {

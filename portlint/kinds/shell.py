@@ -357,7 +357,8 @@ def _command_occurrences(words: list[Token], text: str, base: int) -> Iterator[O
             if found is not None and not word.value.startswith("-"):
                 yield Occurrence("env", found.group(0), base + word.start, base + word.start + found.end())
         return
-    if name in ("python", "python3") and len(args) >= 2 and args[0].value == "-m" and args[1].value == "pip":
+    if len(args) >= 2 and args[0].value == "-m" and _PIP.fullmatch(args[1].value):
+        # any interpreter: python3.10, $PYTHON, a notebook's !{sys.executable} -m pip
         name, args = "pip", args[2:]
     elif name == "uv" and args and args[0].value == "pip":
         name, args = "pip", args[1:]
