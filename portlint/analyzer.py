@@ -97,6 +97,8 @@ class _Analyzer(Binder):
             ast.Lambda: self.visit_function,
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expression_statement,
+            ast.JoinedStr: self.visit_joined_str,
         })
         # Idioms (structural matchers) run before the node's usual visitor.
         self.idiom_findings: list[Finding] = []
@@ -119,6 +121,7 @@ class _Analyzer(Binder):
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
+        self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
         self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
         self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
@@ -390,6 +393,8 @@ class _Analyzer(Binder):
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
                 if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
                     return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
+                if not matcher.displayed and id(current) in self._displayed:
+                    return True  # `print(torch.cuda.is_available())` fails nowhere
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -512,6 +517,9 @@ class _Analyzer(Binder):
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
+        shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
+        if (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS) and node.args:
+            self._display(*node.args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
         if index.positional_contexts and (node.args or node.keywords):
@@ -589,6 +597,34 @@ class _Analyzer(Binder):
             qualname = self.resolve(node.value)
             for ctx in contexts.get(qualname, ()) if qualname else ():
                 self.check_value(node.slice, ctx)
+        self.generic_visit(node)
+
+    # ------------------------------------------------------------------ shown values
+
+    def _display(self, *values: ast.expr) -> None:
+        """Mark values that are only shown (printed, logged, formatted, displayed by a
+        notebook): a query such as ``torch.cuda.is_available()`` there fails nowhere, so
+        matchers with ``displayed = false`` do not report it."""
+        for value in values:
+            if isinstance(value, ast.Call):
+                func = value.func
+                if isinstance(func, ast.Name) and func.id in ("str", "repr", "bool", "int") and len(value.args) == 1:
+                    self._display(value.args[0])
+                else:
+                    self._displayed.add(id(func))
+            elif isinstance(value, (ast.Attribute, ast.Name)):
+                self._displayed.add(id(value))
+            elif isinstance(value, (ast.Tuple, ast.List)):
+                self._display(*value.elts)
+            elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod):
+                self._display(value.right)  # "%s" % torch.cuda.is_available()
+
+    def visit_expression_statement(self, node: ast.Expr) -> None:
+        self._display(node.value)  # a bare `torch.cuda.is_available()`: a notebook shows it
+        self.generic_visit(node)
+
+    def visit_joined_str(self, node: ast.JoinedStr) -> None:
+        self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
         self.generic_visit(node)
 
     def visit_compare(self, node: ast.Compare) -> None:
@@ -1060,6 +1096,13 @@ def _cuda_literal(node: ast.AST) -> str | None:
             and isinstance(node.values[0].value, str) and node.values[0].value in ("cuda:", "cuda")):
         return node.values[0].value
     return None
+
+
+# Calls whose arguments are only shown (see ``_Analyzer._display``); methods on any object.
+_DISPLAY_CALLS = frozenset({"print", "pprint.pprint", "IPython.display.display", "display", "logging.info",
+                            "logging.debug", "logging.warning", "logging.error", "logging.critical", "logging.log"})
+_DISPLAY_METHODS = frozenset({".info", ".debug", ".warning", ".warn", ".error", ".critical", ".log", ".format",
+                              ".print", ".write", ".echo", ".secho"})
 
 
 def _applicability(finding: Finding) -> str:

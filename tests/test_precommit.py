@@ -150,6 +150,31 @@ def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     assert "PRT404" not in output
 
 
+NOTEBOOK = ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["Call `x.cuda()`"]},\n'
+            ' {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],\n'
+            '  "source": ["import torch\\n", "!nvidia-smi\\n", "x = torch.zeros(3).cuda()"]}],\n'
+            ' "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n')
+
+
+@pytest.mark.precommit
+@needs_git
+def test_hooks_check_and_fix_staged_notebooks(setup):
+    """The hooks pass notebooks (pre-commit type `jupyter`): findings name the cell, and the
+    fix hook rewrites the code cell only."""
+    env, source, rev, base = setup
+    project = _project(base, "notebooks", env, source, rev, "  - id: portlint\n")
+    failed = _commit(project, env, {"explore.ipynb": NOTEBOOK})
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert "explore.ipynb" in output and "cell 2:3:" in output and "PRT404" in output and "PRT920" in output
+
+    fixing = _project(base, "notebooks-fix", env, source, rev, "  - id: portlint-fix\n    args: [--target, npu]\n")
+    result = _commit(fixing, env, {"explore.ipynb": NOTEBOOK})
+    assert result.returncode != 0  # the hook changed the file: pre-commit fails the commit
+    fixed = (fixing / "explore.ipynb").read_text(encoding="utf-8")
+    assert "x = torch.zeros(3).npu()" in fixed and "Call `x.cuda()`" in fixed
+
+
 FIXABLE_CODE = "import torch\n\nn = torch.cuda.device_count()\n"
 FIXED_CODE = "import torch\n\nn = torch.accelerator.device_count()\n"
 
