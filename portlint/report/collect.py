@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from portlint.engine import FileResult, Linter, Report, check_other, check_text
-from portlint.index import RuleIndex
-from portlint.prefilter import build_prefilter
+from portlint.index import RuleIndex, python_prefilter
 from portlint.rules import Ruleset
 
 
@@ -24,7 +23,7 @@ class TargetsLinter(Linter):
         self.indexes = tuple(linter.index for linter in per_target)
         active = list({id(rule): rule for index in self.indexes for rule in index.rules}.values())
         self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
-                               prefilter=build_prefilter(m for rule in active for m in rule.matchers))
+                               prefilter=python_prefilter(active))
 
     def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
         return check_text(text, path, self.index, self.indexes)
