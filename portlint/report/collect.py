@@ -1,5 +1,6 @@
-"""Checking for several targets in one pass: each file is read, prefiltered and parsed
-once and analyzed once per target, through the ordinary (parallel, cached) check."""
+"""Checking for several targets in one pass: each file is read, prefiltered, parsed and
+(mostly) analyzed once for every target (``joint.py``), through the ordinary (parallel,
+cached) check."""
 
 from __future__ import annotations
 
@@ -24,9 +25,14 @@ class TargetsLinter(Linter):
         active = list({id(rule): rule for index in self.indexes for rule in index.rules}.values())
         self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
                                prefilter=python_prefilter(active))
+        self._analysis = None  # built on first use (also in each worker)
 
     def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
-        return check_text(text, path, self.index, self.indexes)
+        if self._analysis is None:
+            from portlint.report.joint import Analysis
+
+            self._analysis = Analysis(self.indexes)
+        return check_text(text, path, self.index, self.indexes, self._analysis)
 
     def check_other(self, kind: str, data: bytes, path: str):  # -> FileResult
         """Notebooks, scripts, configs ...: once per target (their handlers are cheap)."""
