@@ -58,6 +58,13 @@ FILES = {
     ),
     "ops/launch.py": "import os\nos.environ['CUDA_VISIBLE_DEVICES'] = '0'\nimport torch.distributed as dist\ndist.init_process_group('nccl')\n",
     "broken.py": "def f(:\n    x.cuda()\n",
+    # A kernel source (PRT950, npu) is a blocker; printing where the CUDA toolkit is (PRT906)
+    # builds nothing and is not (detectron2's collect_env.py was listed as a kernel).
+    "ops/k.cu": "__global__ void add(float *x) { x[threadIdx.x] += 1; }\n",
+    "tools/collect_env.py": (
+        "from torch.utils.cpp_extension import CUDA_HOME\n"
+        "print('CUDA_HOME', CUDA_HOME)\n"
+    ),
 }
 
 
@@ -115,8 +122,9 @@ def test_json_numbers_equal_check(project: Path) -> None:
             assert data["by_applicability"][kind] == sum(n for (_, k), n in per_kind.items() if k == kind)
         assert sum(f["findings"] for f in data["families"]) == total
         assert sum(d["findings"] for d in data["directories"]) == total
-        assert sum(data["files"].values()) == model["files_checked"] == 6
-        assert data["files"]["error"] == 1 and data["files"]["clean"] == 1
+        assert sum(data["files"].values()) == model["files_checked"] == 8
+        # (ops/k.cu has something to do for npu only: PRT950)
+        assert data["files"]["error"] == 1 and data["files"]["clean"] == {"agnostic": 2, "npu": 1}[target]
     assert [e["path"] for e in model["errors"]] == ["broken.py"]
     assert "PRT701" not in {r["code"] for t in model["targets"].values() for r in t["rules"]}
     assert "PRT601" in {r["code"] for r in model["targets"]["agnostic"]["rules"]}
@@ -251,7 +259,10 @@ def test_blockers_and_effort(project: Path) -> None:
     libraries = {b["code"]: b for b in npu["blockers"]["libraries"]}
     assert libraries["PRT810"]["npu_build"] is False and libraries["PRT810"]["where"] == ["train.py:2"]
     assert libraries["PRT802"]["npu_build"] is True
-    assert [k["path"] for k in npu["blockers"]["kernels"]] == ["ops/setup.py"]
+    assert sorted(k["path"] for k in npu["blockers"]["kernels"]) == ["ops/k.cu", "ops/setup.py"]
+    agnostic = model["targets"]["agnostic"]
+    assert [k["path"] for k in agnostic["blockers"]["kernels"]] == ["ops/setup.py"]  # PRT950 is npu-only
+    assert "PRT906" in {r["code"] for r in npu["rules"]}  # reported, just not a blocker
     assert npu["effort"]["minutes"] > npu["effort"]["manual_minutes"] > 0
     assert "person" in npu["effort"]["text"]
 
