@@ -135,6 +135,11 @@ class _Analyzer(Binder):
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         model = super().run(tree)
+        self.finish()
+        return model
+
+    def finish(self) -> None:
+        """After the traversal: judge the guards' own tests, name the device variable."""
         if self._cuda_guards:
             self._judge_guard_tests()
         if self._cover_checks:
@@ -143,7 +148,6 @@ class _Analyzer(Binder):
             self._finish_device_sites()
         if self._dropped:
             self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
-        return model
 
     def mark(self) -> int:
         return len(self.findings)
@@ -254,11 +258,15 @@ class _Analyzer(Binder):
                         matched, at = matched
                     self.report(matcher, at, matched)
                     if len(self.findings) > count:
-                        self.idiom_findings.append(self.findings[-1])
+                        self.note_idiom()
                     break
             visit_node(node)
 
         return visit
+
+    def note_idiom(self) -> None:
+        """The finding just reported is an idiom's (it replaces the findings inside it)."""
+        self.idiom_findings.append(self.findings[-1])
 
     # ------------------------------------------------------------------ names
 
