@@ -81,8 +81,12 @@ SHADOWS = [
     "def s_{n}(v_{n}=0):\n    global torch\n    {body}\n    return v_{n}",
     "def s_{n}(v_{n}=0):\n    DEVICE = 'mine'\n    {body}\n    return DEVICE",
 ]
-# Expression-only shadowing: a lambda's parameter.
-LAMBDA_SHADOW = "s_{n} = lambda torch, v_{n}=0: ({expr}, torch)"
+# Expression-only shadowing: a lambda's parameter, a comprehension variable around the code.
+EXPRESSION_SHADOWS = [
+    "s_{n} = lambda torch, v_{n}=0: ({expr}, torch)",
+    "s_{n} = [({expr}, torch) for torch in range(v_{n})]",
+    "s_{n} = {{torch: {expr} for torch in range(v_{n})}}",
+]
 COMMENTS = ["# cuda note {n}", "# noqa-like: not a suppression {n}", "# ä unicode {n}", "#"]
 
 
@@ -130,8 +134,9 @@ def block(draw: st.DrawFn, t: str, n: int) -> str:
         # The body uses the local name (must stay as it is) or the module under its alias: a
         # fix must not write ``torch.`` there, it is the local (tests/test_fuzz_regressions.py).
         used = t if draw(st.booleans()) else "torch"
-        if draw(st.integers(0, len(SHADOWS))) == 0:
-            return LAMBDA_SHADOW.format(n=n, expr=draw(st.sampled_from(EXPRESSIONS)).format(t=used, n=n))
+        if draw(st.integers(0, len(SHADOWS) // 2)) == 0:
+            return draw(st.sampled_from(EXPRESSION_SHADOWS)).format(
+                n=n, expr=draw(st.sampled_from(EXPRESSIONS)).format(t=used, n=n))
         body_statement = draw(cuda_statement(used, n))
         template = draw(st.sampled_from(SHADOWS))
         line = next(line for line in template.split("\n") if "{body}" in line)
