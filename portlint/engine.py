@@ -21,7 +21,6 @@ from portlint.index import RuleIndex, build_index
 from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
-from portlint.semantic.variants import is_cuda_variant
 from portlint.source import SourceError, decode_source, read_bytes
 
 
@@ -111,8 +110,6 @@ class Linter:
         return Report(findings, all_errors, files, parsed, [result.path for result in results])
 
     def _apply_per_file_ignores(self, path: str, findings: list[Finding]) -> list[Finding]:
-        if findings and is_cuda_variant(path, self.settings.root):
-            return []  # docker-cuda/ next to docker-npu/: NVIDIA-only by design (semantic/variants.py)
         if not findings or not self.settings.per_file_ignores:
             return findings
         try:
