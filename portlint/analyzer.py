@@ -62,8 +62,12 @@ def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[
         return ((outer.line, outer.column) <= (f.line, f.column)
                 and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
 
-    return [f for f in findings
-            if not any(f is not outer and inside(f, outer) for outer in idioms)]
+    def replaced(f: Finding, outer: Finding) -> bool:
+        # the idiom's own finding (perhaps a copy: its device variable is filled in after
+        # matching) has its code and its span
+        return inside(f, outer) and not (f.code == outer.code and inside(outer, f))
+
+    return [f for f in findings if not any(replaced(f, outer) for outer in idioms)]
 
 
 class _Analyzer(Binder):
