@@ -213,3 +213,69 @@ def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[s
                            end_col_offset=node.col_offset + (6 if isinstance(node, ast.Assert) else 2))
         return f"{query(test.func)}()", keyword
     return None
+
+
+_PROFILES = frozenset({"torch.profiler.profile", "torch.profiler.profiler.profile"})
+_ACTIVITIES = ("torch.profiler.ProfilerActivity.", "torch._C._profiler.ProfilerActivity.",
+               "torch.autograd.profiler.ProfilerActivity.")
+# torch.profiler names with a torch_npu.profiler counterpart (transfer_to_npu swaps them)
+_NPU_PROFILER = {
+    "torch.profiler.schedule": "torch_npu.profiler.schedule",
+    "torch.profiler.tensorboard_trace_handler": "torch_npu.profiler.tensorboard_trace_handler",
+}
+# the keywords torch_npu.profiler.profile takes as torch.profiler.profile does
+_NPU_PROFILE_KEYWORDS = frozenset({"activities", "schedule", "on_trace_ready", "record_shapes", "profile_memory",
+                                   "with_stack", "with_flops", "with_modules"})
+
+
+@idiom(
+    "profiler-cuda-activities",
+    "torch.profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA], ...) with a literal"
+    " list of activities and arguments torch_npu.profiler.profile also takes: rewritten as a whole",
+    (ast.Call,),
+    ("ProfilerActivity",),
+)
+def _profiler_cuda_activities(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]") -> str | None:
+    assert isinstance(node, ast.Call)
+    if node.args or not any(k.arg == "activities" for k in node.keywords):
+        return None
+    if not isinstance(node.func, (ast.Attribute, ast.Name)) or query(node.func) not in _PROFILES:
+        return None
+    edits: list[tuple[ast.AST, str]] = [(node.func, "torch_npu.profiler.profile")]
+    cuda = False
+    for keyword in node.keywords:
+        if keyword.arg not in _NPU_PROFILE_KEYWORDS:
+            return None  # experimental_config, **options ...: a person decides
+        if keyword.arg == "activities":
+            if not isinstance(keyword.value, (ast.List, ast.Tuple)):
+                return None
+            for element in keyword.value.elts:
+                name = query(element) if isinstance(element, (ast.Attribute, ast.Name)) else None
+                prefix = next((p for p in _ACTIVITIES if name and name.startswith(p)), None)
+                member = name[len(prefix):] if name and prefix else None
+                if member not in ("CPU", "CUDA"):
+                    return None
+                cuda = cuda or member == "CUDA"
+                edits.append((element, f"torch_npu.profiler.ProfilerActivity.{'NPU' if member == 'CUDA' else 'CPU'}"))
+        elif not _npu_profiler_names(keyword.value, query, edits):
+            return None
+    if not cuda:
+        return None
+    return query.rewrite(node, edits)  # type: ignore[attr-defined]
+
+
+def _npu_profiler_names(node: ast.expr, query: Resolver, edits: list[tuple[ast.AST, str]]) -> bool:
+    """Collect the torch.profiler names in an argument that torch_npu.profiler replaces;
+    False when it uses another torch profiler name (no counterpart known)."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Attribute, ast.Name)):
+            name = query(current)
+            if name is not None and name.startswith(("torch.profiler", "torch.autograd.profiler", "torch._C._profiler")):
+                if name not in _NPU_PROFILER:
+                    return False
+                edits.append((current, _NPU_PROFILER[name]))
+                continue
+        stack.extend(ast.iter_child_nodes(current))
+    return True
