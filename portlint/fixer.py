@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from portlint import rendering
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
@@ -165,10 +166,12 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     applied: list[Finding] = []
     findings = original_findings
     oldest = oldest_python(linter.settings)
+    layout: list = []  # the file's (indent unit, line width), worked out when first needed
     for _ in range(MAX_ROUNDS):
         edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
         if edits:
             edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset, lambda: _analysis(text)[0])
+            edits = wrap_long_edits(text, edits, newline, layout)
         if not edits:
             break
         try:
@@ -268,6 +271,49 @@ def choose_edits(text: str, findings: list[Finding], target: str) -> list[Edit]:
         if waiting and len(waiting) < len(edits):
             edits = [e for e in edits if not e.finding.fix.defines]  # type: ignore[union-attr]
     return edits
+
+
+def wrap_long_edits(text: str, edits: list[Edit], newline: str, layout: list) -> list[Edit]:
+    """An edit that would make its line longer than the file's lines are
+    (``rendering.line_width``) has the expression of its statement wrapped, as black wraps
+    it (``x = call(...)``, ``if call(...):``, ``with call(...) as y:``): the edit then spans
+    that expression. One that cannot be (no brackets, an f-string on the line, another edit
+    on the line, a line that is not one whole statement) stays as it is."""
+    result = []
+    for number, edit in enumerate(edits):
+        line_start = max(text.rfind("\n", 0, edit.start), text.rfind("\r", 0, edit.start)) + 1
+        found = _LINE_BREAK.search(text, edit.end)
+        line_end = found.start() if found else len(text)
+        before, after = text[line_start:edit.start], text[edit.end:line_end]
+        if len(before) + len(edit.text) + len(after) <= rendering.DEFAULT_WIDTH or "\n" in edit.text \
+                or "\r" in edit.text or "\n" in text[edit.start:edit.end]:
+            result.append(edit)
+            continue
+        if not layout:
+            layout.extend((rendering.indent_unit(text), rendering.line_width(text)))
+        unit, width = layout
+        others = [other for other in (edits[number - 1] if number else None,
+                                      edits[number + 1] if number + 1 < len(edits) else None) if other is not None]
+        head, tail = _WRAP_BEFORE.match(before), _WRAP_AFTER.search(after)
+        if any(o.start < line_end and o.end > line_start for o in others) or head is None or tail is None \
+                or _FSTRING_ANYWHERE.search(text, line_start, line_end):
+            result.append(edit)
+            continue
+        start, end = line_start + head.end(), edit.end + tail.start()
+        expression = text[start:edit.start] + edit.text + text[edit.end:end]
+        indent = before[:len(before) - len(before.lstrip(" \t"))]
+        new_text = rendering.wrapped(expression, indent, unit, width, head.end(), len(after) - tail.start(), newline)
+        result.append(edit if new_text is None else Edit(start, end, new_text, edit.finding))
+    return result
+
+
+_FSTRING_ANYWHERE = re.compile(r"(?:[fF][rR]?|[rR][fF])['\"]")
+# Wrapped only where the edit lies in the one expression of a statement alone on its line:
+# what comes before it on the line (the expression starts after the match) ...
+_WRAP_BEFORE = re.compile(r"[ \t]*(?:(?:[\w.]+(?:\[[^\]]*\])?[ \t]*(?::[^=]+)?[-+*/@%|&^]?=|return|yield|await"
+                          r"|(?:async[ \t]+)?with|assert|if|elif|while)[ \t]+)?")
+# ... and what comes after it (the expression ends where the match starts).
+_WRAP_AFTER = re.compile(r"[ \t]*(?:as[ \t]+\w+[ \t]*)?:?[ \t]*(?:#[^'\"]*)?$")
 
 
 def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
