@@ -760,6 +760,8 @@ class _Analyzer(Binder):
             if any(guard.accelerator or guard.kind == g.CUDA for guard in self.guards):
                 return replace(fix, replacement=body), None
             statement = self._statement_of(node)
+            if statement is not None and self._asserted_before(*statement[1:]):
+                return replace(fix, replacement=body), None
             if statement is not None and self._alone_on_its_lines(statement[0]):
                 line = self.lines[node.lineno - 1]  # type: ignore[attr-defined]
                 indent = line[:len(line) - len(line.lstrip())]
@@ -819,6 +821,22 @@ class _Analyzer(Binder):
         if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
             return None
         return found
+
+    def _asserted_before(self, block: list[ast.stmt], index: int) -> bool:
+        """An earlier statement of the block asserts a device (``assert
+        torch.cuda.device_count() > LOCAL_RANK``, ``assert torch.cuda.is_available()``):
+        past it an accelerator is there, and a guard would repeat the assert."""
+        for stmt in block[:index]:
+            if not isinstance(stmt, ast.Assert):
+                continue
+            test = stmt.test
+            counted = isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Gt)
+            call = test.left if counted else test  # type: ignore[attr-defined]
+            if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, (ast.Attribute, ast.Name))):
+                continue
+            if self.resolve(call.func) in (_DEVICE_COUNTS if counted else _AVAILABILITY_CHECKS):
+                return True
+        return False
 
     def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
         """No other statement shares its lines (no `;`, not the body of a one-line `if x:`)."""
@@ -946,6 +964,8 @@ _OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.L
 
 
 _CASTS = (".to", ".type")
+_AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+_DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device_count"})
 # methods whose result stays on the device of their receiver
 _SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
                           "flatten", "squeeze", "unsqueeze", "numpy"})

@@ -180,3 +180,11 @@ def test_a_file_with_long_lines_keeps_its_width() -> None:
     long = "".join(f"    v{i} = compute(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, {i})\n"
                    for i in range(5))
     assert fixed in fix(code.replace("(args):\n", "(args):\n" + long), unsafe=True)
+
+
+@pytest.mark.parametrize("check", ["torch.cuda.device_count() > rank", "torch.cuda.is_available()"])
+def test_a_guard_asserted_just_before_is_not_repeated(check: str) -> None:
+    code = f"import torch\n\n\ndef setup(rank):\n    assert {check}, \"no GPU\"\n    torch.cuda.set_device(rank)\n"
+    assert fix(code).endswith("\n    torch.accelerator.set_device_index(rank)\n")
+    code = f"import torch\n\n\ndef setup(rank):\n    assert rank > 0\n    torch.cuda.set_device(rank)\n"
+    assert "if torch.accelerator.is_available():" in fix(code)
