@@ -143,10 +143,10 @@ def test_libcst_verification_parses_only_the_changed_statements(monkeypatch) -> 
     body = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(50))
     old = f"import torch\n\n\nclass A:\n{body}    @deco(torch.cuda)\n    def f(self):\n        x = '''\nkeep\n'''\n"
     new = old.replace("deco(torch.cuda)", "deco(torch.accelerator)")
-    fixer.verify_cst_changed(old, new)
+    fixer.verify_changed(old, new)
     assert parsed == ["@deco(torch.accelerator)\ndef f(self):\n    x = '''\nkeep\n'''\n"]
     parsed.clear()
-    fixer.verify_cst_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
+    fixer.verify_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
     assert parsed == ["x = 1; y = 3\n"]
 
 
