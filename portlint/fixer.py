@@ -308,12 +308,13 @@ def wrap_long_edits(text: str, edits: list[Edit], newline: str, layout: list) ->
 
 
 _FSTRING_ANYWHERE = re.compile(r"(?:[fF][rR]?|[rR][fF])['\"]")
-# Wrapped only where the edit lies in the one expression of a statement alone on its line:
-# what comes before it on the line (the expression starts after the match) ...
+# Wrapped only where the edit lies in the one expression of a statement alone on its line
+# (or of a keyword argument alone on its line, `name=...,`): what comes before it on the
+# line (the expression starts after the match) ...
 _WRAP_BEFORE = re.compile(r"[ \t]*(?:(?:[\w.]+(?:\[[^\]]*\])?[ \t]*(?::[^=]+)?[-+*/@%|&^]?=|return|yield|await"
-                          r"|(?:async[ \t]+)?with|assert|if|elif|while)[ \t]+)?")
+                          r"|(?:async[ \t]+)?with|assert|if|elif|while)[ \t]+|\w+=(?!=))?")
 # ... and what comes after it (the expression ends where the match starts).
-_WRAP_AFTER = re.compile(r"[ \t]*(?:as[ \t]+\w+[ \t]*)?:?[ \t]*(?:#[^'\"]*)?$")
+_WRAP_AFTER = re.compile(r"[ \t]*(?:as[ \t]+\w+[ \t]*)?[:,]?[ \t]*(?:#[^'\"]*)?$")
 
 
 def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:

@@ -117,7 +117,13 @@ def wrapped(code: str, indent: str, unit: str, width: int, before: int, after: i
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
         return None
-    text = _explode(code, tree.body, indent, unit, width, before, after, newline)
+    node = tree.body
+    inner = ast.get_source_segment(code, node) or ""
+    if code.startswith("(") and code.endswith(")") and inner == code[1:-1].strip():
+        # a parenthesized expression (`(a if c else b)`): broken inside its parentheses
+        body = _explode(code, node, indent + unit, unit, width, len(indent + unit), 0, newline)
+        return "(" + newline + indent + unit + body + newline + indent + ")"
+    text = _explode(code, node, indent, unit, width, before, after, newline)
     return text if newline in text else None
 
 

@@ -188,3 +188,12 @@ def test_a_guard_asserted_just_before_is_not_repeated(check: str) -> None:
     assert fix(code).endswith("\n    torch.accelerator.set_device_index(rank)\n")
     code = f"import torch\n\n\ndef setup(rank):\n    assert rank > 0\n    torch.cuda.set_device(rank)\n"
     assert "if torch.accelerator.is_available():" in fix(code)
+
+
+def test_a_long_keyword_argument_wraps_inside_its_parentheses() -> None:
+    code = ("import torch\n\n\ndef build(model, policy, config):\n    return FSDP(\n        model,\n"
+            "        auto_wrap_policy=policy,\n        device_id=torch.cuda.current_device(),\n"
+            "        limit_all_gathers=config.limit_all_gathers)\n")
+    assert ("        device_id=(\n"
+            "            torch.accelerator.current_device_index() if torch.accelerator.is_available() else 0\n"
+            "        ),\n") in fix(code)
