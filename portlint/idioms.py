@@ -125,6 +125,47 @@ def _cuda_only_branch(node: ast.AST, resolve: Resolver, pattern: "re.Pattern[str
     return None  # deferred: see the guard pass in portlint/analyzer.py
 
 
+def _int_device(query: Resolver, value: ast.expr) -> bool:
+    """An int literal, or (value flow) a name/attribute whose value is an int."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, int) and not isinstance(value.value, bool)
+    is_int = getattr(query, "is_int", None)
+    return isinstance(value, (ast.Name, ast.Attribute)) and is_int is not None and is_int(value)
+
+
+@idiom(
+    "int-device-keyword",
+    "`device=i` with an int (literal or by value flow) in a torch call: a CUDA device index",
+    (ast.Call,),
+    ("device",),
+)
+def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    assert isinstance(node, ast.Call)
+    func = node.func
+    if not isinstance(func, (ast.Attribute, ast.Name)):
+        return None
+    if isinstance(func, ast.Attribute) and func.attr in ("to", "cuda"):
+        return None  # `.to(device=i)` / `.cuda(device=i)`: their own matchers
+    name = query(func)
+    if name is None or not name.startswith("torch.") or name.startswith("torch.cuda."):
+        return None
+    for keyword in node.keywords:
+        if keyword.arg == "device" and _int_device(query, keyword.value):
+            return ast.unparse(keyword.value), keyword.value
+    return None
+
+
+@idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
+       (ast.Call,), ("device",))
+def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    if not isinstance(node, ast.Call):
+        return None
+    if (len(node.args) != 1 or node.keywords or not isinstance(node.func, (ast.Attribute, ast.Name))
+            or query(node.func) != "torch.device" or not _int_device(query, node.args[0])):
+        return None
+    return ast.unparse(node.args[0]), node.args[0]
+
+
 _AVAILABILITY = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 
 
