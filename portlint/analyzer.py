@@ -943,6 +943,8 @@ class _Analyzer(Binder):
             if any(guard.accelerator or guard.kind == g.CUDA for guard in self.guards):
                 return replace(fix, replacement=body), None
             statement = self._statement_of(node)
+            if statement is not None and self._asserted_before(*statement[1:]):
+                return replace(fix, replacement=body), None
             if statement is not None and self._alone_on_its_lines(statement[0]):
                 line = self.lines[node.lineno - 1]  # type: ignore[attr-defined]
                 indent = line[:len(line) - len(line.lstrip())]
@@ -989,6 +991,22 @@ class _Analyzer(Binder):
         found = _locate_statement(self.tree.body if self.tree is not None else [], node, callee)
         self._statements[key] = found  # type: ignore[index]
         return found
+
+    def _asserted_before(self, block: list[ast.stmt], index: int) -> bool:
+        """An earlier statement of the block asserts a device (``assert
+        torch.cuda.device_count() > LOCAL_RANK``, ``assert torch.cuda.is_available()``):
+        past it an accelerator is there, and a guard would repeat the assert."""
+        for stmt in block[:index]:
+            if not isinstance(stmt, ast.Assert):
+                continue
+            test = stmt.test
+            counted = isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Gt)
+            call = test.left if counted else test  # type: ignore[attr-defined]
+            if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, (ast.Attribute, ast.Name))):
+                continue
+            if self.resolve(call.func) in (_DEVICE_COUNTS if counted else _AVAILABILITY_CHECKS):
+                return True
+        return False
 
     def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
         """No other statement shares its lines (no `;`, not the body of a one-line `if x:`)."""
@@ -1248,6 +1266,8 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+_AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+_DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device_count"})
 # methods whose result stays on the device of their receiver
 _SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
                           "flatten", "squeeze", "unsqueeze", "numpy"})

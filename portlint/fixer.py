@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from portlint import rendering
 from portlint.contain import unverified_fix
 from portlint.devicevar import device_expression, existing_definition
 from portlint.findings import FileError, Finding
 from portlint.fstrings import fit_edits_in_fstrings
 from portlint.printable import printable
-from portlint.pyversion import DEFAULT_OLDEST, grammar_problem, oldest_python
+from portlint.pyversion import DEFAULT_OLDEST, PEP701, grammar_problem, invalid_fstring_fields, oldest_python
 from portlint.semantic import SemanticModel, build_model
 from portlint.semantic.scopes import IMPORT
 from portlint.source import SourceError, decode_source, read_source
@@ -165,6 +166,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     applied: list[Finding] = []
     findings = original_findings
     oldest = oldest_python(linter.settings)
+    layout: list = []  # the file's (indent unit, line width), worked out when first needed
     refused: set[tuple] = set()  # fixes left out on this text (see name_modules)
     for _ in range(MAX_ROUNDS):
         chosen = choose_edits(text, [f for f in findings if _applicable(f, unsafe) and _key(f) not in refused],
@@ -177,6 +179,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
             refused.update(_key(edit.finding) for edit in chosen if id(edit.finding) not in fitted)
             if not edits:
                 continue  # the same text: the fixes that waited for these are chosen now
+        edits = wrap_long_edits(text, edits, newline, layout)
         try:
             new_text, kept = apply_edits(text, edits, target, newline, oldest)
         except FixVerificationError as exc:
@@ -199,7 +202,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         findings = list(result.findings)
     if text != original:
         try:
-            verify_cst_changed(original, text)
+            verify_changed(original, text, oldest)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
@@ -289,6 +292,50 @@ def choose_edits(text: str, findings: list[Finding], target: str) -> list[Edit]:
     return edits
 
 
+def wrap_long_edits(text: str, edits: list[Edit], newline: str, layout: list) -> list[Edit]:
+    """An edit that would make its line longer than the file's lines are
+    (``rendering.line_width``) has the expression of its statement wrapped, as black wraps
+    it (``x = call(...)``, ``if call(...):``, ``with call(...) as y:``): the edit then spans
+    that expression. One that cannot be (no brackets, an f-string on the line, another edit
+    on the line, a line that is not one whole statement) stays as it is."""
+    result = []
+    for number, edit in enumerate(edits):
+        line_start = max(text.rfind("\n", 0, edit.start), text.rfind("\r", 0, edit.start)) + 1
+        found = _LINE_BREAK.search(text, edit.end)
+        line_end = found.start() if found else len(text)
+        before, after = text[line_start:edit.start], text[edit.end:line_end]
+        if len(before) + len(edit.text) + len(after) <= rendering.DEFAULT_WIDTH or "\n" in edit.text \
+                or "\r" in edit.text or "\n" in text[edit.start:edit.end]:
+            result.append(edit)
+            continue
+        if not layout:
+            layout.extend((rendering.indent_unit(text), rendering.line_width(text)))
+        unit, width = layout
+        others = [other for other in (edits[number - 1] if number else None,
+                                      edits[number + 1] if number + 1 < len(edits) else None) if other is not None]
+        head, tail = _WRAP_BEFORE.match(before), _WRAP_AFTER.search(after)
+        if any(o.start < line_end and o.end > line_start for o in others) or head is None or tail is None \
+                or _FSTRING_ANYWHERE.search(text, line_start, line_end):
+            result.append(edit)
+            continue
+        start, end = line_start + head.end(), edit.end + tail.start()
+        expression = text[start:edit.start] + edit.text + text[edit.end:end]
+        indent = before[:len(before) - len(before.lstrip(" \t"))]
+        new_text = rendering.wrapped(expression, indent, unit, width, head.end(), len(after) - tail.start(), newline)
+        result.append(edit if new_text is None else Edit(start, end, new_text, edit.finding))
+    return result
+
+
+_FSTRING_ANYWHERE = re.compile(r"(?:[fF][rR]?|[rR][fF])['\"]")
+# Wrapped only where the edit lies in the one expression of a statement alone on its line
+# (or of a keyword argument alone on its line, `name=...,`): what comes before it on the
+# line (the expression starts after the match) ...
+_WRAP_BEFORE = re.compile(r"[ \t]*(?:(?:[\w.]+(?:\[[^\]]*\])?[ \t]*(?::[^=]+)?[-+*/@%|&^]?=|return|yield|await"
+                          r"|(?:async[ \t]+)?with|assert|if|elif|while)[ \t]+|\w+=(?!=))?")
+# ... and what comes after it (the expression ends where the match starts).
+_WRAP_AFTER = re.compile(r"[ \t]*(?:as[ \t]+\w+[ \t]*)?[:,]?[ \t]*(?:#[^'\"]*)?$")
+
+
 def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
     """Apply sorted, non-overlapping edits; also return each edit's range in the result."""
     parts = []
@@ -342,10 +389,7 @@ def apply_edits(text: str, edits: list[Edit], target: str, newline: str,
                               aliases or {}, replaced)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
-    verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
-    problem = grammar_problem(text, old_tree, new_text, _analysis(new_text)[0], oldest)
-    if problem is not None:
-        raise FixVerificationError(problem)
+    verify(text, old_tree, new_text, cst=False)  # libcst and the oldest grammar: once per file (fix_text)
     return new_text, edits
 
 
@@ -1043,38 +1087,46 @@ def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True)
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
 
 
-def verify_cst_changed(old: str, new: str) -> None:
-    """libcst parses the statements a fix changed in ``new`` (each cut out and dedented);
-    the whole file when one cannot be cut out or does not parse on its own. Parsing a large
-    file with libcst costs more than the rest of fixing it; the unchanged statements are
-    the original's."""
+def verify_changed(old: str, new: str, oldest: tuple[int, int] = DEFAULT_OLDEST) -> None:
+    """The statements the fixes changed in ``new`` (each cut out and dedented) parse with
+    libcst and with the grammar of the project's oldest Python; when one cannot be cut out
+    or fails on its own, the whole file is checked (``verify_cst``, ``grammar_problem``).
+    Parsing a large file with libcst costs more than the rest of fixing it, and the
+    unchanged statements are the original's."""
     import libcst
 
-    old_lines = _LINES.findall(old)
+    new_tree = _analysis(new)[0]
+    if oldest < PEP701 and _FSTRING_ANYWHERE.search(new) and \
+            invalid_fstring_fields(new, new_tree) > invalid_fstring_fields(old, _analysis(old, "the original")[0]):
+        raise FixVerificationError(f"an f-string of the fixed code needs Python 3.12 (the project supports "
+                                   f"{oldest[0]}.{oldest[1]})")
+    old_lines = set(_LINES.findall(old))
     new_lines = _LINES.findall(new)
-    changed: set[int] = set()  # 1-based lines of ``new``
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)  # any edit script will do
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            changed.update(range(j1 + 1, max(j2, j1 + 1) + 1))
     statements: dict[int, ast.stmt] = {}
-    tree = _analysis(new)[0]
-    for line in sorted(changed):
-        stmt = _innermost_statement(tree, line)
-        if stmt is not None:
-            statements[id(stmt)] = stmt
+    for number, line in enumerate(new_lines, 1):
+        if line not in old_lines:  # new or changed (a line equal to one of the original's was valid there)
+            stmt = _innermost_statement(new_tree, number)
+            if stmt is not None:
+                statements[id(stmt)] = stmt
+    feature = max(oldest, (3, 7))
     for stmt in statements.values():
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
         column = stmt.col_offset
         segment = new_lines[first - 1:stmt.end_lineno or stmt.lineno]
-        if not segment or segment[0][:column].strip(" \t"):
-            return verify_cst(new)  # shares its line with another statement
         code = "".join(line[min(column, len(line) - len(line.lstrip(" \t"))):] for line in segment)
         try:
+            if not segment or segment[0][:column].strip(" \t"):
+                raise SyntaxError("shares its line with another statement")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(code, feature_version=feature)
             libcst.parse_module(code)
-        except libcst.ParserSyntaxError:
-            return verify_cst(new)
-    return None
+        except (SyntaxError, ValueError, libcst.ParserSyntaxError):
+            verify_cst(new)
+            problem = grammar_problem(old, _analysis(old, "the original")[0], new, new_tree, oldest)
+            if problem is not None:
+                raise FixVerificationError(problem) from None
+            return
 
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")

@@ -279,3 +279,28 @@ def _npu_profiler_names(node: ast.expr, query: Resolver, edits: list[tuple[ast.A
                 continue
         stack.extend(ast.iter_child_nodes(current))
     return True
+
+
+_NCCL_CHECKS = frozenset({"torch.distributed.is_nccl_available", "torch.distributed.distributed_c10d.is_nccl_available"})
+
+
+@idiom(
+    "nccl-if-nccl-available",
+    '"nccl" if dist.is_nccl_available() else <fallback>: the backend and the check that picks it, rewritten together',
+    (ast.IfExp,),
+    ("is_nccl_available",),
+)
+def _nccl_if_nccl_available(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]") -> str | None:
+    assert isinstance(node, ast.IfExp)
+    test, chosen = node.test, node.body
+    if not (isinstance(chosen, ast.Constant) and chosen.value == "nccl"):
+        return None
+    if not (isinstance(test, ast.Call) and not test.args and not test.keywords
+            and isinstance(test.func, (ast.Attribute, ast.Name)) and query(test.func) in _NCCL_CHECKS):
+        return None
+    if isinstance(test.func, ast.Attribute):
+        check = query.rewrite(test.func.value, []) + ".is_hccl_available"  # type: ignore[attr-defined]
+    else:
+        check = "torch.distributed.is_hccl_available"
+    quote = query.rewrite(chosen, [])[0]  # type: ignore[attr-defined]
+    return query.rewrite(node, [(chosen, f"{quote}hccl{quote}"), (test.func, check)])  # type: ignore[attr-defined]

@@ -89,3 +89,85 @@ def indent_unit(text: str) -> str:
         return "\t"
     return " " * min(len(w) for w in widths if not w.startswith("\t")) if any(
         not w.startswith("\t") for w in widths) else "    "
+
+
+# --------------------------------------------------------------------------- long lines
+
+DEFAULT_WIDTH = 88  # black's and ruff's default line length
+_BRACKETS = {ast.List: "[]", ast.Set: "{}", ast.Tuple: "()", ast.Dict: "{}"}
+
+
+def line_width(text: str) -> int:
+    """The line length the file keeps to: 88, or more when its own long lines show a
+    wider limit (the length its 99th-percentile line reaches)."""
+    lengths = sorted(len(line) for line in text.splitlines())
+    if not lengths:
+        return DEFAULT_WIDTH
+    return max(DEFAULT_WIDTH, lengths[min(len(lengths) - 1, int(len(lengths) * 0.99))])
+
+
+def wrapped(code: str, indent: str, unit: str, width: int, before: int, after: int, newline: str = "\n") -> str | None:
+    """``code`` (one line, an expression) exploded one argument or element per line, the
+    way black wraps a call or a display, when the line it lands on (``before`` characters
+    before it, ``after`` after it) would be longer than ``width``; None when it fits or
+    cannot be wrapped so (no brackets of its own to break inside)."""
+    if before + len(code) + after <= width or "\n" in code or "\r" in code:
+        return None
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        return None
+    node = tree.body
+    inner = ast.get_source_segment(code, node) or ""
+    if code.startswith("(") and code.endswith(")") and inner == code[1:-1].strip():
+        # a parenthesized expression (`(a if c else b)`): broken inside its parentheses
+        body = _explode(code, node, indent + unit, unit, width, len(indent + unit), 0, newline)
+        return "(" + newline + indent + unit + body + newline + indent + ")"
+    text = _explode(code, node, indent, unit, width, before, after, newline)
+    return text if newline in text else None
+
+
+def _explode(code: str, node: ast.expr, indent: str, unit: str, width: int, before: int, after: int,
+             newline: str) -> str:
+    text = ast.get_source_segment(code, node) or ""
+    if before + len(text) + after <= width:
+        return text
+    if isinstance(node, ast.Call):
+        items: list[ast.AST] = sorted([*node.args, *node.keywords], key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+        if not items or (len(items) == 1 and isinstance(items[0], ast.GeneratorExp)):
+            return text
+        head = (ast.get_source_segment(code, node.func) or "") + "("
+        close = ")"
+    elif type(node) in _BRACKETS and text[:1] == _BRACKETS[type(node)][0]:
+        if isinstance(node, ast.Dict):
+            if any(key is None for key in node.keys):
+                return text
+            items = list(node.values)
+        else:
+            items = list(node.elts)  # type: ignore[attr-defined]
+        if not items:
+            return text
+        head, close = _BRACKETS[type(node)]
+    else:
+        return text
+    inner = indent + unit
+    # black's right-hand split first: the contents on one line of their own
+    body = text[len(head):len(text) - len(close)].strip()
+    if len(inner) + len(body) <= width and "\n" not in body and not body.endswith(","):
+        return head + newline + inner + body + newline + indent + close
+    if len(items) == 1 and not isinstance(items[0], ast.keyword) and not isinstance(node, ast.Tuple):
+        item = _explode(code, items[0], inner, unit, width, len(inner), 0, newline)  # type: ignore[arg-type]
+        return head + newline + inner + item + newline + indent + close
+    lines = []
+    for item in items:
+        if isinstance(item, ast.keyword):
+            name = f"{item.arg}=" if item.arg else "**"
+            value = _explode(code, item.value, inner, unit, width, len(inner) + len(name), 1, newline)
+            lines.append(f"{inner}{name}{value},")
+        elif isinstance(node, ast.Dict):
+            key = ast.get_source_segment(code, node.keys[node.values.index(item)]) or ""  # type: ignore[arg-type]
+            value = _explode(code, item, inner, unit, width, len(inner) + len(key) + 2, 1, newline)  # type: ignore[arg-type]
+            lines.append(f"{inner}{key}: {value},")
+        else:
+            lines.append(f"{inner}{_explode(code, item, inner, unit, width, len(inner), 1, newline)},")  # type: ignore[arg-type]
+    return head + newline + newline.join(lines) + newline + indent + close

@@ -137,8 +137,57 @@ def test_libcst_verification_parses_only_the_changed_statements(monkeypatch) -> 
     body = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(50))
     old = f"import torch\n\n\nclass A:\n{body}    @deco(torch.cuda)\n    def f(self):\n        x = '''\nkeep\n'''\n"
     new = old.replace("deco(torch.cuda)", "deco(torch.accelerator)")
-    fixer.verify_cst_changed(old, new)
+    fixer.verify_changed(old, new)
     assert parsed == ["@deco(torch.accelerator)\ndef f(self):\n    x = '''\nkeep\n'''\n"]
     parsed.clear()
-    fixer.verify_cst_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
+    fixer.verify_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
     assert parsed == ["x = 1; y = 3\n"]
+
+
+def test_a_long_replacement_wraps_its_statement_as_black_would() -> None:
+    code = ("import torch.distributed as dist\n\n\ndef setup(args):\n"
+            "    dist.init_process_group(backend=\"nccl\", init_method=args.dist_url, world_size=args.world_size, rank=args.rank)\n")
+    assert fix(code, unsafe=True).endswith(
+        "def setup(args):\n"
+        "    dist.init_process_group(\n"
+        "        backend=torch.distributed.get_default_backend_for_device(DEVICE),\n"
+        "        init_method=args.dist_url,\n"
+        "        world_size=args.world_size,\n"
+        "        rank=args.rank,\n"
+        "    )\n")
+
+
+@pytest.mark.parametrize("line", [
+    # in the middle of a longer expression: left as it is (no partial wrapping)
+    "    x = f(g(y), dist.is_nccl_available()) + h(zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz)\n",
+    # a file whose lines are long anyway keeps its width
+])
+def test_a_long_replacement_that_cannot_wrap_cleanly_stays_on_its_line(line: str) -> None:
+    code = "import torch.distributed as dist\n\n\ndef setup():\n" + line
+    assert "\n" not in fix(code, unsafe=True).split("def setup():\n")[1].rstrip("\n")
+
+
+def test_a_file_with_long_lines_keeps_its_width() -> None:
+    code = "import torch.distributed as dist\n\n\ndef setup(args):\n    use = dist.is_nccl_available()\n"
+    fixed = "    use = torch.distributed.is_backend_available(torch.distributed.get_default_backend_for_device(DEVICE))\n"
+    assert fixed not in fix(code, unsafe=True)  # 108 characters: wrapped at 88
+    long = "".join(f"    v{i} = compute(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, {i})\n"
+                   for i in range(5))
+    assert fixed in fix(code.replace("(args):\n", "(args):\n" + long), unsafe=True)
+
+
+@pytest.mark.parametrize("check", ["torch.cuda.device_count() > rank", "torch.cuda.is_available()"])
+def test_a_guard_asserted_just_before_is_not_repeated(check: str) -> None:
+    code = f"import torch\n\n\ndef setup(rank):\n    assert {check}, \"no GPU\"\n    torch.cuda.set_device(rank)\n"
+    assert fix(code).endswith("\n    torch.accelerator.set_device_index(rank)\n")
+    code = f"import torch\n\n\ndef setup(rank):\n    assert rank > 0\n    torch.cuda.set_device(rank)\n"
+    assert "if torch.accelerator.is_available():" in fix(code)
+
+
+def test_a_long_keyword_argument_wraps_inside_its_parentheses() -> None:
+    code = ("import torch\n\n\ndef build(model, policy, config):\n    return FSDP(\n        model,\n"
+            "        auto_wrap_policy=policy,\n        device_id=torch.cuda.current_device(),\n"
+            "        limit_all_gathers=config.limit_all_gathers)\n")
+    assert ("        device_id=(\n"
+            "            torch.accelerator.current_device_index() if torch.accelerator.is_available() else 0\n"
+            "        ),\n") in fix(code)

@@ -41,7 +41,10 @@ def init_distributed():
     local_rank = int(os.environ["LOCAL_RANK"])
     if torch.accelerator.is_available():
         torch.accelerator.set_device_index(local_rank)
-    dist.init_process_group(backend=torch.distributed.get_default_backend_for_device(DEVICE), init_method="env://")
+    dist.init_process_group(
+        backend=torch.distributed.get_default_backend_for_device(DEVICE),
+        init_method="env://",
+    )
     return local_rank
 
 

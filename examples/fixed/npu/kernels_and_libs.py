@@ -54,7 +54,9 @@ def build_extension():
 
 def train_step(model, batch):
     optimizer = FusedAdam(model.parameters(), lr=1e-3)
-    with torch_npu.profiler.profile(activities=[torch_npu.profiler.ProfilerActivity.CPU, torch_npu.profiler.ProfilerActivity.NPU]) as prof:
+    with torch_npu.profiler.profile(
+        activities=[torch_npu.profiler.ProfilerActivity.CPU, torch_npu.profiler.ProfilerActivity.NPU]
+    ) as prof:
         torch.cuda.nvtx.range_push("forward")
         loss = model(batch.npu()).float().pow(2).mean()
         torch.cuda.nvtx.range_pop()
