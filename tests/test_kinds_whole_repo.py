@@ -199,6 +199,8 @@ STDIN_CASES = {
     "requirements.txt": ("torch==2.3.0+cu121\n", [("requirements.txt", None, 1, "PRT931")]),
     "x.json": ('{"communication_backend": "nccl"}', [("x.json", None, 1, "PRT941")]),
     "x.py": ("import torch\nx = torch.zeros(1).cuda()\n", [("x.py", None, 2, "PRT404")]),
+    "k.cu": ("__global__ void add(float *x) { x[threadIdx.x] += 1; }\n", [("k.cu", None, 1, "PRT950")]),
+    "pyproject.toml": ('[project]\nname = "x"\ndependencies = ["cupy-cuda12x"]\n', [("pyproject.toml", None, 3, "PRT932")]),
 }
 
 
