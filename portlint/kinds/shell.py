@@ -6,7 +6,8 @@ start a new command (``;``, ``&&``, ``|``, ``$(`` ...) and here-documents. A
 here-document body is read in the language of the command that receives it (see
 ``heredoc_kind``): a script for ``bash``/``sh``, Python for ``python -``, and the kind of
 the file written for ``cat > NAME <<EOF`` / ``tee NAME`` (``config.yaml``, ``run.sh``,
-``train.py``); any other body (a usage text for ``cat``) is skipped. From each simple
+``train.py``), or a script when ``cat <<EOF`` is piped into a shell; any other body (a usage
+text for ``cat``) is skipped. From each simple
 command it reports:
 
 * ``env``: ``NAME=value`` prefixes, ``export``/``unset``/``declare`` arguments and
@@ -230,8 +231,27 @@ def heredoc_kind(tokens: list[Token], at: int) -> str | None:
     if name in ("cat", "tee"):
         target = _written_file(words + after, name)
         kind = kind_of(target) if target else None
+        if kind is None and target is None and last < len(tokens) and tokens[last].op == "|":
+            return _piped_into(tokens, last + 1)  # cat <<EOF | docker exec -i box sh
         return kind if kind == "python" or kind in _BODY_KINDS else None
     return None
+
+
+def _piped_into(tokens: list[Token], start: int) -> str | None:
+    """"shell" or "python" when the command from ``start`` on runs its standard input as one
+    (its last word is the interpreter: ``sh``, ``docker exec -i box bash``, ``python3 -``)."""
+    words = []
+    for token in tokens[start:]:
+        if token.op:
+            break
+        words.append(token.value.rsplit("/", 1)[-1])
+    while words and words[-1] in ("-", "-s"):
+        words.pop()
+    if not words:
+        return None
+    if words[-1] in _SHELLS:
+        return "shell"
+    return "python" if _PYTHON.fullmatch(words[-1]) else None
 
 
 def _written_file(words: list[str], command: str) -> str | None:
