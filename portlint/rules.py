@@ -143,6 +143,8 @@ class Matcher:
     args: re.Pattern[str] | None = None  # command: regex searched in the arguments
     version: re.Pattern[str] | None = None  # requirement: regex searched in the version part
     file_kind: str | None = None  # file: the kind of file (portlint/kinds)
+    # env: also a shell script's own variable (assigned, never exported nor passed to a command)
+    script_variables: bool = True
     message: str | None = None
     fixes: dict[str, tuple[FixOption, ...]] = field(default_factory=dict)
 
@@ -281,7 +283,7 @@ MATCHER_KEYS = {
     "module": {"name"},
     "idiom": {"name", "pattern"},
     "noqa": set(),  # the unused-noqa check (portlint/noqa.py): comments, not code
-    "env": {"name"},
+    "env": {"name", "script_variables"},
     "command": {"name", "args"},
     "requirement": {"name", "version"},
     "index": {"pattern"},
@@ -425,6 +427,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
     if "compared" in raw:
         matcher.compared = _bool(raw["compared"], path, code, "compared")
+    if "script_variables" in raw:
+        matcher.script_variables = _bool(raw["script_variables"], path, code, "script_variables")
     if "noop_off_cuda" in raw:
         matcher.noop_off_cuda = _bool(raw["noop_off_cuda"], path, code, "noop_off_cuda")
     if "covered_by" in raw:

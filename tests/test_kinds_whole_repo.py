@@ -121,6 +121,12 @@ EOF
 cat >> requirements.txt <<EOF
 cupy-cuda12x
 EOF
+cat <<EOF | docker exec -i "$box" sh
+export NCCL_DEBUG=INFO
+EOF
+cat <<EOF | sort
+NCCL_DEBUG=INFO
+EOF
 """
 
 
@@ -129,7 +135,7 @@ def test_here_document_bodies_are_read_in_their_language(tmp_path: Path) -> None
     report = linter("agnostic").check_paths([str(tmp_path / "run.sh")])
     assert not report.errors
     assert [(f.line, f.code) for f in report.findings] == [
-        (4, "PRT404"), (8, "PRT941"), (14, "PRT701"), (18, "PRT943"), (24, "PRT932")]
+        (4, "PRT404"), (8, "PRT941"), (14, "PRT701"), (18, "PRT943"), (24, "PRT932"), (27, "PRT705")]
     python = report.findings[0]
     assert python.column == 20 and python.fix is not None and python.fix.applicability == "manual"
     # the usage text of `cat <<EOF` (no file written) and a body that is not Python give nothing
@@ -199,6 +205,8 @@ STDIN_CASES = {
     "requirements.txt": ("torch==2.3.0+cu121\n", [("requirements.txt", None, 1, "PRT931")]),
     "x.json": ('{"communication_backend": "nccl"}', [("x.json", None, 1, "PRT941")]),
     "x.py": ("import torch\nx = torch.zeros(1).cuda()\n", [("x.py", None, 2, "PRT404")]),
+    "k.cu": ("__global__ void add(float *x) { x[threadIdx.x] += 1; }\n", [("k.cu", None, 1, "PRT950")]),
+    "pyproject.toml": ('[project]\nname = "x"\ndependencies = ["cupy-cuda12x"]\n', [("pyproject.toml", None, 3, "PRT932")]),
 }
 
 

@@ -88,6 +88,8 @@ def _match(matcher: Matcher, occurrence: Occurrence) -> tuple[int, int] | None:
             return None
         return occurrence.start, occurrence.end
     assert matcher.pattern is not None
+    if kind == "env" and occurrence.extra == "script" and not matcher.script_variables:
+        return None  # a variable of the script itself (shell.SCRIPT_VARIABLE)
     if kind in ("index", "image"):
         return (occurrence.start, occurrence.end) if matcher.pattern.search(occurrence.value) else None
     if not matcher.pattern.fullmatch(occurrence.value):

@@ -6,7 +6,8 @@ start a new command (``;``, ``&&``, ``|``, ``$(`` ...) and here-documents. A
 here-document body is read in the language of the command that receives it (see
 ``heredoc_kind``): a script for ``bash``/``sh``, Python for ``python -``, and the kind of
 the file written for ``cat > NAME <<EOF`` / ``tee NAME`` (``config.yaml``, ``run.sh``,
-``train.py``); any other body (a usage text for ``cat``) is skipped. From each simple
+``train.py``), or a script when ``cat <<EOF`` is piped into a shell; any other body (a usage
+text for ``cat``) is skipped. From each simple
 command it reports:
 
 * ``env``: ``NAME=value`` prefixes, ``export``/``unset``/``declare`` arguments and
@@ -46,6 +47,9 @@ _PREFIXES = frozenset({"sudo", "exec", "nohup", "time", "command", "builtin", "x
                        "env", "stdbuf", "then", "do", "else", "elif", "if", "while", "until", "!"})
 _DECLARE = frozenset({"export", "unset", "declare", "typeset", "local", "readonly"})
 _PIP = re.compile(r"pip(?:3(?:\.\d+)?)?")
+SCRIPT_VARIABLE = "script"  # ``Occurrence.extra`` of an env name that is only the script's own variable
+_BARE, _READ_MARK = "bare", "read"
+_ALLEXPORT = re.compile(r"\bset[ \t]+(?:-[A-Za-z]*a|-o[ \t]+allexport)")
 _CONDA = frozenset({"conda", "mamba", "micromamba"})
 _INDEX_OPTIONS = frozenset({"--index-url", "-i", "--extra-index-url", "-f", "--find-links"})
 _PIP_VALUE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target",
@@ -110,17 +114,10 @@ def scan(text: str, base: int = 0, python_bodies: list[tuple[int, int]] | None =
     """Every occurrence in a shell script (offsets shifted by ``base``); here-document
     bodies that are Python are added to ``python_bodies`` (when given) as spans."""
     tokens, literal, heredocs = tokenize(text)
-    occurrences = [Occurrence("env", m.group(1), base + m.start(1), base + m.end(1))
+    occurrences = [Occurrence("env", m.group(1), base + m.start(1), base + m.end(1), extra=_READ_MARK)
                    for m in _READ.finditer(text) if not _inside(literal, m.start())]
     for command in _simple_commands(tokens):
         occurrences.extend(_command_occurrences(command, text, base))
-    for heredoc in heredocs:
-        kind = heredoc_kind(tokens, heredoc.token)
-        if kind == "python":
-            if python_bodies is not None and base == 0:
-                python_bodies.append((heredoc.start, heredoc.end))
-        elif kind is not None:
-            occurrences.extend(_body_occurrences(kind, text[heredoc.start:heredoc.end], base + heredoc.start))
     # $(...) and `...` inside double quotes: the tokenizer kept them in one word.
     for token in tokens:
         if token.quoted and ("$(" in text[token.start:token.end] or "`" in text[token.start:token.end]):
@@ -129,7 +126,27 @@ def scan(text: str, base: int = 0, python_bodies: list[tuple[int, int]] | None =
                 group = 1 if match.group(1) is not None else 2
                 inner = scan(match.group(group), base + token.start + match.start(group))
                 occurrences.extend(o for o in inner if o.kind != "env")
-    return occurrences
+    for heredoc in heredocs:
+        kind = heredoc_kind(tokens, heredoc.token)
+        if kind == "python":
+            if python_bodies is not None and base == 0:
+                python_bodies.append((heredoc.start, heredoc.end))
+        elif kind is not None:
+            occurrences.extend(_body_occurrences(kind, text[heredoc.start:heredoc.end], base + heredoc.start))
+    return _script_variables(occurrences, text)
+
+
+def _script_variables(occurrences: list[Occurrence], text: str) -> list[Occurrence]:
+    """Mark the variables that never leave the script (``extra`` "script"): assigned alone or
+    by ``local``/``declare``, never exported, never passed to a command, no ``set -a``.
+    (``CUDA_FLAG="--cuda"`` ... ``python main.py $CUDA_FLAG``: no program reads CUDA_FLAG.)"""
+    bare = {o.value for o in occurrences if o.kind == "env" and o.extra == _BARE}
+    if bare and not _ALLEXPORT.search(text):
+        bare -= {o.value for o in occurrences if o.kind == "env" and o.extra not in (_BARE, _READ_MARK)}
+    else:
+        bare = set()
+    return [replace(o, extra=SCRIPT_VARIABLE if o.value in bare else "")
+            if o.kind == "env" and o.extra in (_BARE, _READ_MARK) else o for o in occurrences]
 
 
 def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
@@ -230,8 +247,27 @@ def heredoc_kind(tokens: list[Token], at: int) -> str | None:
     if name in ("cat", "tee"):
         target = _written_file(words + after, name)
         kind = kind_of(target) if target else None
+        if kind is None and target is None and last < len(tokens) and tokens[last].op == "|":
+            return _piped_into(tokens, last + 1)  # cat <<EOF | docker exec -i box sh
         return kind if kind == "python" or kind in _BODY_KINDS else None
     return None
+
+
+def _piped_into(tokens: list[Token], start: int) -> str | None:
+    """"shell" or "python" when the command from ``start`` on runs its standard input as one
+    (its last word is the interpreter: ``sh``, ``docker exec -i box bash``, ``python3 -``)."""
+    words = []
+    for token in tokens[start:]:
+        if token.op:
+            break
+        words.append(token.value.rsplit("/", 1)[-1])
+    while words and words[-1] in ("-", "-s"):
+        words.pop()
+    if not words:
+        return None
+    if words[-1] in _SHELLS:
+        return "shell"
+    return "python" if _PYTHON.fullmatch(words[-1]) else None
 
 
 def _written_file(words: list[str], command: str) -> str | None:
@@ -330,11 +366,13 @@ def _simple_commands(tokens: list[Token]) -> Iterator[list[Token]]:
 def _command_occurrences(words: list[Token], text: str, base: int) -> Iterator[Occurrence]:
     position = 0
     prefixed = False
+    assigned: list[Occurrence] = []
     while position < len(words):  # NAME=value prefixes and prefix commands
         word = words[position]
         assignment = _ASSIGNMENT.match(word.value) if not text.startswith(("'", '"'), word.start) else None
         if assignment is not None:
-            yield Occurrence("env", assignment.group(1), base + word.start, base + word.start + assignment.end(1))
+            assigned.append(Occurrence("env", assignment.group(1), base + word.start,
+                                       base + word.start + assignment.end(1)))
             position += 1
             continue
         if word.value in _PREFIXES or (prefixed and word.value.startswith("-")):
@@ -342,6 +380,9 @@ def _command_occurrences(words: list[Token], text: str, base: int) -> Iterator[O
             position += 1
             continue
         break
+    # `NAME=value` alone sets a variable of the script (exported only by `export`, `set -a`);
+    # `NAME=value cmd` passes it to the command
+    yield from (replace(o, extra=_BARE) for o in assigned) if position >= len(words) else assigned
     if position >= len(words):
         return
     command = words[position]
@@ -352,10 +393,12 @@ def _command_occurrences(words: list[Token], text: str, base: int) -> Iterator[O
     yield Occurrence("command", name, base + command.start, base + command.end,
                      extra=text[arg_start:arg_end], extra_start=base + arg_start)
     if name in _DECLARE:
+        exports = name in ("export", "unset") or any(w.value.startswith("-") and "x" in w.value for w in args)
         for word in args:
             found = _NAME.match(word.value)
             if found is not None and not word.value.startswith("-"):
-                yield Occurrence("env", found.group(0), base + word.start, base + word.start + found.end())
+                yield Occurrence("env", found.group(0), base + word.start, base + word.start + found.end(),
+                                 extra="" if exports else _BARE)
         return
     if len(args) >= 2 and args[0].value == "-m" and _PIP.fullmatch(args[1].value):
         # any interpreter: python3.10, $PYTHON, a notebook's !{sys.executable} -m pip
