@@ -235,15 +235,25 @@ def commentable_lines(text: str) -> set[int] | None:
     return {n for n, line in enumerate(lines, 1) if n not in blocked and not line.rstrip().endswith("\\")}
 
 
-def noqa_edits(text: str, findings: Iterable[Finding]) -> tuple[list[tuple[int, int, str]], list[Finding]]:
+NO_COMMENTS = ("json", "cuda", "notebook")  # kinds a `# noqa` comment would break (or cannot be in)
+
+
+def noqa_edits(text: str, findings: Iterable[Finding],
+               kind: str = "python") -> tuple[list[tuple[int, int, str]], list[Finding]]:
     """The edits that add ``# noqa: CODE`` comments suppressing ``findings`` (character
     offsets ``(start, end, new text)``, at most one per line, in order), and the findings
     no line of which can take a comment. Each finding's comment goes on its first line, or
     its last when the first cannot take one; codes join a ``# noqa: ...`` already there; a
-    bare ``# noqa`` already suppresses everything. ``--add-noqa`` and the language server's
-    "add noqa" action both use this."""
+    bare ``# noqa`` already suppresses everything. ``kind``: the file's (``portlint.kinds``):
+    none in JSON, notebooks or CUDA C++; in scripts and configs any line not continued with
+    a backslash. ``--add-noqa`` and the language server's "add noqa" action both use this."""
     findings = list(findings)
-    allowed = commentable_lines(text)
+    if kind in NO_COMMENTS:
+        return [], findings
+    if kind == "python":
+        allowed = commentable_lines(text)
+    else:
+        allowed = {n for n, line in enumerate(_LINE_BREAK.split(text), 1) if not line.rstrip().endswith("\\")}
     if allowed is None:
         return [], findings
     wanted: dict[int, set[str]] = {}
@@ -271,10 +281,10 @@ def noqa_edits(text: str, findings: Iterable[Finding]) -> tuple[list[tuple[int, 
     return edits, skipped
 
 
-def add_noqa(text: str, findings: list[Finding]) -> tuple[str, int, list[Finding]]:
+def add_noqa(text: str, findings: list[Finding], kind: str = "python") -> tuple[str, int, list[Finding]]:
     """(text with ``# noqa: CODE`` comments for ``findings``, directives added or extended,
     findings that could not get one)."""
-    edits, skipped = noqa_edits(text, findings)
+    edits, skipped = noqa_edits(text, findings, kind)
     for start, end, new in reversed(edits):
         text = text[:start] + new + text[end:]
     return text, len(edits), skipped
@@ -297,7 +307,9 @@ def add_noqa_to_files(findings: list[Finding]) -> tuple[int, int, list[str]]:
         except SourceError as exc:
             problems.append(f"{path}: {exc}")
             continue
-        text, count, skipped = add_noqa(source.text, its)
+        from portlint.kinds import kind_of_text
+
+        text, count, skipped = add_noqa(source.text, its, kind_of_text(path, source.text))
         for finding in skipped:
             problems.append(f"{path}:{finding.line}: no line of this {finding.code} finding can take a comment "
                             "(inside a string or after a backslash); not suppressed")

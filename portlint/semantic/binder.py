@@ -158,9 +158,10 @@ class Binder:
                 model.bind(arg.arg, PARAMETER, arg)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
-        elif node.name in self.guard_names:
+        elif node.name in self.guard_names or g.is_cuda_predicate_name(node.name):
             # `def is_cuda_available(): return torch.cuda.is_available()`: the body of a
-            # helper predicate is CUDA detection by definition
+            # helper predicate (or of one named for a CUDA property, such as
+            # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
         else:
             self.visit_block(node.body)
@@ -201,7 +202,7 @@ class Binder:
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
         if isinstance(node, ast.AnnAssign):
-            self.visit(node.annotation)
+            self.visit_annotation(node.annotation)
         if value is not None:
             self.visit(value)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -286,9 +287,9 @@ class Binder:
             self.visit_all(node.decorator_list)
             for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
                 if arg is not None and arg.annotation is not None:
-                    self.visit(arg.annotation)
+                    self.visit_annotation(arg.annotation)
             if node.returns is not None:
-                self.visit(node.returns)
+                self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -368,6 +369,10 @@ class Binder:
             guard, other = Guard(g.OTHER, test), Guard(g.FALLBACK, test)
         elif kind.kind in (g.OTHER, "cpu"):
             guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
+        elif kind.kind == "package":  # `if is_bnb_available():` imports an optional dependency
+            guard, other = Guard(g.OPTIONAL, test), Guard(g.OTHER, test)
+        elif kind.kind == "cuda-specific":  # either branch is about a CUDA property
+            guard, other = Guard(g.OTHER, test, cuda_specific=True), Guard(g.OTHER, test, cuda_specific=True)
         else:
             guard, other = Guard(g.OTHER, test, accelerator=kind.kind == "accelerator"), Guard(g.OTHER, test)
         return (other, guard) if negated else (guard, other)
@@ -393,6 +398,10 @@ class Binder:
                     break
             self._tests_other_backend[id(owner)] = known
         return known
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        """A type annotation (of a parameter, a return, an annotated assignment)."""
+        self.visit(node)
 
     def visit_guarded(self, node: Any, guard: Guard | None) -> None:
         if guard is None:
@@ -505,9 +514,13 @@ class Binder:
         self.visit_block(node.body)
 
 
-def build_model(tree: ast.Module) -> SemanticModel:
-    """The semantic model of a module, without any matching (the fixer's use)."""
-    return Binder().run(tree)
+def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
+    """The semantic model of a module, without any matching (the fixer's use); with
+    ``loads``, ``model.loads`` lists every name load with its scope."""
+    model = SemanticModel()
+    if loads:
+        model.loads = []
+    return Binder(model).run(tree)
 
 
 _CONDITIONALS = (ast.If, ast.IfExp, ast.While)
