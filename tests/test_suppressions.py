@@ -210,3 +210,16 @@ def test_add_noqa_keeps_the_comment_out_of_multi_line_fstring_fields() -> None:
     assert commentable_lines(source) == {1, 4, 5}
     text, added, skipped = add_noqa(source, lint(source))
     assert (text, added, [f.code for f in skipped]) == (source, 0, ["PRT404"])
+
+
+def test_add_noqa_by_kind_of_file() -> None:
+    """Scripts take the comment on any line not continued; JSON, notebooks and CUDA none."""
+    from portlint.noqa import noqa_edits
+
+    script = "export CUDA_VISIBLE_DEVICES=0\npython train.py \\\n  --gpus 0\n"
+    findings = lint("# file: run.sh\n" + script)
+    assert findings
+    text, added, skipped = add_noqa(script, findings, "shell")
+    assert added == 1 and not skipped and text.splitlines()[0].endswith("# noqa: " + findings[0].code)
+    for kind in ("json", "notebook", "cuda"):
+        assert noqa_edits(script, findings, kind) == ([], findings)
