@@ -215,12 +215,19 @@ def _finding(rule, index: "RuleIndex", path: str, lines: list[str], directive: _
 
 
 def commentable_lines(text: str) -> set[int] | None:
-    """The 1-based lines that can take a trailing comment: not inside a multi-line string,
-    not continued with a backslash. None when the text does not tokenize."""
+    """The 1-based lines that can take a trailing comment: not ending inside a string
+    (multi-line strings and f-strings, replacement fields included), not continued with a
+    backslash. None when the text does not tokenize."""
     blocked: set[int] = set()
+    open_fstrings: list[int] = []  # start lines of the f-strings being read (3.12+ tokens)
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.STRING or getattr(tokenize, "FSTRING_MIDDLE", None) == token.type:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
+            kind = tokenize.tok_name[token.type]
+            if kind == "FSTRING_START":
+                open_fstrings.append(token.start[0])
+            elif kind == "FSTRING_END" and open_fstrings:
+                blocked.update(range(open_fstrings.pop(), token.end[0]))
+            elif token.type == tokenize.STRING:
                 blocked.update(range(token.start[0], token.end[0]))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
@@ -228,12 +235,27 @@ def commentable_lines(text: str) -> set[int] | None:
     return {n for n, line in enumerate(lines, 1) if n not in blocked and not line.rstrip().endswith("\\")}
 
 
-def add_noqa(text: str, findings: list[Finding]) -> tuple[str, int, list[Finding]]:
-    """(text with ``# noqa: CODE`` comments for ``findings``, directives added, findings that
-    could not get one)."""
-    allowed = commentable_lines(text)
+NO_COMMENTS = ("json", "cuda", "notebook")  # kinds a `# noqa` comment would break (or cannot be in)
+
+
+def noqa_edits(text: str, findings: Iterable[Finding],
+               kind: str = "python") -> tuple[list[tuple[int, int, str]], list[Finding]]:
+    """The edits that add ``# noqa: CODE`` comments suppressing ``findings`` (character
+    offsets ``(start, end, new text)``, at most one per line, in order), and the findings
+    no line of which can take a comment. Each finding's comment goes on its first line, or
+    its last when the first cannot take one; codes join a ``# noqa: ...`` already there; a
+    bare ``# noqa`` already suppresses everything. ``kind``: the file's (``portlint.kinds``):
+    none in JSON, notebooks or CUDA C++; in scripts and configs any line not continued with
+    a backslash. ``--add-noqa`` and the language server's "add noqa" action both use this."""
+    findings = list(findings)
+    if kind in NO_COMMENTS:
+        return [], findings
+    if kind == "python":
+        allowed = commentable_lines(text)
+    else:
+        allowed = {n for n, line in enumerate(_LINE_BREAK.split(text), 1) if not line.rstrip().endswith("\\")}
     if allowed is None:
-        return text, 0, list(findings)
+        return [], findings
     wanted: dict[int, set[str]] = {}
     skipped = []
     for finding in findings:
@@ -242,24 +264,30 @@ def add_noqa(text: str, findings: list[Finding]) -> tuple[str, int, list[Finding
             skipped.append(finding)
             continue
         wanted.setdefault(line, set()).add(finding.code)
-    if not wanted:
-        return text, 0, skipped
-    pieces = re.split(r"(\r\n|\r|\n)", text)  # lines at even indexes, their breaks at odd ones
-    added = 0
-    for number, codes in wanted.items():
-        index = 2 * (number - 1)
-        line = pieces[index]
+    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    edits = []
+    for number, codes in sorted(wanted.items()):
+        start = starts[number - 1]
+        line = text[start:starts[number] if number < len(starts) else len(text)].rstrip("\r\n")
         match = _NOQA.search(line) if "#" in line else None
         if match is not None and match.group("codes"):
-            present = [c.upper() for c in _SPLIT.split(match.group("codes").strip()) if c]
-            merged = present + sorted(codes - set(present))
-            pieces[index] = line[:match.start()] + "# noqa: " + ", ".join(merged) + line[match.end():]
-        elif match is not None:
-            continue  # a bare noqa already suppresses everything
-        else:
-            pieces[index] = line.rstrip() + "  # noqa: " + ", ".join(sorted(codes)) + line[len(line.rstrip()):]
-        added += 1
-    return "".join(pieces), added, skipped
+            present = _split_codes(match.group("codes"))
+            new = sorted(codes - present)
+            if new:
+                edits.append((start + match.end("codes"), start + match.end("codes"), ", " + ", ".join(new)))
+        elif match is None:
+            end = start + len(line.rstrip())
+            edits.append((end, end, "  # noqa: " + ", ".join(sorted(codes))))
+    return edits, skipped
+
+
+def add_noqa(text: str, findings: list[Finding], kind: str = "python") -> tuple[str, int, list[Finding]]:
+    """(text with ``# noqa: CODE`` comments for ``findings``, directives added or extended,
+    findings that could not get one)."""
+    edits, skipped = noqa_edits(text, findings, kind)
+    for start, end, new in reversed(edits):
+        text = text[:start] + new + text[end:]
+    return text, len(edits), skipped
 
 
 def add_noqa_to_files(findings: list[Finding]) -> tuple[int, int, list[str]]:
@@ -279,7 +307,9 @@ def add_noqa_to_files(findings: list[Finding]) -> tuple[int, int, list[str]]:
         except SourceError as exc:
             problems.append(f"{path}: {exc}")
             continue
-        text, count, skipped = add_noqa(source.text, its)
+        from portlint.kinds import kind_of_text
+
+        text, count, skipped = add_noqa(source.text, its, kind_of_text(path, source.text))
         for finding in skipped:
             problems.append(f"{path}:{finding.line}: no line of this {finding.code} finding can take a comment "
                             "(inside a string or after a backslash); not suppressed")

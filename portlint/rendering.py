@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from portlint.portability import is_accelerator_check
 
@@ -30,6 +31,7 @@ _FLIPPED = {ast.Eq: "!=", ast.NotEq: "==", ast.Is: "is not", ast.IsNot: "is", as
             ast.NotIn: "in"}
 
 
+@lru_cache(maxsize=1024)  # (a rule's template recurs at each site: parse it once)
 def guarded_call(replacement: str) -> tuple[str, str] | None:
     """(guard, body) of ``(body if torch.accelerator.is_available() else default)``."""
     if " if " not in replacement or "accelerator.is_available()" not in replacement:

@@ -113,3 +113,18 @@ def test_ruff_external_keeps_portlint_noqa_codes(tmp_path: Path) -> None:
     (tmp_path / "ruff.toml").write_text('[lint]\nexternal = ["PRT"]\n', encoding="utf-8")
     with_external = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert with_external.returncode == 0, with_external.stdout + with_external.stderr
+
+
+def test_every_command_line_option_is_documented() -> None:
+    """Each option of every command is named in the README or a page under docs/."""
+    import typer
+
+    from portlint.cli import app
+
+    text = "\n".join(path.read_text(encoding="utf-8") for path in _markdown_files())
+    group = typer.main.get_command(app)
+    missing = [f"portlint {name} {option}" for name, command in group.commands.items()  # type: ignore[attr-defined]
+               for param in command.params if param.param_type_name == "option"
+               for option in param.opts if option.startswith("--") and option != "--help"
+               and not re.search(re.escape(option) + r"(?![\w-])", text)]
+    assert not missing, missing

@@ -291,3 +291,35 @@ def test_malformed_messages_are_one_line_errors() -> None:
     assert errors == ["portlint server: ERROR: Unable to handle message: JSONDecodeError: "
                       "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"], errors
     assert b'"method": "window/showMessage"' in done.stdout  # the editor is told too
+
+
+def test_a_lone_change_is_checked_at_once_and_a_burst_is_coalesced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The debounce only holds back changes that follow another within QUIET."""
+    from portlint import server as module
+
+    checks: list[tuple[str, float]] = []
+
+    async def scenario() -> None:
+        ls = module.PortlintServer()
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(ls, "check", lambda uri: checks.append((uri, loop.time())))
+        start = loop.time()
+        ls.schedule("file:///a.py")  # a lone change: checked as soon as the loop turns
+        await asyncio.sleep(0)
+        assert checks == [("file:///a.py", checks[0][1])] and checks[0][1] - start < module.QUIET
+        await asyncio.sleep(module.QUIET * 2)
+        checks.clear()
+        for _ in range(5):  # a burst (a paste sent as several events): the first, then the rest once
+            ls.schedule("file:///a.py")
+        await asyncio.sleep(module.QUIET * 5)
+        assert len(checks) == 1  # (the first one's immediate check was replaced by the later ones)
+        checks.clear()
+        ls.schedule("file:///a.py")
+        await asyncio.sleep(0)
+        ls.schedule("file:///a.py")  # within QUIET of the first: waits for quiet
+        await asyncio.sleep(0)
+        assert len(checks) == 1
+        await asyncio.sleep(module.QUIET * 5)
+        assert len(checks) == 2
+
+    asyncio.run(scenario())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,52 @@ def test_add_noqa_cli(project: Path) -> None:
     assert invoke("check", "--no-cache", ".").exit_code == 0
     again = invoke("check", "--add-noqa", ".")
     assert again.exit_code == 0 and "Added 0 noqa directives to 0 files." in again.stderr
+
+
+NOQA_CASES = [
+    CUDA,
+    CUDA.replace("\n", "\r\n"),
+    CUDA.replace("\n", "\r"),  # old Mac line ends: the lines ast counts
+    "import torch\nx = torch.zeros(2).cuda()  # noqa\n",  # a bare noqa: nothing to add
+    "import torch\nx = torch.zeros(2).cuda()  # noqa:E501\n",
+    'import torch\nx = f"""{\n  y.cuda()\n}"""\nz = torch.zeros(2, \\\n    device="cuda")\n',
+    "import torch\nt = (torch.zeros(2)\n     .cuda())   \n",  # trailing spaces stay after the comment
+]
+
+
+@pytest.mark.parametrize("source", NOQA_CASES)
+def test_add_noqa_and_the_editor_action_are_one_implementation(source: str) -> None:
+    """The server's "add noqa" action edits exactly what ``--add-noqa`` does for that finding."""
+    from portlint.codeactions import add_noqa as action
+    from portlint.fixedits import apply_edits
+
+    findings = lint(re.sub(r"  # noqa[^\r\n]*", "", source))  # (as if not suppressed yet)
+    assert findings, source
+    for finding in findings:
+        text, added, skipped = add_noqa(source, [finding])
+        edit = action(source, finding)
+        assert (source if edit is None else apply_edits(source, [edit])) == text
+        assert added == (edit is not None)
+    text, _, skipped = add_noqa(source, findings)
+    assert [f.code for f in lint(text)] == [f.code for f in skipped], text
+    compile(text, "t.py", "exec")
+
+
+def test_add_noqa_keeps_the_comment_out_of_multi_line_fstring_fields() -> None:
+    source = 'import torch\nx = f"""{\n  y.cuda()\n}"""\n'
+    assert commentable_lines(source) == {1, 4, 5}
+    text, added, skipped = add_noqa(source, lint(source))
+    assert (text, added, [f.code for f in skipped]) == (source, 0, ["PRT404"])
+
+
+def test_add_noqa_by_kind_of_file() -> None:
+    """Scripts take the comment on any line not continued; JSON, notebooks and CUDA none."""
+    from portlint.noqa import noqa_edits
+
+    script = "export CUDA_VISIBLE_DEVICES=0\npython train.py \\\n  --gpus 0\n"
+    findings = lint("# file: run.sh\n" + script)
+    assert findings
+    text, added, skipped = add_noqa(script, findings, "shell")
+    assert added == 1 and not skipped and text.splitlines()[0].endswith("# noqa: " + findings[0].code)
+    for kind in ("json", "notebook", "cuda"):
+        assert noqa_edits(script, findings, kind) == ([], findings)

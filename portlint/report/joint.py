@@ -128,8 +128,9 @@ class Analysis:
             analyzer = _JointAnalyzer(indexes, text, path, self.shared)
             try:
                 analyzer.run(tree)
+                return analyzer.results()
             except _Diverged:
                 pass
-            else:
-                return analyzer.results()
+            finally:
+                analyzer.release(keep_model=False)
         return [analyze(tree, text, path, index) for index in indexes]

@@ -36,6 +36,7 @@ class Binder:
         self.guard_names = guard_names
         self._tree: ast.Module | None = None
         self._tests_other_backend: dict[int, bool] = {}
+        self._branch_tests: dict[int, list[ast.expr]] | None = None  # see ``branch_tests``
         self._rungs: dict[int, tuple[bool, bool]] = {}  # id(elif) -> its earlier rungs (see visit_if)
         self._store: tuple[str, ast.AST | None] = (OTHER, None)  # kind/statement for Name stores
         self._deferred: deque[tuple[ast.AST, Any, Any]] = deque()
@@ -384,13 +385,17 @@ class Binder:
             return False
         known = self._tests_other_backend.get(id(owner))
         if known is None:
+            if self._branch_tests is None and self._tree is not None:
+                self._branch_tests = branch_tests(self._tree)
+            tests = (self._branch_tests or {}).get(id(owner))
+            if tests is None:  # (not a function of this module)
+                tests = [node.test for node in ast.walk(owner) if isinstance(node, (ast.If, ast.IfExp, ast.While))]
             known = False
-            for node in ast.walk(owner):
-                if isinstance(node, (ast.If, ast.IfExp, ast.While)):
-                    found = self.classify(node.test)
-                    if found is not None and found[0].kind in (g.OTHER, "several"):
-                        known = True
-                        break
+            for test in tests:
+                found = self.classify(test)
+                if found is not None and found[0].kind in (g.OTHER, "several"):
+                    known = True
+                    break
             self._tests_other_backend[id(owner)] = known
         return known
 
@@ -516,3 +521,35 @@ def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
     if loads:
         model.loads = []
     return Binder(model).run(tree)
+
+
+_CONDITIONALS = (ast.If, ast.IfExp, ast.While)
+_FUNCTIONS_AND_LAMBDAS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def branch_tests(tree: ast.Module) -> dict[int, list[ast.expr]]:
+    """id(the module or a function) -> the tests of the ifs, conditional expressions and
+    whiles anywhere inside it (what ``ast.walk`` of it finds), in one walk of the file
+    instead of one walk per function that has a CUDA test (the language server checks a
+    1,000-line file on every change)."""
+    found: dict[int, list[ast.expr]] = {id(tree): []}
+    fields: dict[type, tuple[str, ...]] = {}
+    stack: list[tuple[ast.AST, tuple[list[ast.expr], ...]]] = [(tree, (found[id(tree)],))]
+    while stack:
+        node, owners = stack.pop()
+        names = fields.get(node.__class__)
+        if names is None:
+            names = fields[node.__class__] = tuple(name for name in node._fields if name not in _LEAF_FIELDS)
+        for name in names:
+            value = getattr(node, name, None)
+            for child in value if value.__class__ is list else (value,):
+                if not isinstance(child, ast.AST):
+                    continue
+                inner = owners
+                if isinstance(child, _CONDITIONALS):
+                    for tests in owners:
+                        tests.append(child.test)  # type: ignore[attr-defined]
+                elif isinstance(child, _FUNCTIONS_AND_LAMBDAS):
+                    inner = (*owners, found.setdefault(id(child), []))
+                stack.append((child, inner))
+    return found
