@@ -380,6 +380,11 @@ class _Positions:
         self.text = text
         self.starts = line_starts(text)
 
+    def line_of(self, offset: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.starts, offset)
+
     def offset(self, line: int, byte_column: int) -> int:
         start = self.starts[line - 1]
         end = self.starts[line] if line < len(self.starts) else len(self.text)
@@ -519,7 +524,7 @@ def name_modules(old_text: str, old_model: SemanticModel, new_text: str, new_mod
             continue
         for offset, scope in loads:
             module = roots[name]
-            alias = _visible_alias(new_model, scope, module, aliases)
+            alias = _visible_alias(new_model, scope, module, new_positions.line_of(offset), aliases)
             if alias is None:
                 alias = _fresh_name(name, old_model, new_model, aliases)
                 aliases[alias] = ImportSpec(module, None, alias)
@@ -551,16 +556,19 @@ def _range_of(ranges: list[tuple[int, int]], offset: int) -> int | None:
     return None
 
 
-def _visible_alias(model: SemanticModel, scope, module: str,  # type: ignore[no-untyped-def]
+def _visible_alias(model: SemanticModel, scope, module: str, line: int,  # type: ignore[no-untyped-def]
                    aliases: dict[str, ImportSpec]) -> str | None:
-    """A name that is the module ``module`` everywhere in ``scope``: an existing import of
-    it (module-level ones first), or an alias this round already added."""
+    """A name that is the module ``module`` everywhere in ``scope`` (at ``line``): an
+    existing import of it (module-level ones first; a function's own import only above
+    that line), or an alias this round already added."""
     candidates = sorted({b.name for b in model.imports() if b.qualified == module},
                         key=lambda name: (model.module.bindings.get(name) is None, name))
     candidates += [name for name, spec in aliases.items() if spec.module == module]
     for name in candidates:
         meanings = model.meaning(name, scope)
-        if meanings and all(b.kind == IMPORT and b.qualified == module for b in meanings):
+        if meanings and all(b.kind == IMPORT and b.qualified == module and (
+                b.scope is model.module or (b.statement is not None and b.statement.lineno < line))
+                for b in meanings):
             return name
         if not meanings and name in aliases:
             return name

@@ -84,3 +84,14 @@ def test_the_model_says_what_a_name_may_be_in_a_whole_scope() -> None:
     assert [b.qualified for b in model.meaning("pt", f_scope)] == ["torch"]
     assert [b.qualified for b in model.meaning("torch", g_scope)] == ["torch"]
     assert model.meaning("nothing", f_scope) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_function_import_below_the_fix_is_not_used(target: str) -> None:
+    """``import torch as later`` runs after the fixed line: the fix cannot read it."""
+    source = ("from torch import cuda as c\n\ndef f(torch):\n    c.empty_cache()\n"
+              "    import torch as later\n    return torch, later\n")
+    fixed = fix_text(source, linter_for(target), "m.py", unsafe=True)
+    assert fixed.error is None and fixed.applied
+    assert "later." not in fixed.text and "torch_." in fixed.text.split("def f", 1)[1]
+    assert "import torch as torch_\n" in fixed.text
