@@ -950,8 +950,15 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
                 start = _statement_start(stmt)
                 if start <= after:
                     after = max(0, start - 1)
-                    text = _insert_after_line(text, after, define, newline, blank_before=False,
-                                              blank_after=True)
+                    # the module is imported only below the first use (a notebook's later
+                    # cell): import it right there too, or the definition would fail
+                    late = sorted(root for root in roots if root in MANAGED_ROOTS and not any(
+                        (imported.end_lineno or imported.lineno) <= after for imported in root_imports
+                        if any(b.statement is imported and b.name == root for b in model.module.history)))
+                    lines = [_import_line(ImportSpec(MANAGED_ROOTS[root], None,
+                                                     None if MANAGED_ROOTS[root] == root else root)) for root in late]
+                    text = _insert_after_line(text, after, newline.join([*lines, define]), newline,
+                                              blank_before=False, blank_after=True)
                     break
                 text = _insert_after_line(text, after, define, newline, blank_before=True, blank_after=True)
                 break
