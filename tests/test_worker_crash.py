@@ -123,42 +123,43 @@ def test_the_cli_reports_the_file_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_a_worker_killed_from_outside_costs_at_most_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The OOM killer's view: SIGKILL to whichever worker, at any moment of the run."""
-    import threading
+    """The OOM killer's view: SIGKILL to whichever worker, at any moment of the run (from
+    another process: a thread here would make the pool's fork unsafe)."""
     import time
 
     files = make_tree(tmp_path, files=40, crashing=())
     small_pool(monkeypatch)
     real = parallel.check_one
 
+    marker = tmp_path / "killed"
+
     def slow(linter, path, *args):  # type: ignore[no-untyped-def]
-        time.sleep(0.05)
+        deadline = time.monotonic() + 30  # the run cannot end before the killer has struck
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         return real(linter, path, *args)
 
     monkeypatch.setattr(parallel, "check_one", slow)
-    killed: list[int] = []
-
-    def kill_a_worker() -> None:
+    killer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, time
         deadline = time.monotonic() + 30
-        while not killed and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             time.sleep(0.2)
-            for entry in os.listdir("/proc"):
-                if entry.isdigit():
-                    try:
-                        with open(f"/proc/{entry}/stat") as handle:
-                            ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-                    except (OSError, ValueError, IndexError):
-                        continue
-                    if ppid == os.getpid():
-                        os.kill(int(entry), signal.SIGKILL)
-                        killed.append(int(entry))
-                        break
-
-    killer = threading.Thread(target=kill_a_worker)
-    killer.start()
+            for entry in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{{entry}}/stat") as handle:
+                        ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == {os.getpid()} and int(entry) != os.getpid():  # a worker, not this killer
+                    os.kill(int(entry), signal.SIGKILL)
+                    open({str(marker)!r}, "w").close()
+                    print(entry)
+                    raise SystemExit(0)
+    """)], stdout=subprocess.PIPE, text=True)
     report = Linter(Settings(root=tmp_path), shipped_ruleset()).check_files(files, jobs=2)
-    killer.join()
-    assert killed
+    killed, _ = killer.communicate(timeout=60)
+    assert killed.strip()
     assert len(report.errors) <= 1 and all("SIGKILL" in e.reason for e in report.errors)
     assert len({f.path for f in report.findings}) + len(report.errors) == 40
 
