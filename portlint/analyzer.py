@@ -10,12 +10,15 @@ whether a rule matches there.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
+import sys
 from dataclasses import replace
 from functools import lru_cache
 
 from portlint import rendering
 from portlint.devicevar import DevicePlanner
+from portlint.semantic.scopes import ASSIGNMENT
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
@@ -54,13 +57,17 @@ def _position(finding: Finding) -> tuple[int, int, str]:
 
 
 def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
-    """An idiom's finding replaces the findings of other rules inside its span."""
+    """An idiom's finding replaces the findings inside its span (its fix replaces them all)."""
     def inside(f: Finding, outer: Finding) -> bool:
         return ((outer.line, outer.column) <= (f.line, f.column)
                 and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
 
-    return [f for f in findings
-            if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
+    def replaced(f: Finding, outer: Finding) -> bool:
+        # the idiom's own finding (perhaps a copy: its device variable is filled in after
+        # matching) has its code and its span
+        return inside(f, outer) and not (f.code == outer.code and inside(outer, f))
+
+    return [f for f in findings if not any(replaced(f, outer) for outer in idioms)]
 
 
 class _Analyzer(Binder):
@@ -75,7 +82,7 @@ class _Analyzer(Binder):
         self._seen: set[tuple[str, int, int, int, int]] = set()
         self._operands: set[int] = set()  # ids of direct operands of comparisons/operators
         self._negated: dict[int, ast.UnaryOp] = {}  # id(operand) -> its `not`
-        self._statements: dict[int, tuple[ast.stmt, list[ast.stmt], int]] | None = None
+        self._statements: dict[tuple[int, bool], tuple[ast.stmt, list[ast.stmt], int] | None] | None = None
         self._parenthesize: ast.expr | None = None
         self._dispatch.update({
             ast.Import: self.visit_import,
@@ -94,6 +101,8 @@ class _Analyzer(Binder):
             ast.Lambda: self.visit_function,
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expression_statement,
+            ast.JoinedStr: self.visit_joined_str,
         })
         # Idioms (structural matchers) run before the node's usual visitor.
         self.idiom_findings: list[Finding] = []
@@ -110,24 +119,39 @@ class _Analyzer(Binder):
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
+        self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
+        self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
+        self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
+        self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
+        # ``covered_by``: (finding number, function, names) to check, and the function ->
+        # the covering names it calls (see ``_drop_covered``).
+        self._cover_checks: list[tuple[int, int, tuple[str, ...]]] = []
+        self._covering_calls: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ driving
 
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         model = super().run(tree)
+        self.finish()
+        return model
+
+    def finish(self) -> None:
+        """After the traversal: judge the guards' own tests, name the device variable."""
         if self._cuda_guards:
             self._judge_guard_tests()
+        if self._cover_checks:
+            self._drop_covered()
         if self._device_sites:
             self._finish_device_sites()
         if self._dropped:
             self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
-        return model
 
     def mark(self) -> int:
         return len(self.findings)
@@ -148,15 +172,39 @@ class _Analyzer(Binder):
     def _portable_under(self, matcher: Matcher) -> Guard | None:
         """The guard that makes a finding here moot (the code already has a working
         non-CUDA path), or None. See "What portlint reports" in the README."""
+        noop = matcher.noop_off_cuda
         for guard in reversed(self.guards):
             kind = guard.kind
-            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND:
+            if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND or kind == g.SKIP:
                 return guard
+            if noop and (kind == g.CUDA or guard.cuda_specific):
+                return guard  # a no-op off CUDA, done only where CUDA is: deliberate
             if kind == g.OPTIONAL and matcher.kind == "module":
                 return guard
             if kind == g.CUDA and (guard.device or guard.several):
                 return guard
         return None
+
+    def _owner_key(self) -> int:
+        """The enclosing function of the current node (0: the module)."""
+        scope = self.model.scope
+        while scope is not None and not scope.is_function:
+            scope = scope.parent
+        return 0 if scope is None else id(scope.node)
+
+    def _drop_covered(self) -> None:
+        """``covered_by``: a no-op off CUDA next to its portable equivalent in the same
+        function (``torch.cuda.manual_seed_all(s)`` after ``torch.manual_seed(s)``)."""
+        for number, owner, names in self._cover_checks:
+            if self._covering_calls.get(owner, set()).intersection(names):
+                self._dropped.add(number)
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        self._annotation += 1
+        try:
+            super().visit_annotation(node)
+        finally:
+            self._annotation -= 1
 
     def _judge_guard_tests(self) -> None:
         """A CUDA guard's own test, once its branch has been seen: not reported when the
@@ -164,16 +212,43 @@ class _Analyzer(Binder):
         its own (its fix is at most as applicable as the fixes of what it guards)."""
         fast_path = self.index.deferred_idioms.get("cuda-only-branch")
         for guard in self._cuda_guards:
-            if guard.several or (guard.device and guard.suppressed):
+            if guard.several or (guard.device and guard.suppressed) or (guard.deliberate and not guard.region):
+                # (the last: `if torch.cuda.is_available(): <CUDA-only settings>` is deliberate)
                 self._dropped.update(guard.test_findings)
-            elif guard.region:
-                weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
+            elif guard.region or (guard.test is not None and id(guard.test) in self._guarded):
+                levels = [_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region]
+                levels.extend(self._guarded_literal_levels(guard))
+                if not levels:
+                    continue
+                weakest = min(levels)
                 for number in guard.test_findings:
                     finding = self.findings[number]
                     if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def _guarded_literal_levels(self, guard: Guard) -> list[int]:
+        """How applicable the fixes of the CUDA device literals a guard protects are
+        (``"cuda" if args.cuda and torch.cuda.is_available() else "cpu"``; ``"cuda" if "cuda"
+        in device else "cpu"``): a literal no fix rewrites counts as 0, so the guard is not
+        rewritten on its own and the "cuda" it selects cannot outlive it."""
+        branches = self._guarded.get(id(guard.test)) if guard.test is not None else None
+        if not branches:
+            return []
+        levels = []
+        for branch in branches:
+            for node in ast.walk(branch):
+                text = _cuda_literal(node)
+                if text is None:
+                    continue
+                line = node.lineno  # type: ignore[attr-defined]
+                column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
+                covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
+                            if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)
+                            and f.code not in _GUARD_CODES_SKIPPED]
+                levels.append(max(covering, default=0))
+        return levels
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -187,11 +262,15 @@ class _Analyzer(Binder):
                         matched, at = matched
                     self.report(matcher, at, matched)
                     if len(self.findings) > count:
-                        self.idiom_findings.append(self.findings[-1])
+                        self.note_idiom()
                     break
             visit_node(node)
 
         return visit
+
+    def note_idiom(self) -> None:
+        """The finding just reported is an idiom's (it replaces the findings inside it)."""
+        self.idiom_findings.append(self.findings[-1])
 
     # ------------------------------------------------------------------ names
 
@@ -215,7 +294,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model)
+            self._flow = ValueFlow(self.model, self.tree)
         return self._flow
 
     @property
@@ -324,6 +403,10 @@ class _Analyzer(Binder):
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
                 if not matcher.compared and id(current) in self._compared:
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
+                if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
+                    return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
+                if not matcher.displayed and id(current) in self._displayed:
+                    return True  # `print(torch.cuda.is_available())` fails nowhere
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -370,6 +453,9 @@ class _Analyzer(Binder):
     def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
         if not self._symbol_applies(matcher, call):
             return False
+        if not matcher.on_cpu and call is not None and isinstance(call.func, ast.Attribute) \
+                and _on_cpu(call.func.value):
+            return False  # `x.cpu().double()`: float64 on the CPU
         if matcher.first_arg is not None:
             if call is None or not call.args:
                 return False
@@ -417,6 +503,11 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            for keyword in node.keywords:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
+                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
+                    value = keyword.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         index = self.index
         qualname = None
         method = None
@@ -424,9 +515,23 @@ class _Analyzer(Binder):
             qualname = self.resolve(func)
             if isinstance(func, ast.Attribute):
                 method = "." + func.attr
+            if qualname is not None and qualname in index.covering:
+                self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
+            if qualname in g.SKIP_CONDITIONS and node.args:
+                # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
+                self.visit_chain(func, call=node)
+                self.visit_guarded(node.args[0], Guard(g.SKIP))
+                for arg in node.args[1:]:
+                    self.visit(arg)
+                for keyword in node.keywords:
+                    self.visit(keyword.value)
+                return
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
+        shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
+        if (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS) and node.args:
+            self._display(*node.args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
         if index.positional_contexts and (node.args or node.keywords):
@@ -438,9 +543,14 @@ class _Analyzer(Binder):
                     for keyword in node.keywords if slots else ():
                         if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
                             self.check_value(keyword.value, ctx)
+        if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
+            for arg in node.args:
+                self._dtype_slots[id(arg)] = node
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
+                if name == "dtype":
+                    self._dtype_slots[id(keyword.value)] = node
                 for ctx in index.keyword_contexts.get(name, ()):
                     self.check_value(keyword.value, ctx)
                 for matcher in index.keywords.get(name, ()):
@@ -452,6 +562,8 @@ class _Analyzer(Binder):
                             text = ast.unparse(keyword.value)
                         if not matcher.value.fullmatch(text):
                             continue
+                        if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
+                            continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
         if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
             # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
@@ -463,6 +575,16 @@ class _Analyzer(Binder):
                 self.visit(arg)
         for keyword in node.keywords:
             self.visit(keyword.value)
+
+    def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
+        """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
+        (when the binder knows it): a variable holding an already-handled choice is not
+        flagged through its name."""
+        assigned = self._assigned_value(name)
+        if assigned is None or matcher.value is None:
+            return True
+        text = _simple_text(assigned)
+        return matcher.value.fullmatch(text if text is not None else ast.unparse(assigned)) is not None
 
     def _check_argparse_default(self, node: ast.Call) -> None:
         """``add_argument("--dist-backend", default="nccl")``: the option names the default."""
@@ -489,6 +611,34 @@ class _Analyzer(Binder):
                 self.check_value(node.slice, ctx)
         self.generic_visit(node)
 
+    # ------------------------------------------------------------------ shown values
+
+    def _display(self, *values: ast.expr) -> None:
+        """Mark values that are only shown (printed, logged, formatted, displayed by a
+        notebook): a query such as ``torch.cuda.is_available()`` there fails nowhere, so
+        matchers with ``displayed = false`` do not report it."""
+        for value in values:
+            if isinstance(value, ast.Call):
+                func = value.func
+                if isinstance(func, ast.Name) and func.id in ("str", "repr", "bool", "int") and len(value.args) == 1:
+                    self._display(value.args[0])
+                else:
+                    self._displayed.add(id(func))
+            elif isinstance(value, (ast.Attribute, ast.Name)):
+                self._displayed.add(id(value))
+            elif isinstance(value, (ast.Tuple, ast.List)):
+                self._display(*value.elts)
+            elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod):
+                self._display(value.right)  # "%s" % torch.cuda.is_available()
+
+    def visit_expression_statement(self, node: ast.Expr) -> None:
+        self._display(node.value)  # a bare `torch.cuda.is_available()`: a notebook shows it
+        self.generic_visit(node)
+
+    def visit_joined_str(self, node: ast.JoinedStr) -> None:
+        self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
+        self.generic_visit(node)
+
     def visit_compare(self, node: ast.Compare) -> None:
         for ctx in self.index.compare_contexts:
             for operand in (node.left, *node.comparators):
@@ -512,11 +662,21 @@ class _Analyzer(Binder):
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
+        self._guarded[id(node.test)] = [node.body, node.orelse]
         super().visit_if_exp(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        # of a statement `if`, the values it assigns or returns (not a message it prints)
+        self._guarded[id(node.test)] = [stmt.value for stmt in ast.walk(node) if stmt is not node
+                                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return))
+                                        and stmt.value is not None]
+        super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
+        if isinstance(value, ast.Constant) and value.value in (False, None) and not isinstance(value.value, str):
+            self._switched_off.update(id(target) for target in targets)
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
             self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         if value is not None and self.index.name_contexts:
@@ -689,12 +849,16 @@ class _Analyzer(Binder):
         end_column = self._char_column(end_line, end)
         rule = matcher.rule
         key = (rule.code, line, column, end_line, end_column)
-        if key in self._seen:
+        if key in self._seen or self._annotation:
             return
+        if matcher.noop_off_cuda and id(node) in self._switched_off:
+            return  # `torch.backends.cudnn.benchmark = False`: off CUDA it is off already
         if self.guards:
             portable = self._portable_under(matcher)
             if portable is not None:
                 portable.suppressed += 1
+                if matcher.noop_off_cuda and portable.kind == g.CUDA:
+                    portable.deliberate += 1
                 return
             for guard in self.guards:
                 if guard.kind == g.CUDA:
@@ -705,6 +869,12 @@ class _Analyzer(Binder):
             role = _ROLES.get(self._use[0], self._use[0])
             message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
+        if matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and id(node) not in self._dtype_slots:
+            # a dtype kept in a variable, a table, a conditional expression or `finfo`: the
+            # data it makes is not visible here; rewriting the name is not a cast
+            hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
+            fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
@@ -727,6 +897,8 @@ class _Analyzer(Binder):
                 line, column = moved.lineno, self._char_column(moved.lineno, moved.col_offset)
                 end_line = moved.end_lineno or moved.lineno
                 end_column = self._char_column(end_line, moved.end_col_offset or 0)
+        if matcher.covered_by:
+            self._cover_checks.append((len(self.findings), self._owner_key(), matcher.covered_by))
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,
@@ -779,22 +951,15 @@ class _Analyzer(Binder):
 
     def _statement_of(self, node: ast.AST, callee: bool = False) -> tuple[ast.stmt, list[ast.stmt], int] | None:
         """(expression statement, its block, its index) when ``node`` is a whole statement
-        (``callee``: or the function that statement calls)."""
+        (``callee``: or the function that statement calls). Found by descending from the
+        module through the blocks that contain ``node``'s position (no walk of the tree)."""
         if self._statements is None:
             self._statements = {}
-            assert self.tree is not None
-            for parent in ast.walk(self.tree):
-                for name in ("body", "orelse", "finalbody"):
-                    block = getattr(parent, name, None)
-                    if isinstance(block, list):
-                        for index, stmt in enumerate(block):
-                            if isinstance(stmt, ast.Expr):
-                                self._statements[id(stmt.value)] = (stmt, block, index)
-                                if isinstance(stmt.value, ast.Call):
-                                    self._statements[id(stmt.value.func)] = (stmt, block, index)
-        found = self._statements.get(id(node))
-        if found is not None and not callee and found[0].value is not node:  # type: ignore[attr-defined]
-            return None
+        key = (id(node), callee)
+        if key in self._statements:  # type: ignore[comparison-overlap]
+            return self._statements[key]  # type: ignore[index]
+        found = _locate_statement(self.tree.body if self.tree is not None else [], node, callee)
+        self._statements[key] = found  # type: ignore[index]
         return found
 
     def _alone_on_its_lines(self, stmt: ast.stmt) -> bool:
@@ -810,7 +975,7 @@ class _Analyzer(Binder):
                 source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
                 receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
-        values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": ""}
         if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
             values["value"] = self.segment(node.value)
         if receiver is not None:
@@ -865,19 +1030,91 @@ class _Analyzer(Binder):
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
-        planner = DevicePlanner(self.tree, self.model, self.index.target)
+        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
+        for scope in self.model.scopes:
+            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
+                for attr, found in self.flow.class_attributes(scope.node).items():
+                    if len(found) == 1 and found[0][0] is not None and isinstance(found[0][1], ast.FunctionDef):
+                        value, method = found[0]
+                        method_scope = self.model.scope_of(method)
+                        statement_line = value.end_lineno or value.lineno
+                        if method_scope is not None and method.args.args and method.args.args[0].arg == "self":
+                            planner.add_attribute(f"self.{attr}", method_scope, statement_line, value)
+        for binding in self.model.module.history:  # `args = parser.parse_args()`: args.device
+            made = binding.statement.value if isinstance(binding.statement, ast.Assign) else None
+            if (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "parse_args"
+                    and binding.kind == ASSIGNMENT and isinstance(binding.node, ast.Name)):
+                for dest in ("device",):
+                    found = self.flow.definition(ast.Attribute(value=ast.Name(id=binding.name), attr=dest),
+                                                 self.model.module)
+                    if found is not None and found.value is not None:
+                        planner.add_option(f"{binding.name}.{dest}", binding.statement.end_lineno or 0, found.value)
         for number, line, owners in self._device_sites:
             finding = self.findings[number]
             fix = finding.fix
             if fix is None or fix.replacement is None or _DEVICE_MARK not in fix.replacement:
                 continue
-            name, defines = planner.placeholder(line, owners)
+            name, defines, level = planner.placeholder(line, owners, fix.replacement.replace(_DEVICE_MARK, "{device}"))
             fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
                           defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
+            if _APPLICABILITY.get(fix.applicability, 0) > level:  # no safer than the variable's own fix
+                fix = _weaken(fix, level)
             self.findings[number] = replace(finding, fix=fix)
+
+    def _fixed_value(self, value: ast.expr) -> tuple[str, int] | None:
+        """The source of a one-line value with this run's fixes inside it applied, and the
+        lowest applicability among them (2 when there are none)."""
+        line = value.lineno
+        if value.end_lineno != line:
+            return None
+        start = self._char_column(line, value.col_offset) + 1
+        end = self._char_column(line, value.end_col_offset or 0) + 1
+        text = self.segment(value)
+        edits = []
+        for finding in self.findings:
+            if finding.line == line and finding.end_line == line and start <= finding.column \
+                    and finding.end_column <= end and finding.fix is not None:
+                fix = finding.fix
+                replacement = fix.replacement
+                if replacement == _DEVICE_MARK:  # the device variable itself: its value
+                    replacement = DevicePlanner.expression_for(self.index.target)
+                if replacement is None or _DEVICE_MARK in replacement or fix.applicability == "manual":
+                    continue
+                edits.append((finding.column - start, finding.end_column - start, replacement,
+                              _APPLICABILITY.get(fix.applicability, 0)))
+        level = 2
+        original = text
+        for begin, finish, replacement, applicability in sorted(edits, reverse=True):
+            text = text[:begin] + replacement + text[finish:]
+            level = min(level, applicability)
+        if not _DEVICE_INDEX_WRITTEN.search(original):
+            # Unfixed, it is "cuda" on a CUDA machine (no index): a fix that reads it does
+            # there what the code did, whether or not its own fix is applied.
+            level = 2
+        return text, level
 
 
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
+_CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
+_DEVICE_INDEX_WRITTEN = re.compile(r"cuda:|\bindex\b|,\s*\d")
+_GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
+
+
+def _cuda_literal(node: ast.AST) -> str | None:
+    """``"cuda"``, ``"cuda:0"`` or ``f"cuda:{i}"`` (a CUDA device written as a value), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CUDA_DEVICE.fullmatch(node.value):
+        return node.value
+    if (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+            and isinstance(node.values[0].value, str) and node.values[0].value in ("cuda:", "cuda")):
+        return node.values[0].value
+    return None
+
+
+# Calls whose arguments are only shown (see ``_Analyzer._display``); methods on any object.
+_DISPLAY_CALLS = frozenset({"print", "pprint.pprint", "IPython.display.display", "display", "logging.info",
+                            "logging.debug", "logging.warning", "logging.error", "logging.critical", "logging.log"})
+_DISPLAY_METHODS = frozenset({".info", ".debug", ".warning", ".warn", ".error", ".critical", ".log", ".format",
+                              ".print", ".write", ".echo", ".secho"})
 
 
 def _applicability(finding: Finding) -> str:
@@ -920,6 +1157,90 @@ class _Span:
 
 
 _OPERATIONS = (ast.Compare, ast.BoolOp, ast.BinOp, ast.IfExp, ast.UnaryOp, ast.Lambda, ast.NamedExpr)
+
+
+def _locate_statement(block: list[ast.stmt], node: ast.AST, callee: bool) -> tuple[ast.stmt, list[ast.stmt], int] | None:
+    """The expression statement whose value is ``node`` (``callee``: or whose call's function
+    is ``node``), with its block and index, by position: at each level the statement that
+    contains ``node`` is found by bisection, then the block inside it that contains it."""
+    position = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    while block:
+        index = bisect.bisect_right(block, position, key=_start) - 1 if sys.version_info >= (3, 10) \
+            else _bisect_start(block, position)
+        if index < 0:
+            return None
+        stmt = block[index]
+        if type(stmt) is ast.Expr:
+            value = stmt.value
+            if value is node or (callee and type(value) is ast.Call and value.func is node):
+                return stmt, block, index
+            return None
+        block = _inner_block(stmt, position)
+    return None
+
+
+def _start(stmt: ast.AST) -> tuple[int, int]:
+    return stmt.lineno, stmt.col_offset  # type: ignore[attr-defined]
+
+
+def _bisect_start(block: list[ast.stmt], position: tuple[int, int]) -> int:  # pragma: no cover - Python < 3.10
+    low, high = 0, len(block)
+    while low < high:
+        middle = (low + high) // 2
+        if position < _start(block[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return low - 1
+
+
+def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
+    """The block directly inside ``stmt`` (body, else, finally, an except handler's or a
+    match case's body) whose statements span ``position``; [] when none does."""
+    blocks: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(stmt, name, None)
+        if value.__class__ is list:
+            blocks.append(value)
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    for case in getattr(stmt, "cases", ()):
+        blocks.append(case.body)
+    for block in blocks:
+        if block and _start(block[0]) <= position <= (block[-1].end_lineno or 0, block[-1].end_col_offset or 0):
+            return block
+    return []
+
+
+_CASTS = (".to", ".type")
+# methods whose result stays on the device of their receiver
+_SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
+                          "flatten", "squeeze", "unsqueeze", "numpy"})
+
+
+def _is_cpu(node: ast.expr) -> bool:
+    """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
+    if isinstance(node, ast.Call) and node.args and not node.keywords and isinstance(node.func, (ast.Attribute, ast.Name)) \
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "device":
+        node = node.args[0]
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] == "cpu"
+
+
+def _on_cpu(node: ast.expr | None, depth: int = 0) -> bool:
+    """Whether the data this call makes (or this expression is) is visibly on the CPU:
+    ``torch.zeros(n, device="cpu")``, ``x.cpu()``, ``x.to("cpu")``, ``x.cpu().detach()``."""
+    if not isinstance(node, ast.Call) or depth > 8:
+        return False
+    if any(k.arg == "device" and _is_cpu(k.value) for k in node.keywords):
+        return True
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "cpu" and not node.args:
+        return True
+    if func.attr == "to" and any(_is_cpu(arg) for arg in node.args):
+        return True
+    return func.attr in _SAME_DEVICE and _on_cpu(func.value, depth + 1)
 
 
 @lru_cache(maxsize=256)
@@ -1003,6 +1324,28 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def is_int(self, expr: ast.expr) -> bool:
+        """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""
+        return self._analyzer.flow.is_int(expr, self._analyzer.model.scope)
+
+    def rewrite(self, node: ast.AST, edits: list[tuple[ast.AST, str]]) -> str:
+        """The source text of ``node`` with the nodes inside it replaced by the texts."""
+        analyzer = self._analyzer
+        text = analyzer.segment(node)
+        first = node.lineno  # type: ignore[attr-defined]
+        starts = {first: -analyzer._char_column(first, node.col_offset)}  # type: ignore[attr-defined]
+        for line in range(first + 1, (node.end_lineno or first) + 1):  # type: ignore[attr-defined]
+            starts[line] = starts[line - 1] + len(analyzer.lines[line - 2]) + 1
+
+        def offset(line: int, column: int) -> int:
+            return starts[line] + analyzer._char_column(line, column)
+
+        spans = sorted(((offset(n.lineno, n.col_offset), offset(n.end_lineno, n.end_col_offset), new)  # type: ignore[attr-defined]
+                        for n, new in edits), reverse=True)
+        for start, end, new in spans:
+            text = text[:start] + new + text[end:]
+        return text
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:

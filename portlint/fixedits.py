@@ -298,7 +298,12 @@ def single_fix(text: str, linter: "Linter", finding: Finding) -> list[TextEdit] 
     (its replacement, the imports and definitions it needs, verification); None when the
     fixer would not apply it."""
     from portlint import fixer
+    from portlint.kinds import kind_of_text
 
+    if kind_of_text(finding.path, text) != "python":  # a script or config: its replacement alone
+        from portlint.kinds.fixing import single_text_fix
+
+        return single_text_fix(text, finding)
     target = linter.settings.target
     edits = fixer.choose_edits(text, [finding], target)
     if not edits:
@@ -312,10 +317,10 @@ def single_fix(text: str, linter: "Linter", finding: Finding) -> list[TextEdit] 
 
 
 def fix_all(text: str, linter: "Linter", path: str, unsafe: bool = False) -> list[TextEdit]:
-    """Every edit ``portlint fix`` (``--unsafe-fixes``) makes to ``text``."""
-    from portlint.fixer import fix_text
+    """Every edit ``portlint fix`` (``--unsafe-fixes``) makes to ``text`` (by the kind of ``path``)."""
+    from portlint.kinds import fix_document
 
-    outcome = fix_text(text, linter, path, unsafe)
+    outcome = fix_document(linter, text, path, unsafe)
     return diff_edits(outcome.original, outcome.text) if outcome.error is None else []
 
 

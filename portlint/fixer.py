@@ -145,9 +145,18 @@ def _applicable(finding: Finding, unsafe: bool) -> bool:
     return fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
 
 
-def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool = False) -> FileFix:
-    """Fix one decoded file. Never raises for bad input: problems become ``error``."""
-    result = _lint(linter, text, path)
+def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool = False,
+             findings: "list[Finding] | None" = None) -> FileFix:
+    """Fix one decoded file. Never raises for bad input: problems become ``error``.
+
+    ``findings``: what checking exactly this text found (``portlint fix`` checks every file
+    first), so that the first round does not lint it again."""
+    if findings is not None:
+        from portlint.findings import FileResult
+
+        result = FileResult(path, list(findings))
+    else:
+        result = _lint(linter, text, path)
     if result.error is not None:
         return FileFix(path, text, text, remaining=list(result.findings), error=result.error)
     original, original_findings = text, list(result.findings)
@@ -162,7 +171,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
                               target)
         if not chosen:
             break
-        edits = fit_edits_in_fstrings(text, chosen, _Positions(text).offset)
+        edits = fit_edits_in_fstrings(text, chosen, _Positions(text).offset, lambda: _analysis(text)[0])
         if len(edits) < len(chosen):  # cannot be written inside its f-string: its finding stays
             fitted = {id(edit.finding) for edit in edits}
             refused.update(_key(edit.finding) for edit in chosen if id(edit.finding) not in fitted)
@@ -190,7 +199,7 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         findings = list(result.findings)
     if text != original:
         try:
-            verify_cst(text)
+            verify_cst_changed(original, text)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
@@ -328,8 +337,9 @@ def apply_edits(text: str, edits: list[Edit], target: str, newline: str,
         new_text, ranges = splice(text, edits)
         new_tree, new_model = _analysis(new_text, "the fixed code")
     defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
+    replaced = frozenset(token for edit in edits for token in _IDENTIFIER.findall(text[edit.start:edit.end]))
     new_text = manage_imports(old_model, new_tree, new_model, new_text, ranges, edits, target, newline, defines,
-                              aliases or {})
+                              aliases or {}, replaced)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
@@ -423,16 +433,19 @@ def parse_import(entry: str) -> ImportSpec | None:
 
 
 def _removable_imports(old_model: SemanticModel, new_model: SemanticModel,
-                       fixed: frozenset[str]) -> list[ImportSpec]:
-    """Imports of a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``) or of
-    a name a fix rewrote (``from torch.distributed import is_nccl_available``) that the
-    original code used and the fixed code no longer uses."""
+                       fixed: frozenset[str], replaced: frozenset[str] = frozenset()) -> list[ImportSpec]:
+    """Imports of a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``), of
+    a name a fix rewrote (``from torch.distributed import is_nccl_available``) or of a torch
+    name written in the code a fix replaced (``from torch.profiler import profile``) that
+    the original code used and the fixed code no longer uses."""
     found: list[ImportSpec] = []
     for binding in old_model.imports():
         statement, alias, qualified = binding.statement, binding.node, binding.qualified
         if qualified is None or not isinstance(alias, ast.alias):
             continue
-        if not (qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed):
+        if not (qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed
+                or (binding.name in replaced and qualified.startswith("torch.")
+                    and isinstance(statement, ast.ImportFrom))):
             continue
         if isinstance(statement, ast.ImportFrom):
             assert statement.module is not None
@@ -588,7 +601,8 @@ def _fresh_name(root: str, old_model: SemanticModel, new_model: SemanticModel,
 
 def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: SemanticModel, text: str,
                    ranges: list[tuple[int, int]], edits: list[Edit], target: str, newline: str,
-                   defines: Iterable[str] = (), aliases: dict[str, ImportSpec] | None = None) -> str:
+                   defines: Iterable[str] = (), aliases: dict[str, ImportSpec] | None = None,
+                   replaced: frozenset[str] = frozenset()) -> str:
     """Add the imports the new code (and the definitions it needs) uses; remove the
     torch.cuda imports it left unused."""
     positions = _Positions(text)
@@ -617,11 +631,15 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
                 needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
     fixed = frozenset(edit.finding.matched for edit in edits)
-    removals = _removable_imports(old_model, new_model, fixed)
+    removals = _removable_imports(old_model, new_model, fixed, replaced)
 
     wants_npu = target == "npu" and any(
         any(marker in edit.text for marker in _NPU_MARKERS) for edit in edits
     ) and not new_model.imports_module("torch_npu")
+    npu_line = NPU_SIDE_EFFECT_IMPORT
+    if needed.get("torch_npu") == ImportSpec("torch_npu") and _first_torch_import(new_tree) is not None:
+        del needed["torch_npu"]  # a replacement uses it: next to `import torch`, without the noqa
+        wants_npu, npu_line = True, "import torch_npu"
     npu_after = _first_torch_import(new_tree) if wants_npu and "torch_npu" not in needed else None
     if wants_npu and npu_after is None:
         needed.setdefault("torch_npu", ImportSpec("torch_npu", comment="noqa: F401"))
@@ -636,8 +654,9 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
         tree = _parse(text, "the fixed code")
         statement = _first_torch_import(tree)
         if statement is not None:
-            text = _insert_after_line(text, statement.end_lineno or statement.lineno, NPU_SIDE_EFFECT_IMPORT,
-                                      newline)
+            text = _insert_after_line(text, statement.end_lineno or statement.lineno, npu_line, newline)
+        elif npu_line != NPU_SIDE_EFFECT_IMPORT:  # the torch import it was to follow was removed
+            text = _libcst_imports(text, [ImportSpec("torch_npu")], [], None)
     return text
 
 
@@ -912,6 +931,9 @@ def _is_import_block(stmt: ast.stmt) -> bool:
     return False
 
 
+_SETUP = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
 def insert_defines(text: str, defines: list[str], newline: str) -> str:
     """Insert each ``NAME = expr`` once at module level: after the imports (and after the
     import of every module the expression names), before the first statement using NAME."""
@@ -941,6 +963,14 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
             index = 1
         while index < len(body) and _is_import_block(body[index]):
             after = body[index].end_lineno or body[index].lineno
+            index += 1
+        # The import block goes on past setup lines (`sys.path.insert(...)`, `log = ...`)
+        # to its last import: never define inside it.
+        while index < len(body) and isinstance(body[index], _SETUP + (ast.Import, ast.ImportFrom, ast.Try, ast.If)):
+            if _is_import_block(body[index]):
+                after = body[index].end_lineno or body[index].lineno
+            elif not isinstance(body[index], _SETUP):
+                break
             index += 1
         for stmt in body:  # the modules the expression uses must be imported first
             if any(stmt is imported for imported in root_imports):
@@ -1028,6 +1058,61 @@ def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True)
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
 
 
+def verify_cst_changed(old: str, new: str) -> None:
+    """libcst parses the statements a fix changed in ``new`` (each cut out and dedented);
+    the whole file when one cannot be cut out or does not parse on its own. Parsing a large
+    file with libcst costs more than the rest of fixing it; the unchanged statements are
+    the original's."""
+    import libcst
+
+    old_lines = _LINES.findall(old)
+    new_lines = _LINES.findall(new)
+    changed: set[int] = set()  # 1-based lines of ``new``
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)  # any edit script will do
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(j1 + 1, max(j2, j1 + 1) + 1))
+    statements: dict[int, ast.stmt] = {}
+    tree = _analysis(new)[0]
+    for line in sorted(changed):
+        stmt = _innermost_statement(tree, line)
+        if stmt is not None:
+            statements[id(stmt)] = stmt
+    for stmt in statements.values():
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        column = stmt.col_offset
+        segment = new_lines[first - 1:stmt.end_lineno or stmt.lineno]
+        if not segment or segment[0][:column].strip(" \t"):
+            return verify_cst(new)  # shares its line with another statement
+        code = "".join(line[min(column, len(line) - len(line.lstrip(" \t"))):] for line in segment)
+        try:
+            libcst.parse_module(code)
+        except libcst.ParserSyntaxError:
+            return verify_cst(new)
+    return None
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _innermost_statement(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The deepest statement whose lines (decorators included) contain ``line``."""
+    found = None
+    block: list = tree.body
+    while block:
+        for stmt in block:
+            start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            if start <= line <= (stmt.end_lineno or stmt.lineno):
+                found = stmt
+                block = [child for name in ("body", "orelse", "finalbody", "handlers", "cases")
+                         for item in getattr(stmt, name, ()) if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case))
+                         for child in ([item] if isinstance(item, ast.stmt) else item.body)]
+                break
+        else:
+            break
+    return found
+
+
 def verify_cst(text: str) -> None:
     import libcst
 
@@ -1050,7 +1135,9 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     """
     import dataclasses
     import os
+    import time
 
+    started = time.time_ns()
     report = linter.check_paths(paths, jobs=jobs, cache=cache)
     if write:  # what an earlier, killed run left behind
         from portlint.writer import remove_stale_temporaries
@@ -1059,7 +1146,11 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     wanted = sorted({f.path for f in report.findings if _applicable(f, unsafe)})
     if not wanted:
         return FixRun([], report, unsafe)
-    outcomes = _fix_files(linter, wanted, unsafe, write, jobs)
+    found: dict[str, list[Finding]] = {path: [] for path in wanted}
+    for finding in report.findings:
+        if finding.path in found:
+            found[finding.path].append(finding)
+    outcomes = _fix_files(linter, [(path, found[path]) for path in wanted], unsafe, write, jobs, started)
     fixed_paths = set(wanted)
     findings = [f for f in report.findings if f.path not in fixed_paths]
     errors = list(report.errors)
@@ -1077,42 +1168,49 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
 PARALLEL_MIN_FIXES = 8
 
 
-def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jobs: int | None) -> list[FileFix]:
+def _fix_files(linter: "Linter", files: list[tuple[str, list[Finding]]], unsafe: bool, write: bool,
+               jobs: int | None, checked_at: int | None = None) -> list[FileFix]:
+    """Fix these files, each with what the check found in it (``checked_at``: when that
+    check started, in ``time.time_ns()``; a file modified since is linted again)."""
     from portlint.parallel import _can_fork, default_jobs, map_unordered
 
     workers = min(len(files), default_jobs() if not jobs else jobs)
     if workers <= 1 or len(files) < PARALLEL_MIN_FIXES or not _can_fork():
-        return [fix_file(linter, path, unsafe, write) for path in files]
+        return [fix_file(linter, path, unsafe, write, findings, checked_at) for path, findings in files]
     outcomes: list[FileFix | None] = [None] * len(files)
-    tasks = [(number, path, unsafe, write) for number, path in enumerate(files)]
+    tasks = [(number, path, unsafe, write, findings, checked_at) for number, (path, findings) in enumerate(files)]
     for number, outcome in map_unordered(linter, _fix_task, tasks, workers, crashed=_fix_crashed):
         outcomes[number] = outcome
     return outcomes  # type: ignore[return-value]
 
 
-def _fix_crashed(task: tuple[int, str, bool, bool], reason: str) -> tuple[int, FileFix]:
+def _fix_crashed(task: tuple, reason: str) -> tuple[int, FileFix]:  # type: ignore[type-arg]
     """The outcome of a file whose worker died: an error for that file (it was written
     atomically or not at all)."""
     number, path = task[0], task[1]
     return number, FileFix(path, "", "", error=FileError(path, reason))
 
 
-def _fix_task(linter: "Linter", task: tuple[int, str, bool, bool]) -> tuple[int, FileFix]:
-    number, path, unsafe, write = task
-    return number, fix_file(linter, path, unsafe, write)
+def _fix_task(linter: "Linter", task: tuple) -> tuple[int, FileFix]:  # type: ignore[type-arg]
+    number, path, unsafe, write, findings, checked_at = task
+    return number, fix_file(linter, path, unsafe, write, findings, checked_at)
 
 
-def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
+def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True,
+             findings: "list[Finding] | None" = None, checked_at: int | None = None) -> FileFix:
     """Read, fix and (with ``write``) atomically rewrite one file; never raises."""
     try:
-        return _fix_file(linter, path, unsafe, write)
+        return _fix_file(linter, path, unsafe, write, findings, checked_at)
     except Exception as exc:  # noqa: BLE001 - one file never ends the run
         from portlint.contain import file_failure
 
         return FileFix(path, "", "", error=file_failure(path, exc, "fix"))
 
 
-def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
+def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool,
+              findings: "list[Finding] | None" = None, checked_at: int | None = None) -> FileFix:
+    import os
+
     from portlint.kinds import kind_of_file
     from portlint.writer import WriteError, check_round_trip, encode_text, write_atomic
 
@@ -1126,7 +1224,9 @@ def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix
         check_round_trip(data, source.encoding)
     except (SourceError, WriteError) as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
-    outcome = fix_text(source.text, linter, path, unsafe)
+    if findings is not None and (checked_at is None or os.stat(path).st_mtime_ns >= checked_at):
+        findings = None  # changed since it was checked (or no check time): lint it again
+    outcome = fix_text(source.text, linter, path, unsafe, findings)
     outcome.encoding = source.encoding
     if outcome.changed and write:
         try:

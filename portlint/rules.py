@@ -123,6 +123,20 @@ class Matcher:
     value: re.Pattern[str] | None = None  # keyword: regex on the value's source
     calls: tuple[str, ...] = ()  # keyword: only in calls to these (qualname or ".method")
     compared: bool = True  # symbol: also where the name is compared (==, !=, is, in) or tested
+    # The matched code does nothing off CUDA (no error, no other effect): not reported where
+    # it only runs on CUDA, nor where it switches a CUDA feature off (default: the rule's).
+    noop_off_cuda: bool = False
+    covered_by: tuple[str, ...] = ()  # not reported when the same function also calls one of these
+    # symbol: the fix applies only where the name is the dtype of a creation or a cast
+    # (``dtype=...``, ``.to(...)``, ``.type(...)``, ``set_default_dtype(...)``); elsewhere advice
+    fix_as_dtype: bool = False
+    # symbol / attribute: also where the data is on the CPU (``x.cpu().double()``,
+    # ``torch.zeros(n, dtype=torch.float64, device="cpu")``)
+    on_cpu: bool = True
+    # symbol: also where the value is only shown: printed, logged, formatted into a string, or a
+    # bare expression statement (a notebook cell's displayed value). False for queries that
+    # answer off CUDA without failing (is_available, device_count, torch.version.cuda).
+    displayed: bool = True
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -156,6 +170,7 @@ class Rule:
     clean: tuple[str, ...] = ()  # examples that must not
     use_instead: dict[str, str] = field(default_factory=dict)  # per target, for the docs
     opt_in: bool = False  # enabled only when its code is selected by name (not by ALL or a prefix)
+    noop_off_cuda: bool = False  # default of its matchers' ``noop_off_cuda``
     effort: float | None = None  # minutes of manual work per finding (None: the family's)
     blocker: str | None = None  # "library" or "kernel" (None: the family's)
     npu_build: bool | None = None  # a "library" blocker that has an Ascend build
@@ -256,11 +271,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 RULE_KEYS = {
     "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
     "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", "effort", "blocker", "npu_build",
-    *MATCHER_KINDS,
+    "noop_off_cuda", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared"},
-    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed"},
+    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg", "on_cpu"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
@@ -274,7 +289,7 @@ MATCHER_KEYS = {
     "config-key": {"key", "path", "value"},
     "file": {"kind"},
 }
-COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles"}
+COMMON_MATCHER_KEYS = {"message", "agnostic", "npu", "needles", "noop_off_cuda", "covered_by"}
 
 
 def _parse_rule(raw: Any, path: str) -> Rule:
@@ -309,6 +324,8 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     rule.fixes = _parse_target_fixes(raw, path, code)
     if "opt_in" in raw:
         rule.opt_in = _bool(raw["opt_in"], path, code, "opt_in")
+    if "noop_off_cuda" in raw:
+        rule.noop_off_cuda = _bool(raw["noop_off_cuda"], path, code, "noop_off_cuda")
     use_instead = raw.get("use_instead", {})
     if not isinstance(use_instead, dict) or not all(
         k in TARGETS and isinstance(v, str) for k, v in use_instead.items()
@@ -371,7 +388,7 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
     if not isinstance(raw, dict):
         raise RulesetError(path, code, f"each [[rule.{kind}]] must be a table")
     _check_keys(raw, MATCHER_KEYS[kind] | COMMON_MATCHER_KEYS, path, code, kind)
-    matcher = Matcher(kind=kind, rule=rule)
+    matcher = Matcher(kind=kind, rule=rule, noop_off_cuda=rule.noop_off_cuda)
     if kind in TEXT_MATCHER_KINDS:
         _parse_text_matcher(matcher, raw, path)
     if kind in ("symbol", "attribute", "keyword", "module"):
@@ -408,6 +425,19 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
     if "compared" in raw:
         matcher.compared = _bool(raw["compared"], path, code, "compared")
+    if "noop_off_cuda" in raw:
+        matcher.noop_off_cuda = _bool(raw["noop_off_cuda"], path, code, "noop_off_cuda")
+    if "covered_by" in raw:
+        names = _str_list(raw["covered_by"], path, code, "covered_by")
+        if not all(DOTTED.match(name) for name in names):
+            raise RulesetError(path, code, "'covered_by' must list dotted names")
+        matcher.covered_by = tuple(names)
+    if "fix_as_dtype" in raw:
+        matcher.fix_as_dtype = _bool(raw["fix_as_dtype"], path, code, "fix_as_dtype")
+    if "on_cpu" in raw:
+        matcher.on_cpu = _bool(raw["on_cpu"], path, code, "on_cpu")
+    if "displayed" in raw:
+        matcher.displayed = _bool(raw["displayed"], path, code, "displayed")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:

@@ -260,16 +260,48 @@ def scope_loads(tree: ast.Module) -> dict[str, tuple[set[str], Counter[str]]]:
     return found
 
 
+_DEVICE_TYPES = frozenset({"cuda", "cpu", "mps", "xpu", "npu"})
+
+
+def device_variables(tree: ast.Module) -> set[str]:
+    """Names every assignment of which holds a device (``torch.device(...)``, a device
+    string, ``"cuda" if ... else "cpu"``): a fix may reuse such a variable as the file's
+    device variable (issue 9), which is a read of the program's own device choice."""
+    def is_device(value: ast.expr) -> bool:
+        if isinstance(value, ast.IfExp):
+            return is_device(value.body) and is_device(value.orelse)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value.split(":")[0] in _DEVICE_TYPES
+        return (isinstance(value, ast.Call) and isinstance(value.func, (ast.Attribute, ast.Name))
+                and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id) == "device")
+
+    verdicts: dict[str, bool] = {}
+    targets: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            targets.add(id(node.targets[0]))
+            name = node.targets[0].id
+            verdicts[name] = verdicts.get(name, True) and is_device(node.value)
+    for node in ast.walk(tree):  # bound any other way too (loop, with, augmented ...): not one
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and id(node) not in targets:
+            verdicts[node.id] = False
+        elif isinstance(node, ast.arg):
+            verdicts[node.arg] = False
+    return {name for name, device in verdicts.items() if device}
+
+
 def shadowed_references(original: str, fixed: str) -> list[str]:
     """Scopes where the fixed code reads a name the scope bound itself in the original more
     often than the original did: a fix introduced a reference that resolves to a shadowing
     binding (a definition the fix adds, such as the module's ``DEVICE``, is not one)."""
-    before = scope_loads(ast.parse(original))
+    original_tree = ast.parse(original)
+    before = scope_loads(original_tree)
     after = scope_loads(ast.parse(fixed))
+    devices = device_variables(original_tree)
     problems = []
     for scope, (_, loads) in after.items():
         bound, old = before.get(scope, (set(), Counter()))  # the bindings the original had
-        for name in bound:
+        for name in bound - devices:
             if loads[name] > old[name]:
                 problems.append(f"{scope}: {name} ({old[name]} -> {loads[name]} reads)")
     return problems

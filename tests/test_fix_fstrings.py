@@ -48,7 +48,7 @@ def test_a_dropped_fstring_edit_does_not_hold_back_the_others(monkeypatch: pytes
 
     real = fixer.fit_edits_in_fstrings
     monkeypatch.setattr(fixer, "fit_edits_in_fstrings",
-                        lambda text, edits, offset: [e for e in real(text, edits, offset) if e.finding.code != "PRT408"])
+                        lambda text, edits, *rest: [e for e in real(text, edits, *rest) if e.finding.code != "PRT408"])
     source = f"import torch\nx = f'{{{IDIOM.replace(chr(39), chr(34))}}}'\ny = torch.ones(1).cuda()\n"
     for target in ("agnostic", "npu"):
         outcome = fixed(source, target)

@@ -385,6 +385,10 @@ def test_case_3_fallback_for_old_torch_is_kept(target: str) -> None:
     findings = lint(code, target)
     # the except branch runs only where torch.amp.custom_fwd is missing: nothing there
     assert [f for f in findings if f.line == 7] == []
+    # the try body is the code that runs on current torch: custom_fwd(device_type="cuda")
+    # follows the CUDA autocast state only, so under torch.autocast("npu") cast_inputs is
+    # not applied (silently different numerics off CUDA). Policy: reported (issue 8, case 3).
+    assert [(f.code, f.line) for f in findings] == [("PRT402", 5)]
     # the fallback keeps its old API after fixing (no "fix" to the API its gate excludes)
     fixed = fix_text(code, linter_for(target), unsafe=True).text
     assert "custom_fwd = torch.cuda.amp.custom_fwd" in fixed
@@ -500,6 +504,8 @@ def test_guards_setting_rejects_non_names(tmp_path) -> None:
     ('version.parse(torch.__version__) >= version.parse("2.4")', "version", False),
     ('hasattr(torch, "accelerator")', "version", False),
     ("torch.cuda.is_available() and use_amp", "cuda", False),
+    ("check_cuda_p2p_ib_support()", "cuda-specific", False),
+    ("not check_cuda_p2p_ib_support()", "cuda-specific", True),
 ])
 def test_classify(test: str, kind: str, negated: bool) -> None:
     tree = ast.parse("import torch\nfrom packaging import version\n" + test)

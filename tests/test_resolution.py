@@ -81,7 +81,10 @@ CASES = {
                       [("PRT202", 4, 3)]),
     "decorator": ("import torch\n@torch.cuda.amp.custom_fwd\ndef forward(ctx, x):\n    return x\n",
                   [("PRT303", 2, 2)]),
-    "annotation": ("import torch\ndef f(s: torch.cuda.Stream) -> None:\n    pass\n", [("PRT104", 2, 10)]),
+    # a type annotation names a type, it runs no CUDA code (issue 8): not reported
+    "annotation": ("import torch\ndef f(s: torch.cuda.Stream) -> None:\n    pass\n", []),
+    "annotation-default-still-runs": ("import torch\ndef f(s: torch.cuda.Stream = torch.cuda.Stream()) -> None:\n    pass\n",
+                                      [("PRT104", 2, 30)]),
     "string-is-not-code": ("x = 'torch.cuda.synchronize()'\n", []),
     "comment-is-not-code": ("import torch\n# torch.cuda.synchronize()\n", []),
     "unrelated-torch-attribute": ("import torch\ntorch.accelerator.synchronize()\n", []),

@@ -157,9 +157,10 @@ class Binder:
                 model.bind(arg.arg, PARAMETER, arg)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
-        elif node.name in self.guard_names:
+        elif node.name in self.guard_names or g.is_cuda_predicate_name(node.name):
             # `def is_cuda_available(): return torch.cuda.is_available()`: the body of a
-            # helper predicate is CUDA detection by definition
+            # helper predicate (or of one named for a CUDA property, such as
+            # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
         else:
             self.visit_block(node.body)
@@ -200,7 +201,7 @@ class Binder:
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
         if isinstance(node, ast.AnnAssign):
-            self.visit(node.annotation)
+            self.visit_annotation(node.annotation)
         if value is not None:
             self.visit(value)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -285,9 +286,9 @@ class Binder:
             self.visit_all(node.decorator_list)
             for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
                 if arg is not None and arg.annotation is not None:
-                    self.visit(arg.annotation)
+                    self.visit_annotation(arg.annotation)
             if node.returns is not None:
-                self.visit(node.returns)
+                self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -367,6 +368,10 @@ class Binder:
             guard, other = Guard(g.OTHER, test), Guard(g.FALLBACK, test)
         elif kind.kind in (g.OTHER, "cpu"):
             guard, other = Guard(g.BACKEND, test), Guard(g.OTHER, test)
+        elif kind.kind == "package":  # `if is_bnb_available():` imports an optional dependency
+            guard, other = Guard(g.OPTIONAL, test), Guard(g.OTHER, test)
+        elif kind.kind == "cuda-specific":  # either branch is about a CUDA property
+            guard, other = Guard(g.OTHER, test, cuda_specific=True), Guard(g.OTHER, test, cuda_specific=True)
         else:
             guard, other = Guard(g.OTHER, test, accelerator=kind.kind == "accelerator"), Guard(g.OTHER, test)
         return (other, guard) if negated else (guard, other)
@@ -388,6 +393,10 @@ class Binder:
                         break
             self._tests_other_backend[id(owner)] = known
         return known
+
+    def visit_annotation(self, node: ast.expr) -> None:
+        """A type annotation (of a parameter, a return, an annotated assignment)."""
+        self.visit(node)
 
     def visit_guarded(self, node: Any, guard: Guard | None) -> None:
         if guard is None:

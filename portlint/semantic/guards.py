@@ -24,11 +24,17 @@ guard is one of these kinds:
     a version gate (``version.parse(torch.__version__) >= ...``, ``hasattr(torch,
     "accelerator")``, ``is_torch_version(...)``).
 ``OPTIONAL``
-    the body of a ``try`` whose handler catches ImportError (an optional dependency:
-    imports there have a fallback).
+    the body of a ``try`` whose handler catches ImportError, or code under a check that a
+    package is installed (``if is_bnb_available():``, ``_is_package_available("x")``,
+    ``importlib.util.find_spec("x")``): an optional dependency, imports there have a
+    fallback.
 ``PROTECTED``
     the body of a ``try`` whose handler catches everything (``except Exception``, bare
     ``except``): a failure off CUDA is handled.
+``SKIP``
+    a test's skip condition (``unittest.skipUnless(torch.cuda.device_count() > 1, ...)``,
+    ``pytest.mark.skipif(not torch.cuda.is_available(), ...)``): off CUDA the test is
+    skipped, which is its working non-CUDA path.
 ``OTHER``
     any other recognised condition (another backend, an accelerator test, a version
     gate's new-API branch), kept so that ladders can be described.
@@ -36,6 +42,12 @@ guard is one of these kinds:
 :func:`classify` recognises one test expression; the ``Guard`` objects also collect what
 the analyzer decided under them (``suppressed``, ``region``) so that a guard's own test
 can be judged after its branch has been seen.
+
+A call of a helper whose name says it is about CUDA (``check_cuda_p2p_ib_support()``,
+``is_nvidia_gpu()``; ``Test("cuda-specific")``) is a condition on a CUDA property: both
+its branches get an ``OTHER`` guard with ``cuda_specific=True``. Only rules whose code
+does nothing off CUDA (``noop_off_cuda``: NCCL variables, cuDNN switches) treat that as
+deliberate; everything else is judged as if there were no condition.
 """
 
 from __future__ import annotations
@@ -50,6 +62,7 @@ BACKEND = "backend"
 FALLBACK = "fallback"
 OPTIONAL = "optional"
 PROTECTED = "protected"
+SKIP = "skip"
 OTHER = "other"
 
 # Helper predicates that mean "CUDA is available" (extended by the `guards` setting).
@@ -67,6 +80,23 @@ _OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
 # In conditions only: values that mean CUDA (or another backend) when a program tests them.
 _CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
+# A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
+_CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
+# A check that a package is installed (`is_bnb_available()`, `_is_package_available("x")`,
+# `importlib.util.find_spec("x")`): imports under it have a fallback, the check's other branch.
+_PACKAGE_CHECK = re.compile(r"^_?is_\w+_(?:available|installed)$|^find_spec$")
+# A predicate named for a CUDA property: its body is CUDA detection by definition.
+_CUDA_PREDICATE = re.compile(r"^_?(?:is|has|check|supports?|can)_")
+
+
+def is_cuda_predicate_name(name: str) -> bool:
+    """``check_cuda_fp8_capability``, ``is_nvidia_gpu``: a function that tells whether a CUDA
+    property holds (its CUDA queries are its purpose, not a portability bug)."""
+    return bool(_CUDA_PREDICATE.match(name)) and bool(_CUDA_NAMED.search(name))
+
+
+# Skip decorators and calls whose condition (first argument) decides where a test runs.
+SKIP_CONDITIONS = frozenset({"unittest.skipIf", "unittest.skipUnless", "pytest.mark.skipif"})
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _BROAD_ERRORS = frozenset({"Exception", "BaseException"})
@@ -93,9 +123,11 @@ class Guard:
     device: bool = False
     several: bool = False
     suppressed: int = 0  # findings the analyzer dropped because of this guard
+    deliberate: int = 0  # ... of which no-ops off CUDA (``noop_off_cuda``) done only on CUDA
     region: list[int] = field(default_factory=list)  # numbers of the findings reported under it
     test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
     accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
+    cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -194,6 +226,9 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
             for part in known:  # `backend == XLA and is_torch_xla_available()`: another backend
                 if part[0].kind == OTHER and not part[1]:
                     return part
+            for part in known:  # `is_bnb_available() and not is_adamw`: only where it is installed
+                if part[0].kind == "package" and not part[1]:
+                    return part
             return None
         kinds = {p[0].kind for p in known if not p[1]}
         if CUDA in kinds and (kinds & {OTHER, "several", "accelerator"}):
@@ -231,6 +266,9 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
         return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
     if name is not None and _OTHER_HELPER.match(name):
         return Test(OTHER), False
+    if name is not None and _PACKAGE_CHECK.match(name) and not _CUDA_NAMED.search(name) \
+            and not re.search(r"(?i)gpu|accelerator|device", name):
+        return Test("package"), False
     if name == "hasattr" and len(node.args) == 2:
         owner = resolve(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
         attribute = _string(node.args[1])
@@ -240,6 +278,8 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
             return Test("version"), False
     if name is not None and _VERSION_CALL.search(name):
         return Test("version"), False
+    if name is not None and _CUDA_NAMED.search(name) and (qualname is None or not qualname.startswith("torch.")):
+        return Test("cuda-specific"), False
     # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
     if name == "startswith" and isinstance(func, ast.Attribute) and node.args:
         prefix = _string(node.args[0])
