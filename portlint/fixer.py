@@ -434,6 +434,11 @@ class _Positions:
         self.text = text
         self.starts = line_starts(text)
 
+    def line_of(self, offset: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.starts, offset)
+
     def offset(self, line: int, byte_column: int) -> int:
         start = self.starts[line - 1]
         end = self.starts[line] if line < len(self.starts) else len(self.text)
@@ -576,7 +581,7 @@ def name_modules(old_text: str, old_model: SemanticModel, new_text: str, new_mod
             continue
         for offset, scope in loads:
             module = roots[name]
-            alias = _visible_alias(new_model, scope, module, aliases)
+            alias = _visible_alias(new_model, scope, module, new_positions.line_of(offset), aliases)
             if alias is None:
                 alias = _fresh_name(name, old_model, new_model, aliases)
                 aliases[alias] = ImportSpec(module, None, alias)
@@ -608,16 +613,19 @@ def _range_of(ranges: list[tuple[int, int]], offset: int) -> int | None:
     return None
 
 
-def _visible_alias(model: SemanticModel, scope, module: str,  # type: ignore[no-untyped-def]
+def _visible_alias(model: SemanticModel, scope, module: str, line: int,  # type: ignore[no-untyped-def]
                    aliases: dict[str, ImportSpec]) -> str | None:
-    """A name that is the module ``module`` everywhere in ``scope``: an existing import of
-    it (module-level ones first), or an alias this round already added."""
+    """A name that is the module ``module`` everywhere in ``scope`` (at ``line``): an
+    existing import of it (module-level ones first; a function's own import only above
+    that line), or an alias this round already added."""
     candidates = sorted({b.name for b in model.imports() if b.qualified == module},
                         key=lambda name: (model.module.bindings.get(name) is None, name))
     candidates += [name for name, spec in aliases.items() if spec.module == module]
     for name in candidates:
         meanings = model.meaning(name, scope)
-        if meanings and all(b.kind == IMPORT and b.qualified == module for b in meanings):
+        if meanings and all(b.kind == IMPORT and b.qualified == module and (
+                b.scope is model.module or (b.statement is not None and b.statement.lineno < line))
+                for b in meanings):
             return name
         if not meanings and name in aliases:
             return name
@@ -1016,8 +1024,15 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
                 start = _statement_start(stmt)
                 if start <= after:
                     after = max(0, start - 1)
-                    text = _insert_after_line(text, after, define, newline, blank_before=False,
-                                              blank_after=True)
+                    # the module is imported only below the first use (a notebook's later
+                    # cell): import it right there too, or the definition would fail
+                    late = sorted(root for root in roots if root in MANAGED_ROOTS and not any(
+                        (imported.end_lineno or imported.lineno) <= after for imported in root_imports
+                        if any(b.statement is imported and b.name == root for b in model.module.history)))
+                    lines = [_import_line(ImportSpec(MANAGED_ROOTS[root], None,
+                                                     None if MANAGED_ROOTS[root] == root else root)) for root in late]
+                    text = _insert_after_line(text, after, newline.join([*lines, define]), newline,
+                                              blank_before=False, blank_after=True)
                     break
                 text = _insert_after_line(text, after, define, newline, blank_before=True, blank_after=True)
                 break

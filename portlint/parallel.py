@@ -217,6 +217,7 @@ class _Pool:
         self.initializer = initializer
         self.initargs = initargs
         self.workers: list[_Worker] = []
+        self.failed_starts = 0
 
     def run(self, function: Callable[["Linter", T], R], items: list[T], chunksize: int,
             crashed: Callable[[T, str], R] | None) -> Iterator[R]:
@@ -231,14 +232,17 @@ class _Pool:
         while left:
             while pending and len(self.workers) < self.size:
                 self.workers.append(_Worker(self.context, self.initializer, self.initargs))
-            for worker in self.workers:
+            for worker in list(self.workers):
                 if not worker.held and pending:
                     chunk = pending.popleft()
                     try:
                         worker.connection.send((function, chunk))
                         worker.held = list(chunk)
-                    except OSError:  # it died idle: the chunk waits for another worker
+                    except OSError:  # it died idle: the chunk waits for a new worker
                         pending.appendleft(chunk)
+                        self._forget(worker)
+            if not self.workers:
+                continue
             busy = [w for w in self.workers if w.held or not w.ready]
             ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy]))
             for worker in busy:
@@ -262,11 +266,10 @@ class _Pool:
                     yield value
                 if not died and worker.process.is_alive():
                     continue
-                worker.process.join()
-                self.workers.remove(worker)
-                worker.connection.close()
-                if not worker.ready:
-                    raise RuntimeError(f"a worker process failed to start (exit code {worker.process.exitcode})")
+                self._forget(worker)
+                if not worker.ready:  # died starting: what it held was not begun
+                    pending.extendleft([[entry] for entry in reversed(worker.held)])
+                    continue
                 if worker.held:
                     (_, item), rest = worker.held[0], worker.held[1:]
                     reason = _crash_reason(worker.process.exitcode)
@@ -275,6 +278,17 @@ class _Pool:
                     left -= 1
                     yield crashed(item, reason)  # type: ignore[arg-type]
                     pending.extendleft([[entry] for entry in reversed(rest)])
+
+    def _forget(self, worker: _Worker) -> None:
+        """A dead worker leaves the pool (a new one takes its place, unless workers keep
+        dying before they are ready: then the pool cannot work)."""
+        worker.process.join()
+        worker.connection.close()
+        self.workers.remove(worker)
+        if not worker.ready:
+            self.failed_starts += 1
+            if self.failed_starts > 2 * self.size + 2:
+                raise RuntimeError(f"worker processes fail to start (exit code {worker.process.exitcode})")
 
     def close(self) -> None:
         for worker in self.workers:

@@ -84,3 +84,28 @@ def test_the_model_says_what_a_name_may_be_in_a_whole_scope() -> None:
     assert [b.qualified for b in model.meaning("pt", f_scope)] == ["torch"]
     assert [b.qualified for b in model.meaning("torch", g_scope)] == ["torch"]
     assert model.meaning("nothing", f_scope) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_function_import_below_the_fix_is_not_used(target: str) -> None:
+    """``import torch as later`` runs after the fixed line: the fix cannot read it."""
+    source = ("from torch import cuda as c\n\ndef f(torch):\n    c.empty_cache()\n"
+              "    import torch as later\n    return torch, later\n")
+    fixed = fix_text(source, linter_for(target), "m.py", unsafe=True)
+    assert fixed.error is None and fixed.applied
+    assert "later." not in fixed.text and "torch_." in fixed.text.split("def f", 1)[1]
+    assert "import torch as torch_\n" in fixed.text
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_torch_imported_below_the_first_device_use(target: str) -> None:
+    """Found on dinov2's notebooks/dinotxt.ipynb (not by the fuzz): `import torch` only in a
+    later cell, `.cuda()` in an earlier one. The DEVICE definition goes before the first use
+    and used to read torch before its import: an internal error, no fix applied. Now the
+    definition brings its own `import torch`."""
+    source = "x = model.cuda()\ny = 1\n\nimport torch\nwith torch.autocast('cuda', dtype=torch.float):\n    pass\n"
+    fixed = fix_text(source, linter_for(target), "m.py", unsafe=True)
+    assert fixed.error is None and len(fixed.applied) == 2
+    assert check_program(source, lambda text: fix_text(text, linter_for(target), "m.py", unsafe=True)) == []
+    if target == "agnostic":
+        assert fixed.text.startswith("import torch\nDEVICE = torch.accelerator")

@@ -120,3 +120,54 @@ def test_the_cli_reports_the_file_and_goes_on(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "crash_11.py" in result.stderr and "exit code 9" in result.stderr, result.stderr
     assert result.stdout.count("mod_") == 19 * 2  # every other file's two findings
+
+
+def test_a_worker_killed_from_outside_costs_at_most_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OOM killer's view: SIGKILL to whichever worker, at any moment of the run (from
+    another process: a thread here would make the pool's fork unsafe)."""
+    import time
+
+    files = make_tree(tmp_path, files=40, crashing=())
+    small_pool(monkeypatch)
+    real = parallel.check_one
+
+    marker = tmp_path / "killed"
+
+    def slow(linter, path, *args):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 30  # the run cannot end before the killer has struck
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return real(linter, path, *args)
+
+    monkeypatch.setattr(parallel, "check_one", slow)
+    killer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, time
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            for entry in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{{entry}}/stat") as handle:
+                        ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == {os.getpid()} and int(entry) != os.getpid():  # a worker, not this killer
+                    os.kill(int(entry), signal.SIGKILL)
+                    open({str(marker)!r}, "w").close()
+                    print(entry)
+                    raise SystemExit(0)
+    """)], stdout=subprocess.PIPE, text=True)
+    report = Linter(Settings(root=tmp_path), shipped_ruleset()).check_files(files, jobs=2)
+    killed, _ = killer.communicate(timeout=60)
+    assert killed.strip()
+    assert len(report.errors) <= 1 and all("SIGKILL" in e.reason for e in report.errors)
+    assert len({f.path for f in report.findings}) + len(report.errors) == 40
+
+
+def test_workers_that_cannot_start_end_the_run_instead_of_hanging(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    files = make_tree(tmp_path, files=10, crashing=())
+    small_pool(monkeypatch)
+    monkeypatch.setattr(parallel, "bind_to_parent", lambda parent: os._exit(4))
+    with pytest.raises(RuntimeError, match="fail to start"):
+        Linter(Settings(root=tmp_path), shipped_ruleset()).check_files(files, jobs=2)
