@@ -329,3 +329,20 @@ def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp
     report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
     reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
     assert reported == ["alone/docker-cuda/Dockerfile", "wf/train_cuda_only.py"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(("skip", "reported"), [
+    ("unittest.skipUnless(torch.cuda.device_count() == 1, 'one GPU')", False),
+    ("unittest.skipUnless(torch.cuda.device_count() >= 2, 'two GPUs')", False),
+    ("unittest.skipUnless(torch.cuda.is_available() and torch.cuda.device_count() > 1, 'GPUs')", False),
+    ("unittest.skipIf(torch.cuda.device_count() < 2, 'two GPUs')", False),
+    ("pytest.mark.skipif(torch.cuda.device_count() == 0, reason='GPU')", False),
+    # off CUDA these run (the count is 0): the CUDA query decides wrongly there
+    ("unittest.skipUnless(torch.cuda.device_count() < 2, '0 or 1 GPU')", True),
+    ("unittest.skipIf(torch.cuda.device_count() > 1, 'at most one GPU')", True),
+    ("unittest.skipUnless(torch.cuda.device_count() > 1 or on_ci, 'GPUs')", True),
+])
+def test_a_skip_condition_is_a_non_cuda_path_only_when_it_skips_off_cuda(skip: str, reported: bool, target: str) -> None:
+    code = f"import unittest\nimport pytest\nimport torch\ndef deco(test_case):\n    return {skip}(test_case)\n"
+    assert (codes(code, target) != []) is reported

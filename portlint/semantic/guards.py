@@ -292,6 +292,51 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
     return None
 
 
+def value_off_cuda(node: ast.expr, resolve: Resolver, guards: frozenset[str] = DEFAULT_GUARDS) -> object:
+    """What a condition evaluates to on a machine without CUDA, when that is known:
+    ``torch.cuda.is_available()`` is False, ``torch.cuda.device_count()`` is 0, a CUDA test
+    (``device == "cuda"``, a ``guards`` helper) is False; constants, ``not``, ``and``/``or``
+    and comparisons of those are computed. None: unknown."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int)):
+        return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+        qualname = resolve(node.func)
+        if qualname == "torch.cuda.device_count":
+            return 0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = value_off_cuda(node.operand, resolve, guards)
+        return None if value is None else not value
+    if isinstance(node, ast.BoolOp):
+        values = [value_off_cuda(v, resolve, guards) for v in node.values]
+        deciding = False if isinstance(node.op, ast.And) else True
+        if any(v is not None and bool(v) is deciding for v in values):
+            return deciding
+        return None if any(v is None for v in values) else not deciding
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left = value_off_cuda(node.left, resolve, guards)
+        right = value_off_cuda(node.comparators[0], resolve, guards)
+        if isinstance(left, int) and isinstance(right, int):
+            op = type(node.ops[0])
+            table = {ast.Eq: left == right, ast.NotEq: left != right, ast.Lt: left < right,
+                     ast.LtE: left <= right, ast.Gt: left > right, ast.GtE: left >= right}
+            if op in table:
+                return table[op]
+    found = classify(node, resolve, guards)
+    if found is not None and found[0].kind == CUDA:
+        return found[1]  # a CUDA test is False off CUDA (True when negated)
+    return None
+
+
+def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards: frozenset[str]) -> bool:
+    """``unittest.skipUnless(torch.cuda.device_count() > 1, ...)``, ``pytest.mark.skipif(not
+    torch.cuda.is_available(), ...)``: whether the test is skipped where CUDA is missing
+    (``skipUnless(torch.cuda.device_count() < 2)`` is not: it runs there)."""
+    value = value_off_cuda(condition, resolve, guards)
+    if value is None:
+        return False
+    return bool(value) is (qualname != "unittest.skipUnless")
+
+
 def _mentions_version(node: ast.expr) -> bool:
     for child in ast.walk(node):
         if isinstance(child, ast.Attribute) and child.attr in ("__version__", "version_info"):
