@@ -228,6 +228,18 @@ CASES = {
         """,
         ["PRT108"],
     ),
+    "import-in-a-test-that-requires-the-package": (  # accelerate test_utils/scripts/test_notebook.py
+        """
+        @require_bnb
+        def test_problematic_imports():
+            import bitsandbytes as bnb
+        """,
+        """
+        def test_problematic_imports():
+            import bitsandbytes as bnb
+        """,
+        ["PRT808"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -308,6 +320,14 @@ def test_a_package_check_only_covers_imports(target: str) -> None:
             torch.cuda.synchronize()
         """
     assert codes(code, target) == ["PRT103"]
+    code = """
+        import torch
+        @require_bnb
+        def test_x():
+            import bitsandbytes
+            torch.cuda.synchronize()
+        """
+    assert codes(code, target) == ["PRT103"]
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -317,11 +337,13 @@ def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp
     from conftest import linter_for
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    for directory in ("docker/docker-cuda", "docker/docker-npu", "alone/docker-cuda", "wf"):
+    for directory in ("docker/docker-cuda", "docker/docker-npu", "alone/docker-cuda", "wf",
+                      "images/accelerate-gpu-deepspeed", "images/accelerate-cpu"):
         (tmp_path / directory).mkdir(parents=True)
     dockerfile = "FROM nvcr.io/nvidia/pytorch:24.07-py3\n"
     (tmp_path / "docker/docker-cuda/Dockerfile").write_text(dockerfile)
     (tmp_path / "alone/docker-cuda/Dockerfile").write_text(dockerfile)
+    (tmp_path / "images/accelerate-gpu-deepspeed/Dockerfile").write_text(dockerfile)
     script = "import torch\ntorch.cuda.synchronize()\n"
     (tmp_path / "wf/train_gpu.py").write_text(script)
     (tmp_path / "wf/train_cpu.py").write_text("print('cpu')\n")

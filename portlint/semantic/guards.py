@@ -27,7 +27,8 @@ guard is one of these kinds:
     the body of a ``try`` whose handler catches ImportError, or code under a check that a
     package is installed (``if is_bnb_available():``, ``_is_package_available("x")``,
     ``importlib.util.find_spec("x")``): an optional dependency, imports there have a
-    fallback.
+    fallback. The body of a test decorated with ``@require_<something>`` (``@require_bnb``)
+    is OPTIONAL too: the test is skipped where the package is missing.
 ``PROTECTED``
     the body of a ``try`` whose handler catches everything (``except Exception``, bare
     ``except``): a failure off CUDA is handled.
@@ -335,6 +336,15 @@ def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards
     if value is None:
         return False
     return bool(value) is (qualname != "unittest.skipUnless")
+
+
+def requires_a_package(decorator: ast.expr) -> bool:
+    """``@require_bnb``, ``@require_transformer_engine``: a test decorator that skips the test
+    where a package (or feature) is missing, so imports in the test have that fallback."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    name = _last_name(decorator)
+    return name is not None and name.startswith(("require_", "requires_"))
 
 
 def _mentions_version(node: ast.expr) -> bool:

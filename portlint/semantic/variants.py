@@ -6,7 +6,9 @@ its non-CUDA path, a sibling named for another backend, so the CUDA variant is N
 by design and its findings are not reported (README, "What portlint reports"). A path
 component is a CUDA variant when one of its words (split at ``-``, ``_`` and ``.``) is
 ``cuda``, ``gpu`` or ``nvidia`` and the same name with that word replaced by another
-backend's (``npu``, ``ascend``, ``xpu``, ``cpu``, ``mps``, ``rocm`` ...) exists next to it.
+backend's (``npu``, ``ascend``, ``xpu``, ``cpu``, ``mps``, ``rocm`` ...) exists next to it,
+or (for a flavour such as ``accelerate-gpu-deepspeed``) the name up to that word with the
+other backend's word (``accelerate-cpu``).
 Only components below the project root count: the configured root, or for a file outside
 it the nearest directory above it with a ``.git``, ``pyproject.toml``, ``setup.py`` or
 ``setup.cfg``.
@@ -50,8 +52,11 @@ def _has_other_sibling(parent: str, component: str) -> bool:
             continue
         for other in OTHER_WORDS:
             word = other.upper() if piece.isupper() else other
-            name = "".join([*pieces[:position], word, *pieces[position + 1:]])
-            if os.path.exists(os.path.join(parent, name)):
+            names = ["".join([*pieces[:position], word, *pieces[position + 1:]])]
+            if position + 1 < len(pieces) and pieces[position + 1] in "-_":
+                # accelerate-gpu-deepspeed/ next to accelerate-cpu/: a flavour of the GPU variant
+                names.append("".join([*pieces[:position], word]))
+            if any(os.path.exists(os.path.join(parent, name)) for name in names):
                 return True
     return False
 
