@@ -348,13 +348,27 @@ def requires_a_package(decorator: ast.expr) -> bool:
 
 
 def _mentions_version(node: ast.expr) -> bool:
-    for child in ast.walk(node):
-        if isinstance(child, ast.Attribute) and child.attr in ("__version__", "version_info"):
-            return True
-        if isinstance(child, ast.Name) and "VERSION" in child.id.upper():
-            return True
-        if isinstance(child, (ast.Name, ast.Attribute)) and _VERSION_CALL.search(_last_name(child) or ""):
-            return True
+    """Whether a version is named anywhere in ``node`` (``torch.__version__``, ``VERSION``,
+    ``is_torch_version(...)``). A hand-rolled walk: this runs for most comparisons."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        child = stack.pop()
+        kind = type(child)
+        if kind is ast.Name:
+            name = child.id  # type: ignore[attr-defined]
+            if "VERSION" in name.upper() or _VERSION_CALL.search(name):
+                return True
+        elif kind is ast.Attribute:
+            attr = child.attr  # type: ignore[attr-defined]
+            if attr in ("__version__", "version_info") or _VERSION_CALL.search(attr):
+                return True
+            stack.append(child.value)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            stack.append(child.func)  # type: ignore[attr-defined]
+            stack.extend(child.args)  # type: ignore[attr-defined]
+            stack.extend(keyword.value for keyword in child.keywords)  # type: ignore[attr-defined]
+        elif kind is not ast.Constant:
+            stack.extend(ast.iter_child_nodes(child))
     return False
 
 
