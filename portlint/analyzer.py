@@ -557,7 +557,8 @@ class _Analyzer(Binder):
                 method = "." + func.attr
             if qualname is not None and qualname in index.covering:
                 self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
-            if qualname in g.SKIP_CONDITIONS and node.args:
+            if qualname in g.SKIP_CONDITIONS and node.args and g.skips_off_cuda(
+                    qualname, node.args[0], self.resolve, self.index.guard_names):
                 # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
                 self.visit_chain(func, call=node)
                 self.visit_guarded(node.args[0], Guard(g.SKIP))

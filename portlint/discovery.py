@@ -208,10 +208,11 @@ class _Walker:
 
     def wanted(self, entry: os.DirEntry, directory: Path, names: "list[str] | tuple[()]" = ()) -> bool:
         """A file of a kind that ``include`` names (Python files by suffix, fast); not test
-        data nor the CUDA variant of a file the repository has for another accelerator."""
+        data nor the CUDA variant of a file the repository has for another backend."""
         name = entry.name
         if name.endswith(PYTHON_SUFFIXES):
-            return "python" in self.settings.kinds
+            return "python" in self.settings.kinds and not (
+                self.in_variant or is_cuda_variant(name, names, VARIANTS[self.settings.target]))
         kind = kind_of_name(name, directory.name)
         if kind is None and not ("." not in name and "shell" in self.settings.kinds and _shell_script(entry)):
             return False

@@ -228,6 +228,18 @@ CASES = {
         """,
         ["PRT108"],
     ),
+    "import-in-a-test-that-requires-the-package": (  # accelerate test_utils/scripts/test_notebook.py
+        """
+        @require_bnb
+        def test_problematic_imports():
+            import bitsandbytes as bnb
+        """,
+        """
+        def test_problematic_imports():
+            import bitsandbytes as bnb
+        """,
+        ["PRT808"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -308,3 +320,54 @@ def test_a_package_check_only_covers_imports(target: str) -> None:
             torch.cuda.synchronize()
         """
     assert codes(code, target) == ["PRT103"]
+    code = """
+        import torch
+        @require_bnb
+        def test_x():
+            import bitsandbytes
+            torch.cuda.synchronize()
+        """
+    assert codes(code, target) == ["PRT103"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp_path, target: str) -> None:
+    """docker/docker-cuda/ next to docker/docker-npu/ (LLaMA-Factory), a GPU flavour next to a
+    CPU image (accelerate): the project's non-CUDA path is the sibling (kinds.is_cuda_variant,
+    applied by discovery). A CPU sibling is a non-CUDA path for the agnostic target only."""
+    from conftest import linter_for
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for directory in ("docker/docker-cuda", "docker/docker-npu", "alone/docker-cuda", "wf",
+                      "images/accelerate-gpu-deepspeed", "images/accelerate-cpu"):
+        (tmp_path / directory).mkdir(parents=True)
+    dockerfile = "FROM nvcr.io/nvidia/pytorch:24.07-py3\n"
+    (tmp_path / "docker/docker-cuda/Dockerfile").write_text(dockerfile)
+    (tmp_path / "alone/docker-cuda/Dockerfile").write_text(dockerfile)
+    (tmp_path / "images/accelerate-gpu-deepspeed/Dockerfile").write_text(dockerfile)
+    script = "import torch\ntorch.cuda.synchronize()\n"
+    (tmp_path / "wf/train_gpu.py").write_text(script)
+    (tmp_path / "wf/train_cpu.py").write_text("print('cpu')\n")
+    (tmp_path / "wf/train_cuda_only.py").write_text(script)
+    report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
+    reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
+    cpu_sibling_only = ["images/accelerate-gpu-deepspeed/Dockerfile", "wf/train_gpu.py"]
+    expected = ["alone/docker-cuda/Dockerfile", "wf/train_cuda_only.py"] + (cpu_sibling_only if target == "npu" else [])
+    assert reported == sorted(expected)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(("skip", "reported"), [
+    ("unittest.skipUnless(torch.cuda.device_count() == 1, 'one GPU')", False),
+    ("unittest.skipUnless(torch.cuda.device_count() >= 2, 'two GPUs')", False),
+    ("unittest.skipUnless(torch.cuda.is_available() and torch.cuda.device_count() > 1, 'GPUs')", False),
+    ("unittest.skipIf(torch.cuda.device_count() < 2, 'two GPUs')", False),
+    ("pytest.mark.skipif(torch.cuda.device_count() == 0, reason='GPU')", False),
+    # off CUDA these run (the count is 0): the CUDA query decides wrongly there
+    ("unittest.skipUnless(torch.cuda.device_count() < 2, '0 or 1 GPU')", True),
+    ("unittest.skipIf(torch.cuda.device_count() > 1, 'at most one GPU')", True),
+    ("unittest.skipUnless(torch.cuda.device_count() > 1 or on_ci, 'GPUs')", True),
+])
+def test_a_skip_condition_is_a_non_cuda_path_only_when_it_skips_off_cuda(skip: str, reported: bool, target: str) -> None:
+    code = f"import unittest\nimport pytest\nimport torch\ndef deco(test_case):\n    return {skip}(test_case)\n"
+    assert (codes(code, target) != []) is reported

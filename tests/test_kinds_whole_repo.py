@@ -82,8 +82,8 @@ def test_cuda_variants_beside_another_accelerators_are_skipped(tmp_path: Path) -
         (tmp_path / name).write_text(text)
     found = discover([str(tmp_path)], Settings(root=tmp_path))
     names = {Path(p).resolve().relative_to(tmp_path.resolve()).as_posix() for p in found.files}
-    assert names == {"docker/docker-cuda/run.py", "docker/docker-npu/Dockerfile", "wf/tests_npu.yml",
-                     "img/accelerate-gpu/Dockerfile", "img/accelerate-cpu/Dockerfile",
+    # (a CPU sibling counts for the agnostic target: accelerate-gpu beside accelerate-cpu)
+    assert names == {"docker/docker-npu/Dockerfile", "wf/tests_npu.yml", "img/accelerate-cpu/Dockerfile",
                      "solo/docker-cuda/Dockerfile", "requirements-rocm.txt"}
     found = discover([str(tmp_path / "docker" / "docker-cuda")], Settings(root=tmp_path))
     assert sorted(Path(p).name for p in found.files) == ["Dockerfile", "run.py"]
@@ -91,6 +91,7 @@ def test_cuda_variants_beside_another_accelerators_are_skipped(tmp_path: Path) -
     found = discover([str(tmp_path)], Settings(root=tmp_path, target="npu"))
     names = {Path(p).resolve().relative_to(tmp_path.resolve()).as_posix() for p in found.files}
     assert "requirements-cuda.txt" in names and "docker/docker-cuda/Dockerfile" not in names
+    assert "img/accelerate-gpu/Dockerfile" in names  # a CPU image does not help an NPU user
 
 
 # --------------------------------------------------------------------------- recall

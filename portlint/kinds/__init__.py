@@ -28,13 +28,14 @@ directory or file on the command line to check it anyway.
 
 CUDA variants: a directory or file whose name marks it as the CUDA variant (a ``cuda``,
 ``gpu``, ``nvidia`` or ``cuNNN`` part between ``-``, ``_`` or ``.``) is the CUDA path of a
-device ladder when a sibling has the same name for another accelerator (``npu``,
-``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``; for the npu target only ``npu`` and
-``ascend``): ``docker/docker-cuda/`` beside ``docker/docker-npu/``, ``tests_cuda.yml``
-beside ``tests_npu.yml``. A directory walk skips
-the non-Python files of such a variant: the repository already has the other path. A CPU
-sibling (``accelerate-gpu`` and ``accelerate-cpu``) does not count: the accelerator still
-needs its own. Python files there are checked (their own guards decide).
+device ladder when a sibling has the same name for another backend (``npu``,
+``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``, ``cpu``; for the npu target only ``npu``
+and ``ascend``), or for a directory flavour (``accelerate-gpu-deepspeed``) the name up to the
+CUDA part does (``accelerate-cpu``): ``docker/docker-cuda/`` beside ``docker/docker-npu/``, ``tests_cuda.yml``
+beside ``tests_npu.yml``, DeepSpeed's ``cuda_accelerator.py`` beside ``npu_accelerator.py``. A
+directory walk skips the files of such a variant, of every kind: the repository already has
+the other path, and the variant is NVIDIA-only by design. A CPU sibling counts for the
+agnostic target only (an NPU user still needs an NPU variant). Naming a variant checks it.
 """
 
 from __future__ import annotations
@@ -60,18 +61,32 @@ TEST_DATA_KINDS = frozenset({"yaml", "json"})
 _NAME_PARTS = re.compile(r"[-_.]")
 _CUDA_PART = re.compile(r"cuda|gpu|nvidia|cu\d{2,3}")
 _ACCELERATORS = ("npu", "ascend", "rocm", "xpu", "hpu", "mlu", "musa")
-VARIANTS = {"npu": ("npu", "ascend"), "agnostic": _ACCELERATORS}  # per target: the siblings that count
+# per target: the siblings that count. Any other backend, the CPU included, is a working
+# non-CUDA path for the agnostic target; an NPU user needs an NPU (or Ascend) sibling.
+VARIANTS = {"npu": ("npu", "ascend"), "agnostic": (*_ACCELERATORS, "cpu")}
+_CUDA_HINT = re.compile(r"cuda|gpu|nvidia|cu\d{2,3}", re.IGNORECASE)
+_siblings_seen: "list[object]" = [None, frozenset()]  # (the last sibling list, its split names)
 
 
 def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]", accelerators: "tuple[str, ...]" = _ACCELERATORS) -> bool:
-    """``name`` is a CUDA variant and a sibling is the same variant for one of ``accelerators``."""
+    """``name`` is a CUDA variant and a sibling is the same variant for one of ``accelerators``
+    (``docker-cuda`` beside ``docker-npu``), or, for a directory flavour such as
+    ``accelerate-gpu-deepspeed``, the name up to the CUDA part is (``accelerate-cpu``)."""
+    if not _CUDA_HINT.search(name):
+        return False
     parts = _NAME_PARTS.split(name.lower())
     marked = [n for n, part in enumerate(parts) if _CUDA_PART.fullmatch(part)]
     if not marked:
         return False
-    others = {tuple(_NAME_PARTS.split(sibling.lower())) for sibling in siblings}
+    if _siblings_seen[0] is not siblings:  # a walk asks for each name of one directory in turn
+        _siblings_seen[:] = [siblings, frozenset(tuple(_NAME_PARTS.split(s.lower())) for s in siblings)]
+    others: frozenset = _siblings_seen[1]  # type: ignore[assignment]
+    flavour = "." not in name
     return any(tuple(parts[:n] + [accelerator] + parts[n + 1:]) in others
+               or (flavour and n + 1 < len(parts) and tuple(parts[:n] + [accelerator]) in others)
                for n in marked for accelerator in accelerators)
+
+
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",

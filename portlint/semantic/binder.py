@@ -291,6 +291,10 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
+            if any(g.requires_a_package(decorator) for decorator in node.decorator_list):
+                # `@require_bnb def test_x(): import bitsandbytes`: skipped where it is missing
+                self._deferred.append((node, self.model.scope, (*self.context(), Guard(g.OPTIONAL))))
+                return
         self._deferred.append((node, self.model.scope, self.context()))
 
     def visit_class(self, node: ast.ClassDef) -> None:

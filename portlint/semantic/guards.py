@@ -27,7 +27,8 @@ guard is one of these kinds:
     the body of a ``try`` whose handler catches ImportError, or code under a check that a
     package is installed (``if is_bnb_available():``, ``_is_package_available("x")``,
     ``importlib.util.find_spec("x")``): an optional dependency, imports there have a
-    fallback.
+    fallback. The body of a test decorated with ``@require_<something>`` (``@require_bnb``)
+    is OPTIONAL too: the test is skipped where the package is missing.
 ``PROTECTED``
     the body of a ``try`` whose handler catches everything (``except Exception``, bare
     ``except``): a failure off CUDA is handled.
@@ -292,14 +293,82 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
     return None
 
 
+def value_off_cuda(node: ast.expr, resolve: Resolver, guards: frozenset[str] = DEFAULT_GUARDS) -> object:
+    """What a condition evaluates to on a machine without CUDA, when that is known:
+    ``torch.cuda.is_available()`` is False, ``torch.cuda.device_count()`` is 0, a CUDA test
+    (``device == "cuda"``, a ``guards`` helper) is False; constants, ``not``, ``and``/``or``
+    and comparisons of those are computed. None: unknown."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int)):
+        return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+        qualname = resolve(node.func)
+        if qualname == "torch.cuda.device_count":
+            return 0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = value_off_cuda(node.operand, resolve, guards)
+        return None if value is None else not value
+    if isinstance(node, ast.BoolOp):
+        values = [value_off_cuda(v, resolve, guards) for v in node.values]
+        deciding = False if isinstance(node.op, ast.And) else True
+        if any(v is not None and bool(v) is deciding for v in values):
+            return deciding
+        return None if any(v is None for v in values) else not deciding
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left = value_off_cuda(node.left, resolve, guards)
+        right = value_off_cuda(node.comparators[0], resolve, guards)
+        if isinstance(left, int) and isinstance(right, int):
+            op = type(node.ops[0])
+            table = {ast.Eq: left == right, ast.NotEq: left != right, ast.Lt: left < right,
+                     ast.LtE: left <= right, ast.Gt: left > right, ast.GtE: left >= right}
+            if op in table:
+                return table[op]
+    found = classify(node, resolve, guards)
+    if found is not None and found[0].kind == CUDA:
+        return found[1]  # a CUDA test is False off CUDA (True when negated)
+    return None
+
+
+def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards: frozenset[str]) -> bool:
+    """``unittest.skipUnless(torch.cuda.device_count() > 1, ...)``, ``pytest.mark.skipif(not
+    torch.cuda.is_available(), ...)``: whether the test is skipped where CUDA is missing
+    (``skipUnless(torch.cuda.device_count() < 2)`` is not: it runs there)."""
+    value = value_off_cuda(condition, resolve, guards)
+    if value is None:
+        return False
+    return bool(value) is (qualname != "unittest.skipUnless")
+
+
+def requires_a_package(decorator: ast.expr) -> bool:
+    """``@require_bnb``, ``@require_transformer_engine``: a test decorator that skips the test
+    where a package (or feature) is missing, so imports in the test have that fallback."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    name = _last_name(decorator)
+    return name is not None and name.startswith(("require_", "requires_"))
+
+
 def _mentions_version(node: ast.expr) -> bool:
-    for child in ast.walk(node):
-        if isinstance(child, ast.Attribute) and child.attr in ("__version__", "version_info"):
-            return True
-        if isinstance(child, ast.Name) and "VERSION" in child.id.upper():
-            return True
-        if isinstance(child, (ast.Name, ast.Attribute)) and _VERSION_CALL.search(_last_name(child) or ""):
-            return True
+    """Whether a version is named anywhere in ``node`` (``torch.__version__``, ``VERSION``,
+    ``is_torch_version(...)``). A hand-rolled walk: this runs for most comparisons."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        child = stack.pop()
+        kind = type(child)
+        if kind is ast.Name:
+            name = child.id  # type: ignore[attr-defined]
+            if "VERSION" in name.upper() or _VERSION_CALL.search(name):
+                return True
+        elif kind is ast.Attribute:
+            attr = child.attr  # type: ignore[attr-defined]
+            if attr in ("__version__", "version_info") or _VERSION_CALL.search(attr):
+                return True
+            stack.append(child.value)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            stack.append(child.func)  # type: ignore[attr-defined]
+            stack.extend(child.args)  # type: ignore[attr-defined]
+            stack.extend(keyword.value for keyword in child.keywords)  # type: ignore[attr-defined]
+        elif kind is not ast.Constant:
+            stack.extend(ast.iter_child_nodes(child))
     return False
 
 
