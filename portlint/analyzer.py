@@ -1127,10 +1127,14 @@ class _Analyzer(Binder):
 
     def _fixed_value(self, value: ast.expr) -> tuple[str, int] | None:
         """The source of a one-line value with this run's fixes inside it applied, and the
-        lowest applicability among them (2 when there are none)."""
+        lowest applicability among them (2 when there are none). A value on several lines
+        (a fixed one, wrapped) is taken as it is when no fix lies inside it."""
         line = value.lineno
         if value.end_lineno != line:
-            return None
+            last = value.end_lineno or line
+            if any(f.fix is not None and line <= f.line <= last for f in self.findings):
+                return None
+            return " ".join(part.strip() for part in self.segment(value).splitlines()), 2
         start = self._char_column(line, value.col_offset) + 1
         end = self._char_column(line, value.end_col_offset or 0) + 1
         by_line = self._findings_by_line
