@@ -120,7 +120,9 @@ class DevicePlanner:
         self.expression = device_expression(target)
         self._wanted = ast.dump(ast.parse(self.expression, mode="eval").body)
         self._fixed_value = fixed_value
-        self.private = (text is None or any(name + "(" in text for name in _HARVESTERS)) and harvests_globals(tree)
+        # (every name load is in the model's identifiers: walk the file only when one of
+        # these names is read at all, not on every check)
+        self.private = bool(_HARVESTERS & model.identifiers) and harvests_globals(tree)
         declared = {name for scope in model.scopes for name in scope.declared}  # global/nonlocal
         self.variables: list[_Variable] = []
         for scope in model.scopes:
