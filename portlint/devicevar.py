@@ -237,7 +237,9 @@ class DevicePlanner:
                     continue
                 return variable.for_site(whole), (), variable.level
             if scope is module:
-                if not scopes and line <= variable.after:
+                # a class body (and a comprehension in it) runs when the module does: only
+                # below the definition, as at top level
+                if not any(isinstance(owner, _FUNCTIONS) for owner in owners) and line <= variable.after:
                     continue
                 if any(variable.name in s.names for s in scopes):
                     continue  # shadowed

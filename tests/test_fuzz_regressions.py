@@ -109,3 +109,14 @@ def test_torch_imported_below_the_first_device_use(target: str) -> None:
     assert check_program(source, lambda text: fix_text(text, linter_for(target), "m.py", unsafe=True)) == []
     if target == "agnostic":
         assert fixed.text.startswith("import torch\nDEVICE = torch.accelerator")
+
+
+def test_a_class_body_does_not_read_a_device_variable_defined_below() -> None:
+    """Found by the fuzz after merging issue 9's device-variable reuse: a class body runs
+    with the module, so `x_2` (defined below the class) cannot be its device: internal
+    error "would use x_2 before it is bound", no fix applied."""
+    source = ('import torch\n\nclass S:\n    ys = [torch.zeros(2, device="cuda") for _ in range(3)]\n\n'
+              'x_2 = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n')
+    fixed = fix_text(source, linter_for("agnostic"), "m.py", unsafe=True)
+    assert fixed.error is None and len(fixed.applied) == 2
+    assert check_program(source, lambda text: fix_text(text, linter_for("agnostic"), "m.py", unsafe=True)) == []
