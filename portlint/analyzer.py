@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from portlint import rendering
 from portlint.devicevar import DevicePlanner
+from portlint.semantic.scopes import ASSIGNMENT
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
@@ -56,13 +57,17 @@ def _position(finding: Finding) -> tuple[int, int, str]:
 
 
 def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[Finding]:
-    """An idiom's finding replaces the findings of other rules inside its span."""
+    """An idiom's finding replaces the findings inside its span (its fix replaces them all)."""
     def inside(f: Finding, outer: Finding) -> bool:
         return ((outer.line, outer.column) <= (f.line, f.column)
                 and (f.end_line, f.end_column) <= (outer.end_line, outer.end_column))
 
-    return [f for f in findings
-            if not any(f is not outer and f.code != outer.code and inside(f, outer) for outer in idioms)]
+    def replaced(f: Finding, outer: Finding) -> bool:
+        # the idiom's own finding (perhaps a copy: its device variable is filled in after
+        # matching) has its code and its span
+        return inside(f, outer) and not (f.code == outer.code and inside(outer, f))
+
+    return [f for f in findings if not any(replaced(f, outer) for outer in idioms)]
 
 
 class _Analyzer(Binder):
@@ -96,6 +101,8 @@ class _Analyzer(Binder):
             ast.Lambda: self.visit_function,
             ast.Dict: self.visit_dict,
             ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expression_statement,
+            ast.JoinedStr: self.visit_joined_str,
         })
         # Idioms (structural matchers) run before the node's usual visitor.
         self.idiom_findings: list[Finding] = []
@@ -112,10 +119,13 @@ class _Analyzer(Binder):
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
         self._branches: set[int] = set()  # ids of the branches of conditional expressions
+        self._guarded: dict[int, list[ast.AST]] = {}  # id(test of an if) -> the code it selects
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
+        self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
         self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
         self._switched_off: set[int] = set()  # ids of targets assigned False/0/None
@@ -129,6 +139,11 @@ class _Analyzer(Binder):
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         model = super().run(tree)
+        self.finish()
+        return model
+
+    def finish(self) -> None:
+        """After the traversal: judge the guards' own tests, name the device variable."""
         if self._cuda_guards:
             self._judge_guard_tests()
         if self._cover_checks:
@@ -137,7 +152,6 @@ class _Analyzer(Binder):
             self._finish_device_sites()
         if self._dropped:
             self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
-        return model
 
     def mark(self) -> int:
         return len(self.findings)
@@ -201,14 +215,40 @@ class _Analyzer(Binder):
             if guard.several or (guard.device and guard.suppressed) or (guard.deliberate and not guard.region):
                 # (the last: `if torch.cuda.is_available(): <CUDA-only settings>` is deliberate)
                 self._dropped.update(guard.test_findings)
-            elif guard.region:
-                weakest = min(_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region)
+            elif guard.region or (guard.test is not None and id(guard.test) in self._guarded):
+                levels = [_APPLICABILITY.get(_applicability(self.findings[n]), 0) for n in guard.region]
+                levels.extend(self._guarded_literal_levels(guard))
+                if not levels:
+                    continue
+                weakest = min(levels)
                 for number in guard.test_findings:
                     finding = self.findings[number]
                     if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def _guarded_literal_levels(self, guard: Guard) -> list[int]:
+        """How applicable the fixes of the CUDA device literals a guard protects are
+        (``"cuda" if args.cuda and torch.cuda.is_available() else "cpu"``; ``"cuda" if "cuda"
+        in device else "cpu"``): a literal no fix rewrites counts as 0, so the guard is not
+        rewritten on its own and the "cuda" it selects cannot outlive it."""
+        branches = self._guarded.get(id(guard.test)) if guard.test is not None else None
+        if not branches:
+            return []
+        levels = []
+        for branch in branches:
+            for node in ast.walk(branch):
+                text = _cuda_literal(node)
+                if text is None:
+                    continue
+                line = node.lineno  # type: ignore[attr-defined]
+                column = self._char_column(line, node.col_offset) + 1  # type: ignore[attr-defined]
+                covering = [_APPLICABILITY.get(_applicability(f), 0) for f in self.findings
+                            if (f.line, f.column) <= (line, column) <= (f.end_line, f.end_column)
+                            and f.code not in _GUARD_CODES_SKIPPED]
+                levels.append(max(covering, default=0))
+        return levels
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
@@ -222,11 +262,15 @@ class _Analyzer(Binder):
                         matched, at = matched
                     self.report(matcher, at, matched)
                     if len(self.findings) > count:
-                        self.idiom_findings.append(self.findings[-1])
+                        self.note_idiom()
                     break
             visit_node(node)
 
         return visit
+
+    def note_idiom(self) -> None:
+        """The finding just reported is an idiom's (it replaces the findings inside it)."""
+        self.idiom_findings.append(self.findings[-1])
 
     # ------------------------------------------------------------------ names
 
@@ -250,7 +294,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model)
+            self._flow = ValueFlow(self.model, self.tree)
         return self._flow
 
     @property
@@ -359,6 +403,10 @@ class _Analyzer(Binder):
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
                 if not matcher.compared and id(current) in self._compared:
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
+                if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
+                    return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
+                if not matcher.displayed and id(current) in self._displayed:
+                    return True  # `print(torch.cuda.is_available())` fails nowhere
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -405,6 +453,9 @@ class _Analyzer(Binder):
     def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
         if not self._symbol_applies(matcher, call):
             return False
+        if not matcher.on_cpu and call is not None and isinstance(call.func, ast.Attribute) \
+                and _on_cpu(call.func.value):
+            return False  # `x.cpu().double()`: float64 on the CPU
         if matcher.first_arg is not None:
             if call is None or not call.args:
                 return False
@@ -452,6 +503,11 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            for keyword in node.keywords:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
+                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
+                    value = keyword.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         index = self.index
         qualname = None
         method = None
@@ -474,6 +530,9 @@ class _Analyzer(Binder):
             self.visit_chain(func, call=node)
         else:
             self.visit(func)
+        shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
+        if (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS) and node.args:
+            self._display(*node.args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
         if index.positional_contexts and (node.args or node.keywords):
@@ -485,9 +544,14 @@ class _Analyzer(Binder):
                     for keyword in node.keywords if slots else ():
                         if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
                             self.check_value(keyword.value, ctx)
+        if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
+            for arg in node.args:
+                self._dtype_slots[id(arg)] = node
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
+                if name == "dtype":
+                    self._dtype_slots[id(keyword.value)] = node
                 for ctx in index.keyword_contexts.get(name, ()):
                     self.check_value(keyword.value, ctx)
                 for matcher in index.keywords.get(name, ()):
@@ -548,6 +612,34 @@ class _Analyzer(Binder):
                 self.check_value(node.slice, ctx)
         self.generic_visit(node)
 
+    # ------------------------------------------------------------------ shown values
+
+    def _display(self, *values: ast.expr) -> None:
+        """Mark values that are only shown (printed, logged, formatted, displayed by a
+        notebook): a query such as ``torch.cuda.is_available()`` there fails nowhere, so
+        matchers with ``displayed = false`` do not report it."""
+        for value in values:
+            if isinstance(value, ast.Call):
+                func = value.func
+                if isinstance(func, ast.Name) and func.id in ("str", "repr", "bool", "int") and len(value.args) == 1:
+                    self._display(value.args[0])
+                else:
+                    self._displayed.add(id(func))
+            elif isinstance(value, (ast.Attribute, ast.Name)):
+                self._displayed.add(id(value))
+            elif isinstance(value, (ast.Tuple, ast.List)):
+                self._display(*value.elts)
+            elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod):
+                self._display(value.right)  # "%s" % torch.cuda.is_available()
+
+    def visit_expression_statement(self, node: ast.Expr) -> None:
+        self._display(node.value)  # a bare `torch.cuda.is_available()`: a notebook shows it
+        self.generic_visit(node)
+
+    def visit_joined_str(self, node: ast.JoinedStr) -> None:
+        self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
+        self.generic_visit(node)
+
     def visit_compare(self, node: ast.Compare) -> None:
         for ctx in self.index.compare_contexts:
             for operand in (node.left, *node.comparators):
@@ -571,7 +663,15 @@ class _Analyzer(Binder):
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
+        self._guarded[id(node.test)] = [node.body, node.orelse]
         super().visit_if_exp(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        # of a statement `if`, the values it assigns or returns (not a message it prints)
+        self._guarded[id(node.test)] = [stmt.value for stmt in ast.walk(node) if stmt is not node
+                                        and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return))
+                                        and stmt.value is not None]
+        super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -770,6 +870,12 @@ class _Analyzer(Binder):
             role = _ROLES.get(self._use[0], self._use[0])
             message = f"{message} (used as {role} on line {self._use[1]})"
         fix = plan.fix
+        if matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and id(node) not in self._dtype_slots:
+            # a dtype kept in a variable, a table, a conditional expression or `finfo`: the
+            # data it makes is not visible here; rewriting the name is not a cast
+            hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
+            fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
@@ -870,7 +976,7 @@ class _Analyzer(Binder):
                 source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
                 receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
-        values = {"name": matched.rsplit(".", 1)[-1], "index": "", "args": "", "sep_args": ""}
+        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": ""}
         if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
             values["value"] = self.segment(node.value)
         if receiver is not None:
@@ -925,19 +1031,91 @@ class _Analyzer(Binder):
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
-        planner = DevicePlanner(self.tree, self.model, self.index.target)
+        planner = DevicePlanner(self.tree, self.model, self.index.target, self._fixed_value)
+        for scope in self.model.scopes:
+            if scope.kind == "class" and isinstance(scope.node, ast.ClassDef):
+                for attr, found in self.flow.class_attributes(scope.node).items():
+                    if len(found) == 1 and found[0][0] is not None and isinstance(found[0][1], ast.FunctionDef):
+                        value, method = found[0]
+                        method_scope = self.model.scope_of(method)
+                        statement_line = value.end_lineno or value.lineno
+                        if method_scope is not None and method.args.args and method.args.args[0].arg == "self":
+                            planner.add_attribute(f"self.{attr}", method_scope, statement_line, value)
+        for binding in self.model.module.history:  # `args = parser.parse_args()`: args.device
+            made = binding.statement.value if isinstance(binding.statement, ast.Assign) else None
+            if (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "parse_args"
+                    and binding.kind == ASSIGNMENT and isinstance(binding.node, ast.Name)):
+                for dest in ("device",):
+                    found = self.flow.definition(ast.Attribute(value=ast.Name(id=binding.name), attr=dest),
+                                                 self.model.module)
+                    if found is not None and found.value is not None:
+                        planner.add_option(f"{binding.name}.{dest}", binding.statement.end_lineno or 0, found.value)
         for number, line, owners in self._device_sites:
             finding = self.findings[number]
             fix = finding.fix
             if fix is None or fix.replacement is None or _DEVICE_MARK not in fix.replacement:
                 continue
-            name, defines = planner.placeholder(line, owners)
+            name, defines, level = planner.placeholder(line, owners, fix.replacement.replace(_DEVICE_MARK, "{device}"))
             fix = replace(fix, replacement=fix.replacement.replace(_DEVICE_MARK, name),
                           defines=tuple(d for d in fix.defines if d != _DEVICE_MARK) + defines)
+            if _APPLICABILITY.get(fix.applicability, 0) > level:  # no safer than the variable's own fix
+                fix = _weaken(fix, level)
             self.findings[number] = replace(finding, fix=fix)
+
+    def _fixed_value(self, value: ast.expr) -> tuple[str, int] | None:
+        """The source of a one-line value with this run's fixes inside it applied, and the
+        lowest applicability among them (2 when there are none)."""
+        line = value.lineno
+        if value.end_lineno != line:
+            return None
+        start = self._char_column(line, value.col_offset) + 1
+        end = self._char_column(line, value.end_col_offset or 0) + 1
+        text = self.segment(value)
+        edits = []
+        for finding in self.findings:
+            if finding.line == line and finding.end_line == line and start <= finding.column \
+                    and finding.end_column <= end and finding.fix is not None:
+                fix = finding.fix
+                replacement = fix.replacement
+                if replacement == _DEVICE_MARK:  # the device variable itself: its value
+                    replacement = DevicePlanner.expression_for(self.index.target)
+                if replacement is None or _DEVICE_MARK in replacement or fix.applicability == "manual":
+                    continue
+                edits.append((finding.column - start, finding.end_column - start, replacement,
+                              _APPLICABILITY.get(fix.applicability, 0)))
+        level = 2
+        original = text
+        for begin, finish, replacement, applicability in sorted(edits, reverse=True):
+            text = text[:begin] + replacement + text[finish:]
+            level = min(level, applicability)
+        if not _DEVICE_INDEX_WRITTEN.search(original):
+            # Unfixed, it is "cuda" on a CUDA machine (no index): a fix that reads it does
+            # there what the code did, whether or not its own fix is applied.
+            level = 2
+        return text, level
 
 
 _APPLICABILITY = {"manual": 0, "unsafe": 1, "safe": 2}
+_CUDA_DEVICE = re.compile(r"cuda(:\d+)?")
+_DEVICE_INDEX_WRITTEN = re.compile(r"cuda:|\bindex\b|,\s*\d")
+_GUARD_CODES_SKIPPED: frozenset[str] = frozenset()
+
+
+def _cuda_literal(node: ast.AST) -> str | None:
+    """``"cuda"``, ``"cuda:0"`` or ``f"cuda:{i}"`` (a CUDA device written as a value), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CUDA_DEVICE.fullmatch(node.value):
+        return node.value
+    if (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+            and isinstance(node.values[0].value, str) and node.values[0].value in ("cuda:", "cuda")):
+        return node.values[0].value
+    return None
+
+
+# Calls whose arguments are only shown (see ``_Analyzer._display``); methods on any object.
+_DISPLAY_CALLS = frozenset({"print", "pprint.pprint", "IPython.display.display", "display", "logging.info",
+                            "logging.debug", "logging.warning", "logging.error", "logging.critical", "logging.log"})
+_DISPLAY_METHODS = frozenset({".info", ".debug", ".warning", ".warn", ".error", ".critical", ".log", ".format",
+                              ".print", ".write", ".echo", ".secho"})
 
 
 def _applicability(finding: Finding) -> str:
@@ -1035,6 +1213,37 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
     return []
 
 
+_CASTS = (".to", ".type")
+# methods whose result stays on the device of their receiver
+_SAME_DEVICE = frozenset({"to", "type", "detach", "clone", "contiguous", "float", "half", "view", "reshape",
+                          "flatten", "squeeze", "unsqueeze", "numpy"})
+
+
+def _is_cpu(node: ast.expr) -> bool:
+    """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
+    if isinstance(node, ast.Call) and node.args and not node.keywords and isinstance(node.func, (ast.Attribute, ast.Name)) \
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "device":
+        node = node.args[0]
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] == "cpu"
+
+
+def _on_cpu(node: ast.expr | None, depth: int = 0) -> bool:
+    """Whether the data this call makes (or this expression is) is visibly on the CPU:
+    ``torch.zeros(n, device="cpu")``, ``x.cpu()``, ``x.to("cpu")``, ``x.cpu().detach()``."""
+    if not isinstance(node, ast.Call) or depth > 8:
+        return False
+    if any(k.arg == "device" and _is_cpu(k.value) for k in node.keywords):
+        return True
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "cpu" and not node.args:
+        return True
+    if func.attr == "to" and any(_is_cpu(arg) for arg in node.args):
+        return True
+    return func.attr in _SAME_DEVICE and _on_cpu(func.value, depth + 1)
+
+
 @lru_cache(maxsize=256)
 def _is_operation(code: str) -> bool:
     """True when ``code`` is an expression that needs parentheses to be an operand."""
@@ -1116,6 +1325,28 @@ class _Query:
         """The expression that gives ``expr`` its value (itself when not a name), or None."""
         found = self._analyzer.flow.value(expr, self._analyzer.model.scope)
         return None if found is None else found[0]
+
+    def is_int(self, expr: ast.expr) -> bool:
+        """Whether ``expr`` is an int: a literal, ``int(...)``, or a name holding one."""
+        return self._analyzer.flow.is_int(expr, self._analyzer.model.scope)
+
+    def rewrite(self, node: ast.AST, edits: list[tuple[ast.AST, str]]) -> str:
+        """The source text of ``node`` with the nodes inside it replaced by the texts."""
+        analyzer = self._analyzer
+        text = analyzer.segment(node)
+        first = node.lineno  # type: ignore[attr-defined]
+        starts = {first: -analyzer._char_column(first, node.col_offset)}  # type: ignore[attr-defined]
+        for line in range(first + 1, (node.end_lineno or first) + 1):  # type: ignore[attr-defined]
+            starts[line] = starts[line - 1] + len(analyzer.lines[line - 2]) + 1
+
+        def offset(line: int, column: int) -> int:
+            return starts[line] + analyzer._char_column(line, column)
+
+        spans = sorted(((offset(n.lineno, n.col_offset), offset(n.end_lineno, n.end_col_offset), new)  # type: ignore[attr-defined]
+                        for n, new in edits), reverse=True)
+        for start, end, new in spans:
+            text = text[:start] + new + text[end:]
+        return text
 
 
 def _device_argument(call: ast.Call | None, keyword: str) -> ast.expr | None:

@@ -26,8 +26,13 @@ _NOQA_CODES = re.compile(r"#\s*noqa:\s?[A-Z]+[0-9]*(?:[\s,]+[A-Z]+[0-9]*)*", re.
 def add_noqa(text: str, finding: Finding) -> TextEdit | None:
     """The edit that suppresses ``finding`` with a ``# noqa`` comment, or None when no line
     of it can take a comment (or one already suppresses it)."""
+    from portlint.kinds import kind_of_text
+
+    kind = kind_of_text(finding.path, text)
+    if kind in ("json", "cuda", "notebook"):
+        return None  # JSON has no comments; a `# noqa` would break it (or a kernel's C++)
     positions = Positions(text)
-    closed = _lines_inside_strings(text)
+    closed = _lines_inside_strings(text) if kind == "python" else set()
     for number in dict.fromkeys((finding.line, finding.end_line)):
         if not 0 < number <= len(positions.starts) or number in closed:
             continue

@@ -2,7 +2,10 @@
 ``portlint.kinds`` that the ``include`` setting names (notebooks, scripts, configs ...).
 
 Skips version-control, virtualenv, cache and build directories, anything the config
-excludes, and (by default) what ``.gitignore`` files ignore. Paths named explicitly on the
+excludes, and (by default) what ``.gitignore`` files ignore. YAML and JSON files below a
+test directory of the walk (``tests/``, ``fixtures/`` ...) are test data, not configs, and
+are skipped, and so are the files of a CUDA variant the repository also has for another
+accelerator (``docker/docker-cuda/`` beside ``docker/docker-npu/``) (``portlint/kinds``). Paths named explicitly on the
 command line are always checked, whatever their extension. Symlinked directories are
 followed once; a link back to a directory already walked is reported as a loop.
 """
@@ -16,7 +19,7 @@ from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
-from portlint.kinds import is_shell_script, kind_of_name
+from portlint.kinds import TEST_DATA_KINDS, TEST_DIRS, VARIANTS, is_cuda_variant, is_shell_script, kind_of_name
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -100,6 +103,8 @@ class _Walker:
         self.seen = seen
         self.visited: set[tuple[int, int]] = set()
         self.settings_for = settings_for
+        self.in_tests = False  # below a test directory of the walk: configs there are test data
+        self.in_variant = False  # below a CUDA variant directory with another accelerator's beside it
 
     def relative(self, path: Path) -> str:
         try:
@@ -169,6 +174,7 @@ class _Walker:
             return
         shown_dir: str | None = None  # display and absolute forms of the directory, once
         absolute_dir = ""
+        names = [entry.name for entry in entries]
         for entry in entries:
             path = Path(entry.path)
             try:
@@ -180,8 +186,14 @@ class _Walker:
                     continue
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue
-                self.walk(path, specs, ancestors)
-            elif self.wanted(entry, directory):
+                tests, variant = self.in_tests, self.in_variant
+                self.in_tests = tests or entry.name.lower() in TEST_DIRS
+                self.in_variant = variant or is_cuda_variant(entry.name, names, VARIANTS[self.settings.target])
+                try:
+                    self.walk(path, specs, ancestors)
+                finally:
+                    self.in_tests, self.in_variant = tests, variant
+            elif self.wanted(entry, directory, names):
                 if self.excluded(path, entry.name) or _ignored(specs, path, False):
                     continue
                 if shown_dir is None:
@@ -194,15 +206,18 @@ class _Walker:
                                              else os.path.join(shown_dir, entry.name))
 
 
-    def wanted(self, entry: os.DirEntry, directory: Path) -> bool:
-        """A file of a kind that ``include`` names (Python files by suffix, fast)."""
+    def wanted(self, entry: os.DirEntry, directory: Path, names: "list[str] | tuple[()]" = ()) -> bool:
+        """A file of a kind that ``include`` names (Python files by suffix, fast); not test
+        data nor the CUDA variant of a file the repository has for another accelerator."""
         name = entry.name
         if name.endswith(PYTHON_SUFFIXES):
             return "python" in self.settings.kinds
         kind = kind_of_name(name, directory.name)
-        if kind is not None:
-            return kind in self.settings.kinds
-        return "." not in name and "shell" in self.settings.kinds and _shell_script(entry)
+        if kind is None and not ("." not in name and "shell" in self.settings.kinds and _shell_script(entry)):
+            return False
+        if kind is not None and (kind not in self.settings.kinds or (self.in_tests and kind in TEST_DATA_KINDS)):
+            return False
+        return not (self.in_variant or is_cuda_variant(name, names, VARIANTS[self.settings.target]))
 
 
 def _shell_script(entry: os.DirEntry) -> bool:

@@ -182,6 +182,10 @@ def fix_safety(rule: Rule) -> list[str]:
             else:
                 parts.append(f"advice only for {names}")
         lines.append(f"- **{target}** (min-torch {DEFAULT_MIN_TORCH}): " + "; ".join(parts) + ".")
+    if any(m.fix_as_dtype for m in rule.matchers):
+        names = ", ".join(describe_matcher(m) for m in rule.matchers if m.fix_as_dtype)
+        lines.append(f"- {names}: rewritten only as the dtype of a creation or a cast (`dtype=`, `.to()`, "
+                     "`.type()`, `set_default_dtype()`); anywhere else, advice.")
     return lines
 
 

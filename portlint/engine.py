@@ -21,7 +21,6 @@ from portlint.index import RuleIndex, build_index
 from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
-from portlint.semantic.variants import is_cuda_variant
 from portlint.source import SourceError, decode_source, read_bytes
 
 
@@ -111,8 +110,6 @@ class Linter:
         return Report(findings, all_errors, files, parsed, [result.path for result in results])
 
     def _apply_per_file_ignores(self, path: str, findings: list[Finding]) -> list[Finding]:
-        if findings and is_cuda_variant(path, self.settings.root):
-            return []  # docker-cuda/ next to docker-npu/: NVIDIA-only by design (semantic/variants.py)
         if not findings or not self.settings.per_file_ignores:
             return findings
         try:
@@ -126,12 +123,15 @@ class Linter:
 
 
 def check_text(text: str, path: str, index: RuleIndex,
-               analyze_for: tuple[RuleIndex, ...] | None = None) -> FileResult:
+               analyze_for: tuple[RuleIndex, ...] | None = None,
+               analysis: Callable[..., list[list[Finding]]] | None = None) -> FileResult:
     """Check one decoded file. Never raises for bad input: problems become ``error``.
 
     ``analyze_for``: the indexes to analyze the parsed file with (default ``(index,)``;
     ``portlint report`` passes one per target and ``index`` for their joint prefilter):
     the file is parsed once and the findings of every target are returned together.
+    ``analysis(tree, text, path, indexes)``: how to analyze it for several of them at once
+    (one list of findings per index; ``portlint/report/joint.py``).
     """
     if file_is_exempt(text):
         return FileResult(path)
@@ -143,7 +143,7 @@ def check_text(text: str, path: str, index: RuleIndex,
     if collecting:
         gc.disable()
     try:
-        return _parse_and_analyze(text, path, *(analyze_for or (index,)))
+        return _parse_and_analyze(text, path, analyze_for or (index,), analysis)
     finally:
         if collecting:
             gc.enable()
@@ -164,7 +164,8 @@ def check_other(kind: str, data: bytes, path: str, index: RuleIndex) -> FileResu
     return FileResult(path, findings, parsed=True)
 
 
-def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
+def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...],
+                       analysis: Callable[..., list[list[Finding]]] | None = None) -> FileResult:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
@@ -177,8 +178,16 @@ def _parse_and_analyze(text: str, path: str, *indexes: RuleIndex) -> FileResult:
     except RecursionError:  # Python 3.11+ (3.10 parses, then analysis recurses too deep)
         return FileResult(path, error=FileError(path, "cannot parse: code nested too deep"), parsed=True)
     try:
+        # (With several indexes, one whose own prefilter rules the file out finds what
+        # `portlint check` finds then: only unused noqa comments.)
+        wanted = indexes if len(indexes) == 1 else tuple(index for index in indexes if index.could_match(text))
+        if analysis is not None and len(wanted) > 1:
+            found = analysis(tree, text, path, wanted)
+        else:
+            found = [analyze(tree, text, path, index) for index in wanted]
+        by_index = {id(index): each for index, each in zip(wanted, found)}
         findings = [finding for index in indexes
-                    for finding in suppress(analyze(tree, text, path, index), text, path, index)]
+                    for finding in suppress(by_index.get(id(index), []), text, path, index)]
     except RecursionError:
         return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
     return FileResult(path, findings, parsed=True)

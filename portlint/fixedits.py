@@ -212,25 +212,52 @@ def split_per_finding(original: str, fixed: str, findings: Iterable[Finding]) ->
 
     File-level edits touch no finding. What they add (imports, the ``DEVICE`` definition)
     goes to every fixed finding; what they only delete (an import the fixes left unused)
-    goes to the findings that used a name it binds (else to all), so that one finding's
-    fix applied alone does not remove an import the others still use. A line replaced
+    goes to the findings that used a name it binds (else to all); when several did, each
+    of them also gets the others' edits, so that one finding's fix applied alone does not
+    remove an import the others still use. A line replaced
     as a whole (an unused import turned into ``import torch``) counts as a deletion and an
     insertion."""
     positions = Positions(original)
     spans = {f: s for f in findings if (s := finding_offsets(positions, f)) is not None}
     owned: dict[Finding, list[TextEdit]] = {f: [] for f in spans}
     defines = {d.strip() for f in spans for d in (f.fix.defines if f.fix else ())}
+    sharing: list[list[Finding]] = []  # the findings that use a name of one deleted import
     for edit in _whole_line_parts(original, diff_edits(original, fixed), spans.values()):
         owners = [f for f, span in spans.items() if _touches(edit, span)]
         if not owners and not edit.text:
-            owners = _users(original, edit, spans) or list(spans)
+            users = _users(original, edit, spans)
+            if len(users) > 1:
+                sharing.append(users)
+            owners = users or list(spans)
         elif not owners and not _file_level(edit.text, defines):  # e.g. an `if` the fix wraps around
             line = positions.position(edit.start)[0]
             owners = ([f for f in spans if f.line == line] or [f for f in spans if f.end_line == line - 1])
         for finding in owners or spans:
             owned[finding].append(edit)
     own_spans = {f for f, edits in owned.items() if any(_touches(e, spans[f]) for e in edits)}
+    for group in _groups(sharing):
+        # An import the fixes of several findings leave unused can go only with all of its
+        # uses: each of them gets the others' edits too (applied alone, it fixes them all;
+        # applied together, each distinct edit once, nothing changes).
+        together = list(dict.fromkeys(e for f in group for e in owned[f]))
+        for finding in group:
+            owned[finding] = together
     return {f: sorted(edits, key=lambda e: (e.start, e.end)) for f, edits in owned.items() if f in own_spans}
+
+
+def _groups(sharing: list[list[Finding]]) -> list[list[Finding]]:
+    """The findings linked by sharing a deleted import, transitively, as groups."""
+    groups: list[list[Finding]] = []
+    for users in sharing:
+        merged = list(users)
+        rest = []
+        for group in groups:
+            if any(f in merged for f in group):
+                merged += [f for f in group if f not in merged]
+            else:
+                rest.append(group)
+        groups = [*rest, merged]
+    return groups
 
 
 def _file_level(inserted: str, defines: set[str]) -> bool:
@@ -271,7 +298,12 @@ def single_fix(text: str, linter: "Linter", finding: Finding) -> list[TextEdit] 
     (its replacement, the imports and definitions it needs, verification); None when the
     fixer would not apply it."""
     from portlint import fixer
+    from portlint.kinds import kind_of_text
 
+    if kind_of_text(finding.path, text) != "python":  # a script or config: its replacement alone
+        from portlint.kinds.fixing import single_text_fix
+
+        return single_text_fix(text, finding)
     target = linter.settings.target
     edits = fixer.choose_edits(text, [finding], target)
     if not edits:
@@ -285,10 +317,10 @@ def single_fix(text: str, linter: "Linter", finding: Finding) -> list[TextEdit] 
 
 
 def fix_all(text: str, linter: "Linter", path: str, unsafe: bool = False) -> list[TextEdit]:
-    """Every edit ``portlint fix`` (``--unsafe-fixes``) makes to ``text``."""
-    from portlint.fixer import fix_text
+    """Every edit ``portlint fix`` (``--unsafe-fixes``) makes to ``text`` (by the kind of ``path``)."""
+    from portlint.kinds import fix_document
 
-    outcome = fix_text(text, linter, path, unsafe)
+    outcome = fix_document(linter, text, path, unsafe)
     return diff_edits(outcome.original, outcome.text) if outcome.error is None else []
 
 

@@ -145,9 +145,18 @@ def _applicable(finding: Finding, unsafe: bool) -> bool:
     return fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
 
 
-def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool = False) -> FileFix:
-    """Fix one decoded file. Never raises for bad input: problems become ``error``."""
-    result = _lint(linter, text, path)
+def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool = False,
+             findings: "list[Finding] | None" = None) -> FileFix:
+    """Fix one decoded file. Never raises for bad input: problems become ``error``.
+
+    ``findings``: what checking exactly this text found (``portlint fix`` checks every file
+    first), so that the first round does not lint it again."""
+    if findings is not None:
+        from portlint.findings import FileResult
+
+        result = FileResult(path, list(findings))
+    else:
+        result = _lint(linter, text, path)
     if result.error is not None:
         return FileFix(path, text, text, remaining=list(result.findings), error=result.error)
     original, original_findings = text, list(result.findings)
@@ -156,18 +165,32 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
     applied: list[Finding] = []
     findings = original_findings
     oldest = oldest_python(linter.settings)
+    refused: set[tuple] = set()  # fixes left out on this text (see name_modules)
     for _ in range(MAX_ROUNDS):
-        edits = choose_edits(text, [f for f in findings if _applicable(f, unsafe)], target)
-        edits = fit_edits_in_fstrings(text, edits, _Positions(text).offset)
-        if not edits:
+        chosen = choose_edits(text, [f for f in findings if _applicable(f, unsafe) and _key(f) not in refused],
+                              target)
+        if not chosen:
             break
+        edits = fit_edits_in_fstrings(text, chosen, _Positions(text).offset, lambda: _analysis(text)[0])
+        if len(edits) < len(chosen):  # cannot be written inside its f-string: its finding stays
+            fitted = {id(edit.finding) for edit in edits}
+            refused.update(_key(edit.finding) for edit in chosen if id(edit.finding) not in fitted)
+            if not edits:
+                continue  # the same text: the fixes that waited for these are chosen now
         try:
-            text = apply_round(text, edits, target, newline, oldest)
+            new_text, kept = apply_edits(text, edits, target, newline, oldest)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), (edit.finding for edit in edits), linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
-        applied.extend(edit.finding for edit in edits)
+        if len(kept) < len(edits):
+            taken = {id(edit.finding) for edit in kept}
+            refused.update(_key(edit.finding) for edit in edits if id(edit.finding) not in taken)
+        if not kept:
+            continue  # the same text: choose again without the refused fixes
+        text = new_text
+        refused.clear()
+        applied.extend(edit.finding for edit in kept)
         result = _lint(linter, text, path)
         if result.error is not None:  # pragma: no cover - apply_round verified the parse
             error = FileError(path, f"internal error: fixed code does not check ({result.error.reason})")
@@ -176,12 +199,18 @@ def fix_text(text: str, linter: "Linter", path: str = "<string>", unsafe: bool =
         findings = list(result.findings)
     if text != original:
         try:
-            verify_cst(text)
+            verify_cst_changed(original, text)
         except FixVerificationError as exc:
             error = unverified_fix(path, str(exc), applied, linter.ruleset)
             return FileFix(path, original, original, remaining=original_findings, error=error,
                            internal_error=True)
     return FileFix(path, original, text, applied=applied, remaining=findings)
+
+
+def _key(finding: Finding) -> tuple:
+    """A finding on one text (the refused fixes of a round are retried on a new text)."""
+    return (finding.code, finding.line, finding.column, finding.end_line, finding.end_column,
+            finding.fix.replacement if finding.fix else None)
 
 
 def _lint(linter: "Linter", text: str, path: str):  # -> FileResult
@@ -279,19 +308,45 @@ def splice(text: str, edits: list[Edit]) -> tuple[str, list[tuple[int, int]]]:
 
 def apply_round(text: str, edits: list[Edit], target: str, newline: str,
                 oldest: tuple[int, int] = DEFAULT_OLDEST) -> str:
-    """One round: splice, manage imports and definitions, verify. Raises FixVerificationError."""
+    """One round: splice, manage imports and definitions, verify. Raises FixVerificationError
+    (also when no edit could be applied, see :func:`name_modules`)."""
+    new_text, applied = apply_edits(text, edits, target, newline, oldest)
+    if not applied:
+        raise FixVerificationError("the fix cannot name the module it uses where it is written")
+    return new_text
+
+
+def apply_edits(text: str, edits: list[Edit], target: str, newline: str,
+                oldest: tuple[int, int] = DEFAULT_OLDEST) -> tuple[str, list[Edit]]:
+    """:func:`apply_round`, returning the fixed text and the edits that were applied (an
+    edit that cannot name its module where it is written is left out)."""
     old_tree, old_model = _analysis(text, "the original")
+    roots = _module_roots(edits)[0]
+    # a module-level definition (the DEVICE variable) that cannot name its modules there
+    # (the module's own `torch` is something else): the fixes that need it are left out
+    edits = [edit for edit in edits if all(_define_names_modules(old_model, define, roots)
+                                           for define in edit.finding.fix.defines)]  # type: ignore[union-attr]
+    if not edits:
+        return text, []
     new_text, ranges = splice(text, edits)
     new_tree, new_model = _analysis(new_text, "the fixed code")
+    edits, aliases = name_modules(text, old_model, new_text, new_model, ranges, edits)
+    if not edits:
+        return text, []
+    if aliases is not None:  # some edit's module name was shadowed where it is written
+        new_text, ranges = splice(text, edits)
+        new_tree, new_model = _analysis(new_text, "the fixed code")
     defines = _unique(d for e in edits for d in e.finding.fix.defines)  # type: ignore[union-attr]
-    new_text = manage_imports(old_model, new_tree, new_model, new_text, ranges, edits, target, newline, defines)
+    replaced = frozenset(token for edit in edits for token in _IDENTIFIER.findall(text[edit.start:edit.end]))
+    new_text = manage_imports(old_model, new_tree, new_model, new_text, ranges, edits, target, newline, defines,
+                              aliases or {}, replaced)
     if defines:
         new_text = insert_defines(new_text, defines, newline)
     verify(text, old_tree, new_text, cst=False)  # libcst parses the final text once (fix_text)
     problem = grammar_problem(text, old_tree, new_text, _analysis(new_text)[0], oldest)
     if problem is not None:
         raise FixVerificationError(problem)
-    return new_text
+    return new_text, edits
 
 
 _ANALYSES: dict[str, tuple[ast.Module, SemanticModel]] = {}
@@ -305,7 +360,7 @@ def _analysis(text: str, what: str = "the fixed code") -> tuple[ast.Module, Sema
         if len(_ANALYSES) > 4:
             _ANALYSES.clear()
         tree = _parse(text, what)
-        found = _ANALYSES[text] = (tree, build_model(tree))
+        found = _ANALYSES[text] = (tree, build_model(tree, loads=True))
     return found
 
 
@@ -373,16 +428,19 @@ def parse_import(entry: str) -> ImportSpec | None:
 
 
 def _removable_imports(old_model: SemanticModel, new_model: SemanticModel,
-                       fixed: frozenset[str]) -> list[ImportSpec]:
-    """Imports of a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``) or of
-    a name a fix rewrote (``from torch.distributed import is_nccl_available``) that the
-    original code used and the fixed code no longer uses."""
+                       fixed: frozenset[str], replaced: frozenset[str] = frozenset()) -> list[ImportSpec]:
+    """Imports of a ``torch.cuda`` name (``from torch.cuda.amp import autocast as ac``), of
+    a name a fix rewrote (``from torch.distributed import is_nccl_available``) or of a torch
+    name written in the code a fix replaced (``from torch.profiler import profile``) that
+    the original code used and the fixed code no longer uses."""
     found: list[ImportSpec] = []
     for binding in old_model.imports():
         statement, alias, qualified = binding.statement, binding.node, binding.qualified
         if qualified is None or not isinstance(alias, ast.alias):
             continue
-        if not (qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed):
+        if not (qualified == "torch.cuda" or qualified.startswith("torch.cuda.") or qualified in fixed
+                or (binding.name in replaced and qualified.startswith("torch.")
+                    and isinstance(statement, ast.ImportFrom))):
             continue
         if isinstance(statement, ast.ImportFrom):
             assert statement.module is not None
@@ -397,13 +455,9 @@ def _removable_imports(old_model: SemanticModel, new_model: SemanticModel,
     return found
 
 
-def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: SemanticModel, text: str,
-                   ranges: list[tuple[int, int]], edits: list[Edit], target: str, newline: str,
-                   defines: Iterable[str] = ()) -> str:
-    """Add the imports the new code (and the definitions it needs) uses; remove the
-    torch.cuda imports it left unused."""
-    positions = _Positions(text)
-    module_bound = new_model.module.names
+def _module_roots(edits: list[Edit]) -> tuple[dict[str, str], dict[str, ImportSpec]]:
+    """The root names the edits may write, each with the module it must name (``torch``,
+    ``os``, ``torch_npu`` and the fixes' own ``imports``), and the explicit import specs."""
     roots = dict(MANAGED_ROOTS)
     explicit: dict[str, ImportSpec] = {}
     for edit in edits:
@@ -411,7 +465,145 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
             spec = parse_import(entry)
             if spec is not None:
                 explicit[spec.bound_name] = spec
-                roots.setdefault(spec.bound_name, spec.module)
+                roots.setdefault(spec.bound_name, _qualified(spec))
+    return roots, explicit
+
+
+def _qualified(spec: ImportSpec) -> str:
+    """What the name an import binds is (the semantic model's ``Binding.qualified``)."""
+    if spec.obj:
+        return f"{spec.module}.{spec.obj}"
+    return spec.module if spec.asname else spec.module.split(".", 1)[0]
+
+
+def _names_module(model: SemanticModel, name: str, scope, module: str) -> bool:  # type: ignore[no-untyped-def]
+    """``name`` read anywhere in ``scope`` is the module ``module`` (every binding it may
+    refer to is an import of it), or nothing binds it (the fixer adds the import)."""
+    meanings = model.meaning(name, scope)
+    return all(b.kind == IMPORT and b.qualified == module for b in meanings)
+
+
+def name_modules(old_text: str, old_model: SemanticModel, new_text: str, new_model: SemanticModel,
+                 ranges: list[tuple[int, int]], edits: list[Edit]
+                 ) -> tuple[list[Edit], dict[str, ImportSpec] | None]:
+    """Make every module name an edit writes (``torch.accelerator...``) refer to that module
+    where it is written (the semantic model says what a name is there). Where the name is
+    shadowed (``torch`` is a parameter, a local, a loop, ``with`` or ``except`` target of
+    that function, and the module is ``import torch as pt``), the edit writes a visible
+    alias of the module instead (``pt``); without one, a fresh alias that a module-level
+    import adds (``import torch as torch_``, returned). Reads of the shadowing name that
+    the edit carries over from the code it replaces stay; an edit that both keeps and adds
+    such reads cannot tell them apart and is left out (its finding remains). Returns the
+    edits and, when any changed, the aliases to import (else None)."""
+    roots, _ = _module_roots(edits)
+    written = {token for edit in edits for token in _IDENTIFIER.findall(edit.text)}
+    if not written.intersection(roots) or new_model.loads is None or old_model.loads is None:
+        return edits, None
+    new_positions = _Positions(new_text)
+    # (edit number, name) -> the loads of a managed root in the edit's new text that are not the module
+    shadowed: dict[tuple[int, str], list[tuple[int, object]]] = {}
+    for node, scope in new_model.loads:
+        if node.id not in roots or node.id not in written:
+            continue
+        offset = new_positions.offset(node.lineno, node.col_offset)
+        number = _range_of(ranges, offset)
+        if number is None or _names_module(new_model, node.id, scope, roots[node.id]):
+            continue
+        shadowed.setdefault((number, node.id), []).append((offset, scope))
+    if not shadowed:
+        return edits, None
+    old_positions = _Positions(old_text)
+    kept: dict[tuple[int, str], int] = {}  # reads of the name in the replaced code (carried over)
+    for node, _scope in old_model.loads:
+        if node.id in roots:
+            offset = old_positions.offset(node.lineno, node.col_offset)
+            for number, name in shadowed:
+                if name == node.id and edits[number].start <= offset < edits[number].end:
+                    kept[number, name] = kept.get((number, name), 0) + 1
+    aliases: dict[str, ImportSpec] = {}
+    renames: dict[int, list[tuple[int, str, str]]] = {}
+    dropped: set[int] = set()
+    for (number, name), loads in sorted(shadowed.items(), key=lambda item: item[0]):
+        carried = kept.get((number, name), 0)
+        if len(loads) <= carried:
+            continue  # the edit only keeps what the code read before
+        if carried:
+            dropped.add(number)
+            continue
+        for offset, scope in loads:
+            module = roots[name]
+            alias = _visible_alias(new_model, scope, module, aliases)
+            if alias is None:
+                alias = _fresh_name(name, old_model, new_model, aliases)
+                aliases[alias] = ImportSpec(module, None, alias)
+            renames.setdefault(number, []).append((offset - ranges[number][0], name, alias))
+    if not renames and not dropped:
+        return edits, None
+    result = []
+    for number, edit in enumerate(edits):
+        if number in dropped:
+            continue
+        text = edit.text
+        for relative, name, alias in sorted(renames.get(number, ()), reverse=True):
+            text = text[:relative] + alias + text[relative + len(name):]
+        result.append(Edit(edit.start, edit.end, text, edit.finding) if text != edit.text else edit)
+    return result, aliases
+
+
+def _define_names_modules(model: SemanticModel, define: str, roots: dict[str, str]) -> bool:
+    """The module-level definition a fix inserts (``DEVICE = torch.accelerator...``) names
+    its modules: at module level, each is the module or unbound (the import is added)."""
+    names = {n.id for n in ast.walk(ast.parse(define)) if isinstance(n, ast.Name) and n.id in roots}
+    return all(_names_module(model, name, model.module, roots[name]) for name in names)
+
+
+def _range_of(ranges: list[tuple[int, int]], offset: int) -> int | None:
+    for number, (start, end) in enumerate(ranges):
+        if start <= offset < end:
+            return number
+    return None
+
+
+def _visible_alias(model: SemanticModel, scope, module: str,  # type: ignore[no-untyped-def]
+                   aliases: dict[str, ImportSpec]) -> str | None:
+    """A name that is the module ``module`` everywhere in ``scope``: an existing import of
+    it (module-level ones first), or an alias this round already added."""
+    candidates = sorted({b.name for b in model.imports() if b.qualified == module},
+                        key=lambda name: (model.module.bindings.get(name) is None, name))
+    candidates += [name for name, spec in aliases.items() if spec.module == module]
+    for name in candidates:
+        meanings = model.meaning(name, scope)
+        if meanings and all(b.kind == IMPORT and b.qualified == module for b in meanings):
+            return name
+        if not meanings and name in aliases:
+            return name
+    return None
+
+
+def _fresh_name(root: str, old_model: SemanticModel, new_model: SemanticModel,
+                aliases: dict[str, ImportSpec]) -> str:
+    taken = old_model.identifiers | new_model.identifiers | set(aliases)
+    name = f"{root}_"
+    number = 2
+    while name in taken:
+        name = f"{root}_{number}"
+        number += 1
+    return name
+
+
+def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: SemanticModel, text: str,
+                   ranges: list[tuple[int, int]], edits: list[Edit], target: str, newline: str,
+                   defines: Iterable[str] = (), aliases: dict[str, ImportSpec] | None = None,
+                   replaced: frozenset[str] = frozenset()) -> str:
+    """Add the imports the new code (and the definitions it needs) uses; remove the
+    torch.cuda imports it left unused."""
+    positions = _Positions(text)
+    # names a module-level statement binds (`global torch` in a function alone binds nothing)
+    module_bound = {binding.name for binding in new_model.module.history}
+    roots, explicit = _module_roots(edits)
+    for name, spec in (aliases or {}).items():  # fresh aliases of a shadowed module name
+        explicit[name] = spec
+        roots[name] = spec.module
     needed: dict[str, ImportSpec] = {}
     written = {token for edit in edits for token in _IDENTIFIER.findall(edit.text)}
     unbound_roots = {root for root in roots if root in written and root not in module_bound}
@@ -421,8 +613,8 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
         offset = positions.offset(node.lineno, node.col_offset)
         if not any(start <= offset < end for start, end in ranges):
             continue
-        if new_model.bound_anywhere(node.id, scope):
-            continue  # a local of the function (bound later in it)
+        if new_model.meaning(node.id, scope):
+            continue  # a local of the function (bound later in it), kept from the original code
         needed[node.id] = explicit.get(node.id) or ImportSpec(roots[node.id])
 
     for define in defines:  # inserted at module level, after the imports
@@ -431,11 +623,15 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
                 needed.setdefault(node.id, explicit.get(node.id) or ImportSpec(roots[node.id]))
 
     fixed = frozenset(edit.finding.matched for edit in edits)
-    removals = _removable_imports(old_model, new_model, fixed)
+    removals = _removable_imports(old_model, new_model, fixed, replaced)
 
     wants_npu = target == "npu" and any(
         any(marker in edit.text for marker in _NPU_MARKERS) for edit in edits
     ) and not new_model.imports_module("torch_npu")
+    npu_line = NPU_SIDE_EFFECT_IMPORT
+    if needed.get("torch_npu") == ImportSpec("torch_npu") and _first_torch_import(new_tree) is not None:
+        del needed["torch_npu"]  # a replacement uses it: next to `import torch`, without the noqa
+        wants_npu, npu_line = True, "import torch_npu"
     npu_after = _first_torch_import(new_tree) if wants_npu and "torch_npu" not in needed else None
     if wants_npu and npu_after is None:
         needed.setdefault("torch_npu", ImportSpec("torch_npu", comment="noqa: F401"))
@@ -450,8 +646,9 @@ def manage_imports(old_model: SemanticModel, new_tree: ast.Module, new_model: Se
         tree = _parse(text, "the fixed code")
         statement = _first_torch_import(tree)
         if statement is not None:
-            text = _insert_after_line(text, statement.end_lineno or statement.lineno, NPU_SIDE_EFFECT_IMPORT,
-                                      newline)
+            text = _insert_after_line(text, statement.end_lineno or statement.lineno, npu_line, newline)
+        elif npu_line != NPU_SIDE_EFFECT_IMPORT:  # the torch import it was to follow was removed
+            text = _libcst_imports(text, [ImportSpec("torch_npu")], [], None)
     return text
 
 
@@ -726,6 +923,9 @@ def _is_import_block(stmt: ast.stmt) -> bool:
     return False
 
 
+_SETUP = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
 def insert_defines(text: str, defines: list[str], newline: str) -> str:
     """Insert each ``NAME = expr`` once at module level: after the imports (and after the
     import of every module the expression names), before the first statement using NAME."""
@@ -755,6 +955,14 @@ def insert_defines(text: str, defines: list[str], newline: str) -> str:
             index = 1
         while index < len(body) and _is_import_block(body[index]):
             after = body[index].end_lineno or body[index].lineno
+            index += 1
+        # The import block goes on past setup lines (`sys.path.insert(...)`, `log = ...`)
+        # to its last import: never define inside it.
+        while index < len(body) and isinstance(body[index], _SETUP + (ast.Import, ast.ImportFrom, ast.Try, ast.If)):
+            if _is_import_block(body[index]):
+                after = body[index].end_lineno or body[index].lineno
+            elif not isinstance(body[index], _SETUP):
+                break
             index += 1
         for stmt in body:  # the modules the expression uses must be imported first
             if any(stmt is imported for imported in root_imports):
@@ -835,6 +1043,61 @@ def verify(old_text: str, old_tree: ast.Module, new_text: str, cst: bool = True)
         raise FixVerificationError(f"the fixed code would use {', '.join(sorted(early))} before it is bound")
 
 
+def verify_cst_changed(old: str, new: str) -> None:
+    """libcst parses the statements a fix changed in ``new`` (each cut out and dedented);
+    the whole file when one cannot be cut out or does not parse on its own. Parsing a large
+    file with libcst costs more than the rest of fixing it; the unchanged statements are
+    the original's."""
+    import libcst
+
+    old_lines = _LINES.findall(old)
+    new_lines = _LINES.findall(new)
+    changed: set[int] = set()  # 1-based lines of ``new``
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)  # any edit script will do
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(j1 + 1, max(j2, j1 + 1) + 1))
+    statements: dict[int, ast.stmt] = {}
+    tree = _analysis(new)[0]
+    for line in sorted(changed):
+        stmt = _innermost_statement(tree, line)
+        if stmt is not None:
+            statements[id(stmt)] = stmt
+    for stmt in statements.values():
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        column = stmt.col_offset
+        segment = new_lines[first - 1:stmt.end_lineno or stmt.lineno]
+        if not segment or segment[0][:column].strip(" \t"):
+            return verify_cst(new)  # shares its line with another statement
+        code = "".join(line[min(column, len(line) - len(line.lstrip(" \t"))):] for line in segment)
+        try:
+            libcst.parse_module(code)
+        except libcst.ParserSyntaxError:
+            return verify_cst(new)
+    return None
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _innermost_statement(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The deepest statement whose lines (decorators included) contain ``line``."""
+    found = None
+    block: list = tree.body
+    while block:
+        for stmt in block:
+            start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            if start <= line <= (stmt.end_lineno or stmt.lineno):
+                found = stmt
+                block = [child for name in ("body", "orelse", "finalbody", "handlers", "cases")
+                         for item in getattr(stmt, name, ()) if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case))
+                         for child in ([item] if isinstance(item, ast.stmt) else item.body)]
+                break
+        else:
+            break
+    return found
+
+
 def verify_cst(text: str) -> None:
     import libcst
 
@@ -857,7 +1120,9 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     """
     import dataclasses
     import os
+    import time
 
+    started = time.time_ns()
     report = linter.check_paths(paths, jobs=jobs, cache=cache)
     if write:  # what an earlier, killed run left behind
         from portlint.writer import remove_stale_temporaries
@@ -866,7 +1131,11 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
     wanted = sorted({f.path for f in report.findings if _applicable(f, unsafe)})
     if not wanted:
         return FixRun([], report, unsafe)
-    outcomes = _fix_files(linter, wanted, unsafe, write, jobs)
+    found: dict[str, list[Finding]] = {path: [] for path in wanted}
+    for finding in report.findings:
+        if finding.path in found:
+            found[finding.path].append(finding)
+    outcomes = _fix_files(linter, [(path, found[path]) for path in wanted], unsafe, write, jobs, started)
     fixed_paths = set(wanted)
     findings = [f for f in report.findings if f.path not in fixed_paths]
     errors = list(report.errors)
@@ -884,35 +1153,49 @@ def fix_paths(linter: "Linter", paths: list[str], unsafe: bool = False, write: b
 PARALLEL_MIN_FIXES = 8
 
 
-def _fix_files(linter: "Linter", files: list[str], unsafe: bool, write: bool, jobs: int | None) -> list[FileFix]:
+def _fix_files(linter: "Linter", files: list[tuple[str, list[Finding]]], unsafe: bool, write: bool,
+               jobs: int | None, checked_at: int | None = None) -> list[FileFix]:
+    """Fix these files, each with what the check found in it (``checked_at``: when that
+    check started, in ``time.time_ns()``; a file modified since is linted again)."""
     from portlint.parallel import _can_fork, default_jobs, map_unordered
 
     workers = min(len(files), default_jobs() if not jobs else jobs)
     if workers <= 1 or len(files) < PARALLEL_MIN_FIXES or not _can_fork():
-        return [fix_file(linter, path, unsafe, write) for path in files]
+        return [fix_file(linter, path, unsafe, write, findings, checked_at) for path, findings in files]
     outcomes: list[FileFix | None] = [None] * len(files)
-    tasks = [(number, path, unsafe, write) for number, path in enumerate(files)]
-    for number, outcome in map_unordered(linter, _fix_task, tasks, workers):
+    tasks = [(number, path, unsafe, write, findings, checked_at) for number, (path, findings) in enumerate(files)]
+    for number, outcome in map_unordered(linter, _fix_task, tasks, workers, crashed=_fix_crashed):
         outcomes[number] = outcome
     return outcomes  # type: ignore[return-value]
 
 
-def _fix_task(linter: "Linter", task: tuple[int, str, bool, bool]) -> tuple[int, FileFix]:
-    number, path, unsafe, write = task
-    return number, fix_file(linter, path, unsafe, write)
+def _fix_crashed(task: tuple, reason: str) -> tuple[int, FileFix]:  # type: ignore[type-arg]
+    """The outcome of a file whose worker died: an error for that file (it was written
+    atomically or not at all)."""
+    number, path = task[0], task[1]
+    return number, FileFix(path, "", "", error=FileError(path, reason))
 
 
-def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True) -> FileFix:
+def _fix_task(linter: "Linter", task: tuple) -> tuple[int, FileFix]:  # type: ignore[type-arg]
+    number, path, unsafe, write, findings, checked_at = task
+    return number, fix_file(linter, path, unsafe, write, findings, checked_at)
+
+
+def fix_file(linter: "Linter", path: str, unsafe: bool = False, write: bool = True,
+             findings: "list[Finding] | None" = None, checked_at: int | None = None) -> FileFix:
     """Read, fix and (with ``write``) atomically rewrite one file; never raises."""
     try:
-        return _fix_file(linter, path, unsafe, write)
+        return _fix_file(linter, path, unsafe, write, findings, checked_at)
     except Exception as exc:  # noqa: BLE001 - one file never ends the run
         from portlint.contain import file_failure
 
         return FileFix(path, "", "", error=file_failure(path, exc, "fix"))
 
 
-def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix:
+def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool,
+              findings: "list[Finding] | None" = None, checked_at: int | None = None) -> FileFix:
+    import os
+
     from portlint.kinds import kind_of_file
     from portlint.writer import WriteError, check_round_trip, encode_text, write_atomic
 
@@ -926,7 +1209,9 @@ def _fix_file(linter: "Linter", path: str, unsafe: bool, write: bool) -> FileFix
         check_round_trip(data, source.encoding)
     except (SourceError, WriteError) as exc:
         return FileFix(path, "", "", error=FileError(path, str(exc)))
-    outcome = fix_text(source.text, linter, path, unsafe)
+    if findings is not None and (checked_at is None or os.stat(path).st_mtime_ns >= checked_at):
+        findings = None  # changed since it was checked (or no check time): lint it again
+    outcome = fix_text(source.text, linter, path, unsafe, findings)
     outcome.encoding = source.encoding
     if outcome.changed and write:
         try:

@@ -21,14 +21,15 @@ _FSTRING_START = re.compile(r"(?:[fF][rR]?|[rR][fF])['\"]")
 _OTHER = {'"': "'", "'": '"'}
 
 
-def fit_edits_in_fstrings(text: str, edits: Sequence[Any], offset_of: Any) -> list[Any]:
+def fit_edits_in_fstrings(text: str, edits: Sequence[Any], offset_of: Any, parsed: Any = None) -> list[Any]:
     """``edits`` (with ``start``, ``end``, ``text``) made valid inside the f-strings of
-    ``text``; ``offset_of(line, byte_column)`` maps ``ast`` positions to offsets."""
+    ``text``; ``offset_of(line, byte_column)`` maps ``ast`` positions to offsets;
+    ``parsed()``, when given, returns the tree of ``text`` (the caller's, parsed once)."""
     if not edits or not _FSTRING_START.search(text):
         return list(edits)
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parsed() if parsed is not None else ast.parse(text)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError, RecursionError, MemoryError, the caller's
         return list(edits)
     spans = []
     for node in ast.walk(tree):

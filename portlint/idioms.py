@@ -125,6 +125,47 @@ def _cuda_only_branch(node: ast.AST, resolve: Resolver, pattern: "re.Pattern[str
     return None  # deferred: see the guard pass in portlint/analyzer.py
 
 
+def _int_device(query: Resolver, value: ast.expr) -> bool:
+    """An int literal, or (value flow) a name/attribute whose value is an int."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, int) and not isinstance(value.value, bool)
+    is_int = getattr(query, "is_int", None)
+    return isinstance(value, (ast.Name, ast.Attribute)) and is_int is not None and is_int(value)
+
+
+@idiom(
+    "int-device-keyword",
+    "`device=i` with an int (literal or by value flow) in a torch call: a CUDA device index",
+    (ast.Call,),
+    ("device",),
+)
+def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    assert isinstance(node, ast.Call)
+    func = node.func
+    if not isinstance(func, (ast.Attribute, ast.Name)):
+        return None
+    if isinstance(func, ast.Attribute) and func.attr in ("to", "cuda"):
+        return None  # `.to(device=i)` / `.cuda(device=i)`: their own matchers
+    name = query(func)
+    if name is None or not name.startswith("torch.") or name.startswith("torch.cuda."):
+        return None
+    for keyword in node.keywords:
+        if keyword.arg == "device" and _int_device(query, keyword.value):
+            return ast.unparse(keyword.value), keyword.value
+    return None
+
+
+@idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
+       (ast.Call,), ("device",))
+def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
+    if not isinstance(node, ast.Call):
+        return None
+    if (len(node.args) != 1 or node.keywords or not isinstance(node.func, (ast.Attribute, ast.Name))
+            or query(node.func) != "torch.device" or not _int_device(query, node.args[0])):
+        return None
+    return ast.unparse(node.args[0]), node.args[0]
+
+
 _AVAILABILITY = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 
 
@@ -167,3 +208,69 @@ def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[s
                            end_col_offset=node.col_offset + (6 if isinstance(node, ast.Assert) else 2))
         return f"{query(test.func)}()", keyword
     return None
+
+
+_PROFILES = frozenset({"torch.profiler.profile", "torch.profiler.profiler.profile"})
+_ACTIVITIES = ("torch.profiler.ProfilerActivity.", "torch._C._profiler.ProfilerActivity.",
+               "torch.autograd.profiler.ProfilerActivity.")
+# torch.profiler names with a torch_npu.profiler counterpart (transfer_to_npu swaps them)
+_NPU_PROFILER = {
+    "torch.profiler.schedule": "torch_npu.profiler.schedule",
+    "torch.profiler.tensorboard_trace_handler": "torch_npu.profiler.tensorboard_trace_handler",
+}
+# the keywords torch_npu.profiler.profile takes as torch.profiler.profile does
+_NPU_PROFILE_KEYWORDS = frozenset({"activities", "schedule", "on_trace_ready", "record_shapes", "profile_memory",
+                                   "with_stack", "with_flops", "with_modules"})
+
+
+@idiom(
+    "profiler-cuda-activities",
+    "torch.profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA], ...) with a literal"
+    " list of activities and arguments torch_npu.profiler.profile also takes: rewritten as a whole",
+    (ast.Call,),
+    ("ProfilerActivity",),
+)
+def _profiler_cuda_activities(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]") -> str | None:
+    assert isinstance(node, ast.Call)
+    if node.args or not any(k.arg == "activities" for k in node.keywords):
+        return None
+    if not isinstance(node.func, (ast.Attribute, ast.Name)) or query(node.func) not in _PROFILES:
+        return None
+    edits: list[tuple[ast.AST, str]] = [(node.func, "torch_npu.profiler.profile")]
+    cuda = False
+    for keyword in node.keywords:
+        if keyword.arg not in _NPU_PROFILE_KEYWORDS:
+            return None  # experimental_config, **options ...: a person decides
+        if keyword.arg == "activities":
+            if not isinstance(keyword.value, (ast.List, ast.Tuple)):
+                return None
+            for element in keyword.value.elts:
+                name = query(element) if isinstance(element, (ast.Attribute, ast.Name)) else None
+                prefix = next((p for p in _ACTIVITIES if name and name.startswith(p)), None)
+                member = name[len(prefix):] if name and prefix else None
+                if member not in ("CPU", "CUDA"):
+                    return None
+                cuda = cuda or member == "CUDA"
+                edits.append((element, f"torch_npu.profiler.ProfilerActivity.{'NPU' if member == 'CUDA' else 'CPU'}"))
+        elif not _npu_profiler_names(keyword.value, query, edits):
+            return None
+    if not cuda:
+        return None
+    return query.rewrite(node, edits)  # type: ignore[attr-defined]
+
+
+def _npu_profiler_names(node: ast.expr, query: Resolver, edits: list[tuple[ast.AST, str]]) -> bool:
+    """Collect the torch.profiler names in an argument that torch_npu.profiler replaces;
+    False when it uses another torch profiler name (no counterpart known)."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Attribute, ast.Name)):
+            name = query(current)
+            if name is not None and name.startswith(("torch.profiler", "torch.autograd.profiler", "torch._C._profiler")):
+                if name not in _NPU_PROFILER:
+                    return False
+                edits.append((current, _NPU_PROFILER[name]))
+                continue
+        stack.extend(ast.iter_child_nodes(current))
+    return True

@@ -130,10 +130,17 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     index.known_codes = frozenset(rule.code for rule in ruleset.rules)
     index.covering = frozenset(name for rule in active for m in rule.matchers for name in m.covered_by)
     index.unused_noqa = next((rule for rule in active if any(m.kind == "noqa" for m in rule.matchers)), None)
-    # noqa matchers read comments, after the checks: they never make a file worth parsing
-    index.prefilter = build_prefilter(m for rule in active for m in rule.matchers if m.kind != "noqa" and m.kind not in TEXT_MATCHER_KINDS)
+    index.prefilter = python_prefilter(active)
     index.needles = index.prefilter.needles
     return index
+
+
+def python_prefilter(rules: list[Rule]) -> Prefilter:
+    """The prefilter of Python files for these rules. noqa matchers read comments, after
+    the checks, and text matchers read other kinds of file: neither makes a file worth
+    parsing."""
+    return build_prefilter(m for rule in rules for m in rule.matchers
+                           if m.kind != "noqa" and m.kind not in TEXT_MATCHER_KINDS)
 
 
 def _index_contexts(index: RuleIndex, contexts: list[Context]) -> None:

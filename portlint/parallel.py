@@ -143,7 +143,7 @@ def check_files(linter: "Linter", files: list[str], cache: Cache | None = None,
         tasks.sort(key=lambda task: -task[3])  # largest first: the pool ends evenly
         work = [(number, path, expected, want_digest) for number, path, expected, _size in tasks]
         chunk = max(1, min(16, len(work) // (workers * 8)))
-        for number, outcome in map_unordered(linter, _check_task, work, workers, chunk):
+        for number, outcome in map_unordered(linter, _check_task, work, workers, chunk, _check_crashed):
             accept(number, outcome)
     assert all(result is not None for result in results)
     return results, cached  # type: ignore[return-value]
@@ -165,16 +165,141 @@ R = TypeVar("R")
 
 
 def map_unordered(linter: "Linter", function: Callable[["Linter", T], R], items: list[T], workers: int,
-                  chunksize: int = 1) -> Iterator[R]:
+                  chunksize: int = 1, crashed: Callable[[T, str], R] | None = None) -> Iterator[R]:
     """``function(linter, item)`` for every item in a pool of ``workers`` processes, the
     results as they complete: the one process pool of ``check`` and ``fix``. ``function``
-    must be a module-level function (it is sent to the workers by name)."""
+    must be a module-level function (it is sent to the workers by name).
+
+    A worker that dies (a segfault in an extension, the OOM killer, ``os._exit``) costs
+    the item it was working on, not the run: that item's result is ``crashed(item,
+    reason)``, a new worker takes over the rest (without ``crashed``: RuntimeError)."""
     pool = _start_pool(linter, workers)
     try:
-        yield from pool.imap_unordered(_call, [(function, item) for item in items], chunksize=chunksize)
+        yield from pool.run(function, items, chunksize, crashed)
     finally:
-        pool.terminate()
-        pool.join()
+        pool.close()
+
+
+class WorkerCrash(RuntimeError):
+    """A worker process died (and the caller gave no ``crashed``)."""
+
+
+def _crash_reason(exitcode: int | None) -> str:
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the worker process handling this file was killed ({name}); the other files were handled"
+    return f"the worker process handling this file died (exit code {exitcode}); the other files were handled"
+
+
+class _Worker:
+    def __init__(self, context, initializer: Callable[..., None], initargs: tuple) -> None:  # type: ignore[no-untyped-def]
+        here, there = context.Pipe()
+        self.connection = here
+        self.process = context.Process(target=_worker_main, args=(there, initializer, initargs), daemon=True)
+        self.process.start()
+        there.close()
+        self.ready = False
+        self.held: list[tuple[int, object]] = []  # (number, item) sent and not answered yet
+
+
+class _Pool:
+    """Worker processes, each fed one chunk of items at a time through its own pipe, so
+    that the parent always knows which item a dead worker was working on."""
+
+    def __init__(self, context, workers: int, initializer: Callable[..., None], initargs: tuple) -> None:  # type: ignore[no-untyped-def]
+        self.context = context
+        self.size = workers
+        self.initializer = initializer
+        self.initargs = initargs
+        self.workers: list[_Worker] = []
+
+    def run(self, function: Callable[["Linter", T], R], items: list[T], chunksize: int,
+            crashed: Callable[[T, str], R] | None) -> Iterator[R]:
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        pending: deque[list[tuple[int, T]]] = deque()
+        numbered = list(enumerate(items))
+        for start in range(0, len(numbered), max(1, chunksize)):
+            pending.append(numbered[start:start + max(1, chunksize)])
+        left = len(items)
+        while left:
+            while pending and len(self.workers) < self.size:
+                self.workers.append(_Worker(self.context, self.initializer, self.initargs))
+            for worker in self.workers:
+                if not worker.held and pending:
+                    chunk = pending.popleft()
+                    try:
+                        worker.connection.send((function, chunk))
+                        worker.held = list(chunk)
+                    except OSError:  # it died idle: the chunk waits for another worker
+                        pending.appendleft(chunk)
+            busy = [w for w in self.workers if w.held or not w.ready]
+            ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in busy:
+                if worker.connection not in ready and worker.process.sentinel not in ready:
+                    continue
+                messages, died = [], False
+                try:
+                    while worker.connection.poll():
+                        messages.append(worker.connection.recv())
+                except (EOFError, OSError):
+                    died = True
+                for message in messages:
+                    if message == "ready":
+                        worker.ready = True
+                        continue
+                    number, kind, value = message
+                    worker.held = [(n, i) for n, i in worker.held if n != number]
+                    if kind == "raise":
+                        raise value
+                    left -= 1
+                    yield value
+                if not died and worker.process.is_alive():
+                    continue
+                worker.process.join()
+                self.workers.remove(worker)
+                worker.connection.close()
+                if not worker.ready:
+                    raise RuntimeError(f"a worker process failed to start (exit code {worker.process.exitcode})")
+                if worker.held:
+                    (_, item), rest = worker.held[0], worker.held[1:]
+                    reason = _crash_reason(worker.process.exitcode)
+                    if crashed is None:
+                        raise WorkerCrash(reason)
+                    left -= 1
+                    yield crashed(item, reason)  # type: ignore[arg-type]
+                    pending.extendleft([[entry] for entry in reversed(rest)])
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in self.workers:
+            worker.process.join()
+            worker.connection.close()
+        self.workers = []
+
+
+def _worker_main(connection, initializer: Callable[..., None], initargs: tuple) -> None:  # type: ignore[no-untyped-def]
+    """A worker: initialize, then answer each chunk item by item until the pipe closes."""
+    initializer(*initargs)
+    connection.send("ready")
+    while True:
+        try:
+            function, chunk = connection.recv()
+        except (EOFError, OSError):
+            return
+        for number, item in chunk:
+            try:
+                connection.send((number, "result", _call((function, item))))
+            except Exception as exc:  # noqa: BLE001 - sent back and raised in the parent
+                connection.send((number, "raise", exc))
 
 
 def _call(task: tuple[Callable[["Linter", T], R], T]) -> R:
@@ -187,17 +312,15 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _start_pool(linter: "Linter", workers: int):  # -> multiprocessing.pool.Pool
+def _start_pool(linter: "Linter", workers: int) -> "_Pool":
     global _LINTER
     import multiprocessing  # only here: a single-file run never pays for it
 
     if _can_fork():
         _LINTER = linter  # inherited by the forked workers
-        return multiprocessing.get_context("fork").Pool(workers, initializer=bind_to_parent,
-                                                        initargs=(os.getpid(),))
-    context = multiprocessing.get_context("spawn")
-    return context.Pool(workers, initializer=_initialize,
-                        initargs=(os.getpid(), type(linter), linter.settings, tuple(linter.ruleset.files)))
+        return _Pool(multiprocessing.get_context("fork"), workers, bind_to_parent, (os.getpid(),))
+    return _Pool(multiprocessing.get_context("spawn"), workers, _initialize,
+                 (os.getpid(), type(linter), linter.settings, tuple(linter.ruleset.files)))
 
 
 def _initialize(parent: int, linter_class: type, settings: "Settings", ruleset_files: tuple[str, ...]) -> None:
@@ -211,6 +334,14 @@ def _initialize(parent: int, linter_class: type, settings: "Settings", ruleset_f
     from portlint.rules import load_rulesets
 
     _LINTER = linter_class(settings, load_rulesets([Path(name) for name in ruleset_files]))
+
+
+def _check_crashed(task: tuple[int, str, str | None, bool], reason: str) -> tuple[int, Outcome]:
+    """The outcome of a file whose worker died: an error for that file."""
+    from portlint.engine import FileResult
+
+    number, path = task[0], task[1]
+    return number, Outcome(FileResult(path, error=FileError(path, reason)))
 
 
 def _check_task(linter: "Linter", task: tuple[int, str, str | None, bool]) -> tuple[int, Outcome]:

@@ -127,6 +127,16 @@ class Matcher:
     # it only runs on CUDA, nor where it switches a CUDA feature off (default: the rule's).
     noop_off_cuda: bool = False
     covered_by: tuple[str, ...] = ()  # not reported when the same function also calls one of these
+    # symbol: the fix applies only where the name is the dtype of a creation or a cast
+    # (``dtype=...``, ``.to(...)``, ``.type(...)``, ``set_default_dtype(...)``); elsewhere advice
+    fix_as_dtype: bool = False
+    # symbol / attribute: also where the data is on the CPU (``x.cpu().double()``,
+    # ``torch.zeros(n, dtype=torch.float64, device="cpu")``)
+    on_cpu: bool = True
+    # symbol: also where the value is only shown: printed, logged, formatted into a string, or a
+    # bare expression statement (a notebook cell's displayed value). False for queries that
+    # answer off CUDA without failing (is_available, device_count, torch.version.cuda).
+    displayed: bool = True
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -264,8 +274,8 @@ RULE_KEYS = {
     "noop_off_cuda", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared"},
-    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed"},
+    "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg", "on_cpu"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
     "module": {"name"},
@@ -422,6 +432,12 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         if not all(DOTTED.match(name) for name in names):
             raise RulesetError(path, code, "'covered_by' must list dotted names")
         matcher.covered_by = tuple(names)
+    if "fix_as_dtype" in raw:
+        matcher.fix_as_dtype = _bool(raw["fix_as_dtype"], path, code, "fix_as_dtype")
+    if "on_cpu" in raw:
+        matcher.on_cpu = _bool(raw["on_cpu"], path, code, "on_cpu")
+    if "displayed" in raw:
+        matcher.displayed = _bool(raw["displayed"], path, code, "displayed")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:

@@ -81,7 +81,10 @@ class PortlintServer(LanguageServer):
         """Check the document as the editor has it now, publish, and remember the result."""
         self.timers.pop(uri, None)
         text_document = self.workspace.get_text_document(uri)
-        checked = check_buffer(self.configuration(), text_document.source, uri_to_path(uri))
+        if document_kind(uri, text_document.source) is None:
+            checked = Checked()  # not checked in the editor (see document_kind)
+        else:
+            checked = check_buffer(self.configuration(), text_document.source, uri_to_path(uri))
         document = Document(uri, text_document.version, text_document.source, checked)
         document.notices, document.diagnostics = diagnostics(document, self.workspace.position_encoding)
         self.documents[uri] = document
@@ -150,6 +153,23 @@ def uri_to_path(uri: str) -> Path | None:
     if re.match(r"^/[A-Za-z]:", path):  # file:///C:/... on Windows
         path = path[1:]
     return Path(path)
+
+
+def document_kind(uri: str, text: str) -> str | None:
+    """The kind of file (``portlint.kinds``) a document is checked as, or None when the
+    server does not check it. Scripts, Dockerfiles, requirements, configs and CUDA sources
+    are checked as ``portlint check`` reads them (their diagnostics are at their own lines).
+    Notebooks are not checked in the editor: an ``.ipynb`` opened as text is JSON whose
+    lines are not the cells' lines, and a notebook's cells (``vscode-notebook-cell:``
+    documents) are each only part of a module (imports and guards live in other cells), so
+    diagnostics there would be misplaced or wrong. ``portlint check`` covers notebooks."""
+    from portlint.kinds import kind_of_text
+
+    path = uri_to_path(uri)
+    if path is None:
+        return None if "notebook" in urlparse(uri).scheme else "python"  # untitled: Python
+    kind = kind_of_text(str(path), text)
+    return None if kind == "notebook" else kind
 
 
 def _units(text: str, encoding: Any) -> int:

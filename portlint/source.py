@@ -64,7 +64,8 @@ def read_bytes(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     try:
         descriptor = os.open(path, flags)
     except OSError as exc:
-        raise SourceError(_os_reason(exc)) from None
+        kind = _kind(path)  # a socket cannot be opened at all (ENXIO): say what it is
+        raise SourceError(kind or _os_reason(exc)) from None
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
@@ -88,6 +89,15 @@ def read_bytes(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
         raise SourceError(_os_reason(exc)) from None
     finally:
         os.close(descriptor)
+
+
+def _kind(path: str) -> str | None:
+    """Why ``path`` is not read, when it is not a regular file (else None)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return next((text for test, text in _KINDS if test(mode)), None)
 
 
 def _os_reason(exc: OSError) -> str:

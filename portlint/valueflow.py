@@ -48,9 +48,11 @@ class Definition:
 class ValueFlow:
     """Definitions of one module's names (through the model) and ``self.`` attributes."""
 
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: SemanticModel, tree: ast.Module | None = None) -> None:
         self.model = model
+        self.tree = tree
         self._attributes: dict[int, dict[str, list[tuple[ast.expr | None, ast.AST]]]] = {}  # id(class)
+        self._arguments: list[ast.Call] | None = None  # parser.add_argument(...) calls
 
     # ------------------------------------------------------------------ queries
 
@@ -66,8 +68,8 @@ class ValueFlow:
             klass = method.parent if method is not None else None
             if (klass is None or klass.kind != "class" or not isinstance(klass.node, ast.ClassDef)
                     or expr.value.id != _first_parameter(method.node)):
-                return None
-            found = self._class_attributes(klass.node).get(expr.attr, [])
+                return self._object_attribute(expr, scope)
+            found = self.class_attributes(klass.node).get(expr.attr, [])
             values = {ast.dump(value) if value is not None else None for value, _ in found}
             if len(values) != 1 or None in values:
                 return None
@@ -105,9 +107,75 @@ class ValueFlow:
             current, where = found.value, found.scope
         return False
 
+    # ------------------------------------------------------------------ other objects
+
+    def _object_attribute(self, expr: ast.Attribute, scope: Scope) -> Definition | None:
+        """``args.x`` after ``args = parser.parse_args()``: the ``default=`` of the
+        ``parser.add_argument("--x", ...)`` (its ``type=int`` too); ``cfg.x`` after ``cfg =
+        Config(...)``: the keyword passed for ``x``, else the class's default for it."""
+        assert isinstance(expr.value, ast.Name)
+        binding = self.model.lookup(expr.value.id, scope)
+        if binding is None or binding.kind != ASSIGNMENT:
+            return None
+        if sum(1 for b in binding.scope.history if b.name == binding.name) != 1:
+            return None
+        made = _assigned_value(binding)
+        if not isinstance(made, ast.Call) or not isinstance(made.func, (ast.Name, ast.Attribute)):
+            return None
+        func = made.func
+        if isinstance(func, ast.Attribute) and func.attr in ("parse_args", "parse_known_args"):
+            if func.attr == "parse_known_args" or not isinstance(func.value, ast.Name):
+                return None
+            return self._argparse_default(func.value, expr.attr, binding.scope)
+        if isinstance(func, ast.Name):
+            klass = self.model.lookup(func.id, binding.scope)
+            if klass is None or not isinstance(klass.node, ast.ClassDef):
+                return None
+            for keyword in made.keywords:
+                if keyword.arg == expr.attr:
+                    return Definition(keyword.value, binding.scope)
+                if keyword.arg is None:
+                    return None
+            if made.args:
+                return None
+            found = [(value, where) for value, where in self.class_attributes(klass.node).get(expr.attr, [])
+                     if where is klass.node or getattr(where, "name", "") == "__init__"]
+            if len(found) != 1 or found[0][0] is None:
+                return None
+            value, where = found[0]
+            if where is not klass.node:
+                return None  # set in __init__ from what the call passed: not a default
+            return Definition(value, self.model.scope_of(klass.node))
+        return None
+
+    def _argparse_default(self, parser: ast.Name, dest: str, scope: Scope) -> Definition | None:
+        binding = self.model.lookup(parser.id, scope)
+        if binding is None:
+            return None
+        found = []
+        for node in self._argument_calls():
+            func = node.func
+            assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            if func.value.id != parser.id or _argument_dest(node) != dest:
+                continue
+            found.append(node)
+        if len(found) != 1:
+            return None
+        keywords = {k.arg: k.value for k in found[0].keywords if k.arg}
+        kind = keywords.get("type")
+        annotation = kind if isinstance(kind, ast.Name) else None
+        return Definition(keywords.get("default"), binding.scope, annotation, parameter=annotation is not None)
+
+    def _argument_calls(self) -> list[ast.Call]:
+        if self._arguments is None:
+            self._arguments = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)
+                               and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
+                               and isinstance(node.func.value, ast.Name)] if self.tree is not None else []
+        return self._arguments
+
     # ------------------------------------------------------------------ self attributes
 
-    def _class_attributes(self, klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr | None, ast.AST]]]:
+    def class_attributes(self, klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr | None, ast.AST]]]:
         """attr -> [(value or None, the method or class that assigns it)] (built once per class)."""
         table = self._attributes.get(id(klass))
         if table is not None:
@@ -206,3 +274,18 @@ def _int_expression(expr: ast.expr) -> bool:
 
 def _is_int_annotation(annotation: ast.expr | None) -> bool:
     return isinstance(annotation, ast.Name) and annotation.id == "int"
+
+
+def _argument_dest(call: ast.Call) -> str | None:
+    """The attribute ``parser.add_argument(...)`` sets: ``dest=``, else the first long
+    option (``--gpu-id`` -> ``gpu_id``), else a positional name."""
+    for keyword in call.keywords:
+        if keyword.arg == "dest":
+            return keyword.value.value if isinstance(keyword.value, ast.Constant) else None
+    names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    long = [n for n in names if n.startswith("--")]
+    if long:
+        return long[0][2:].replace("-", "_")
+    if names and not names[0].startswith("-"):
+        return names[0]
+    return None

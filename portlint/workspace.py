@@ -176,18 +176,21 @@ class Workspace:
                    for depth in range(1, len(parts) + 1) for pattern in settings.exclude)
 
     def check_text(self, text: str, path: str) -> "FileResult":
-        """Check a buffer as the file ``path`` (its settings and per-file-ignores)."""
+        """Check a buffer as the file ``path`` (its settings and per-file-ignores, its kind:
+        a notebook, script or config named so is read as one)."""
+        from portlint.kinds import check_document
+
         linter = self.linter_for(path)
-        result = linter.check_text(text, path)
+        result = check_document(linter, text, path)
         if result.findings:
             result.findings = linter._apply_per_file_ignores(path, result.findings)
         return result
 
     def fix_text(self, text: str, path: str, unsafe: bool = False) -> "FileFix":
-        """Fix a buffer as the file ``path``; the result's ``text`` is the fixed source."""
-        from portlint.fixer import fix_text
+        """Fix a buffer as the file ``path`` (by its kind); the result's ``text`` is the fixed source."""
+        from portlint.kinds import fix_document
 
-        return fix_text(text, self.linter_for(path), path, unsafe)
+        return fix_document(self.linter_for(path), text, path, unsafe)
 
     # ------------------------------------------------------------------ runs
 

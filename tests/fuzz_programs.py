@@ -73,6 +73,19 @@ SHADOWS = [
     "def s_{n}(v_{n}=0):\n    try:\n        pass\n    except Exception as torch:\n        {body}\n    return v_{n}",
     "def s_{n}(v_{n}=0):\n    return [torch for torch in range(v_{n})]\n\ndef s2_{n}(v_{n}=0):\n    {body}",
     "def s_{n}(v_{n}=0, *, th=None):\n    {body}\n    return th",
+    "def s_{n}(torch, v_{n}=0):\n    def inner_{n}():\n        {body}\n    return inner_{n}, torch",
+    "class S_{n}:\n    torch = None\n    v_{n} = 0\n    {body}",
+    "def s_{n}(v_{n}=0):\n    if (torch := v_{n}):\n        {body}\n    return torch",
+    "def s_{n}(v_{n}=0):\n    match v_{n}:\n        case torch:\n            {body}\n    return v_{n}",
+    "def s_{n}(v_{n}=0):\n    torch = None\n\n    def inner_{n}():\n        nonlocal torch\n        {body}\n    return inner_{n}",
+    "def s_{n}(v_{n}=0):\n    global torch\n    {body}\n    return v_{n}",
+    "def s_{n}(v_{n}=0):\n    DEVICE = 'mine'\n    {body}\n    return DEVICE",
+]
+# Expression-only shadowing: a lambda's parameter, a comprehension variable around the code.
+EXPRESSION_SHADOWS = [
+    "s_{n} = lambda torch, v_{n}=0: ({expr}, torch)",
+    "s_{n} = [({expr}, torch) for torch in range(v_{n})]",
+    "s_{n} = {{torch: {expr} for torch in range(v_{n})}}",
 ]
 COMMENTS = ["# cuda note {n}", "# noqa-like: not a suppression {n}", "# ä unicode {n}", "#"]
 
@@ -82,9 +95,8 @@ def comment(draw: st.DrawFn, n: int) -> str:
 
 
 @st.composite
-def cuda_statement(draw: st.DrawFn, t: str, n: int, ci: bool = False) -> str:
-    """One CUDA statement on alias ``t``, maybe with comments in odd places (``ci``: without
-    the generator branches whose failures are still open)."""
+def cuda_statement(draw: st.DrawFn, t: str, n: int) -> str:
+    """One CUDA statement on alias ``t``, maybe with comments in odd places."""
     expressions = EXPRESSIONS
     kind = draw(st.integers(0, 3))
     if kind == 0:
@@ -106,10 +118,10 @@ def indent(code: str, prefix: str = "    ") -> str:
 
 
 @st.composite
-def block(draw: st.DrawFn, t: str, n: int, ci: bool = False) -> str:
+def block(draw: st.DrawFn, t: str, n: int) -> str:
     """A top-level block: a statement, a function, a class, a shadowing function, a lazy import."""
     kind = draw(st.integers(0, 7))
-    statement = draw(cuda_statement(t, n, ci))
+    statement = draw(cuda_statement(t, n))
     if kind == 0:
         return statement
     if kind == 1:  # a function, maybe decorated
@@ -120,17 +132,21 @@ def block(draw: st.DrawFn, t: str, n: int, ci: bool = False) -> str:
                 f"    def m(self, v_{n}=0):\n{indent(statement, '        ')}\n        return self")
     if kind == 3:  # shadowing: the local name must not be touched, and no fix may refer to the module there
         # The body uses the local name (must stay as it is) or the module under its alias: a
-        # fix must not write ``torch.`` there, it is the local. Open (the fixer writes
-        # ``torch.`` whatever the alias; issue 8): kept out of the CI profile.
-        body_statement = draw(cuda_statement(t if not ci and draw(st.booleans()) else "torch", n, ci))
+        # fix must not write ``torch.`` there, it is the local (tests/test_fuzz_regressions.py).
+        used = t if draw(st.booleans()) else "torch"
+        if draw(st.integers(0, len(SHADOWS) // 2)) == 0:
+            return draw(st.sampled_from(EXPRESSION_SHADOWS)).format(
+                n=n, expr=draw(st.sampled_from(EXPRESSIONS)).format(t=used, n=n))
+        body_statement = draw(cuda_statement(used, n))
         template = draw(st.sampled_from(SHADOWS))
-        depth = "        " if "for torch" in template or "with cm" in template or "except" in template else "    "
+        line = next(line for line in template.split("\n") if "{body}" in line)
+        depth = line[:len(line) - len(line.lstrip())]
         body = indent(body_statement, depth).lstrip()
         return template.format(n=n, body=body)
     if kind == 4:  # a lazy import in a function
         alias = draw(st.sampled_from(["torch", "torch as lazy_t"]))
         name = alias.split()[-1]
-        lazy = draw(cuda_statement(name, n, ci))
+        lazy = draw(cuda_statement(name, n))
         return f"def l_{n}(v_{n}=0):\n    import {alias}\n{indent(lazy)}\n    return v_{n}"
     if kind == 5:  # an f-string with a nested f-string and "cuda" text
         return f'msg_{n} = f"running on {{f\'{{v_{n}}}\'}} cuda {{\'cuda:0\'}}"  {comment(draw, n)}'
@@ -145,16 +161,18 @@ def block(draw: st.DrawFn, t: str, n: int, ci: bool = False) -> str:
 
 
 @st.composite
-def programs(draw: st.DrawFn, ci: bool = False) -> str:
+def programs(draw: st.DrawFn) -> str:
     t = draw(st.sampled_from(ALIASES))
     header = "import torch\n" if t == "torch" else f"import torch as {t}\n"
+    if t != "torch" and draw(st.integers(0, 5)) == 0:  # the module's own `torch` is not the module
+        header += "torch = None  # not the module\n"
     if draw(st.booleans()):
         header = f'"""Module docstring mentioning cuda."""\n{comment(draw, 0)}\n' + header
     count = draw(st.integers(1, 6))
     helpers = "".join(f"v_{n} = {n}\n" for n in range(count))
     helpers += "def staticmethod_like(f):\n    return f\n"
     helpers += "".join(f"def deco_{n}(a):\n    return staticmethod_like\n" for n in range(count))
-    blocks = [draw(block(t, n, ci)) for n in range(count)]
+    blocks = [draw(block(t, n)) for n in range(count)]
     return header + helpers + "\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -236,19 +254,54 @@ def scope_loads(tree: ast.Module) -> dict[str, tuple[set[str], Counter[str]]]:
                 found[name] = (_scope_bindings(child), loads)
                 visit(child, name)
 
+    found[""] = (_scope_bindings(tree), Counter(n.id for n in _own_nodes(tree)
+                                                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)))
     visit(tree, "")
     return found
 
 
+_DEVICE_TYPES = frozenset({"cuda", "cpu", "mps", "xpu", "npu"})
+
+
+def device_variables(tree: ast.Module) -> set[str]:
+    """Names every assignment of which holds a device (``torch.device(...)``, a device
+    string, ``"cuda" if ... else "cpu"``): a fix may reuse such a variable as the file's
+    device variable (issue 9), which is a read of the program's own device choice."""
+    def is_device(value: ast.expr) -> bool:
+        if isinstance(value, ast.IfExp):
+            return is_device(value.body) and is_device(value.orelse)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value.split(":")[0] in _DEVICE_TYPES
+        return (isinstance(value, ast.Call) and isinstance(value.func, (ast.Attribute, ast.Name))
+                and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id) == "device")
+
+    verdicts: dict[str, bool] = {}
+    targets: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            targets.add(id(node.targets[0]))
+            name = node.targets[0].id
+            verdicts[name] = verdicts.get(name, True) and is_device(node.value)
+    for node in ast.walk(tree):  # bound any other way too (loop, with, augmented ...): not one
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and id(node) not in targets:
+            verdicts[node.id] = False
+        elif isinstance(node, ast.arg):
+            verdicts[node.arg] = False
+    return {name for name, device in verdicts.items() if device}
+
+
 def shadowed_references(original: str, fixed: str) -> list[str]:
-    """Scopes where the fixed code reads a name the scope binds itself more often than the
-    original did: a fix introduced a reference that resolves to a shadowing binding."""
-    before = scope_loads(ast.parse(original))
+    """Scopes where the fixed code reads a name the scope bound itself in the original more
+    often than the original did: a fix introduced a reference that resolves to a shadowing
+    binding (a definition the fix adds, such as the module's ``DEVICE``, is not one)."""
+    original_tree = ast.parse(original)
+    before = scope_loads(original_tree)
     after = scope_loads(ast.parse(fixed))
+    devices = device_variables(original_tree)
     problems = []
-    for scope, (bound, loads) in after.items():
-        old = before.get(scope, (set(), Counter()))[1]
-        for name in bound:
+    for scope, (_, loads) in after.items():
+        bound, old = before.get(scope, (set(), Counter()))  # the bindings the original had
+        for name in bound - devices:
             if loads[name] > old[name]:
                 problems.append(f"{scope}: {name} ({old[name]} -> {loads[name]} reads)")
     return problems
@@ -321,7 +374,6 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - the by-han
     parser.add_argument("--programs", type=int, default=5000)
     parser.add_argument("--target", action="append", default=None)
     parser.add_argument("--show", type=int, default=3, help="failing programs to print per kind")
-    parser.add_argument("--ci-profile", action="store_true", help="the generator as CI runs it")
     options = parser.parse_args(argv)
     failed_total = 0
     for target in options.target or ["agnostic", "npu"]:
@@ -333,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - the by-han
 
         @settings(max_examples=options.programs, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(program=programs(ci=options.ci_profile))
+        @given(program=programs())
         def run(program: str) -> None:
             nonlocal tried
             tried += 1

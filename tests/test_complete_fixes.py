@@ -188,6 +188,46 @@ def test_each_fix_alone_leaves_valid_code_without_the_finding(project: Path) -> 
     assert checked >= 10
 
 
+# detectron2 tests/layers/test_blocks.py: two uses of one `from torch.cuda.amp import autocast`;
+# each finding's edits used to delete the import, so either applied alone broke the other use
+SHARED_IMPORT = """\
+import torch
+from torch.cuda.amp import autocast
+
+
+def first():
+    with autocast():
+        pass
+
+
+def second(x):
+    with autocast({arguments}):
+        return x
+"""
+
+
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+@pytest.mark.parametrize("arguments", ["", "enabled=True"])  # safe and safe; safe and unsafe (agnostic)
+def test_a_shared_import_goes_only_with_all_its_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     target: str, arguments: str) -> None:
+    source = SHARED_IMPORT.format(arguments=arguments)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "shared.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    findings = [f for f in check(".", "--output-format", "json", "--target", target) if f["fix"] and f["fix"]["edits"]]
+    assert len(findings) == 2
+    for f in findings:
+        alone = apply(source, {(e["line"], e["column"], e["end_line"], e["end_column"], e["content"])
+                               for e in f["fix"]["edits"]})
+        tree = ast.parse(alone)
+        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        assert "autocast" not in used or "autocast" in imported_names(tree), alone
+        assert not [g for g in linter_for(target).check_text(alone, "shared.py").findings
+                    if g.code == f["code"] and g.line == f["line"]], alone
+    safe = json_edits(findings, safe_only=True)["shared.py"]
+    assert apply(source, safe) == fixed_by_portlint(tmp_path, "shared.py", "--target", target)
+
+
 def test_sarif_with_complete_fixes_validates(project: Path, reference_dir: Path) -> None:
     schema_path = reference_dir / "sarif-schema-2.1.0.json"
     if not schema_path.is_file():

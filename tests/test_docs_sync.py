@@ -90,8 +90,8 @@ def test_documented_action_inputs_and_hooks_exist() -> None:
     page = (REPO / "docs" / "integrations" / "pre-commit.md").read_text(encoding="utf-8")
     assert {hook["id"] for hook in hooks} == set(re.findall(r"^\| `([\w-]+)` \|", page, re.MULTILINE))
     for hook in hooks:
-        # .pyi stubs are type `pyi`, not `python`, in pre-commit (identify)
-        assert hook["types_or"] == ["python", "pyi"] and "types" not in hook
+        # .pyi stubs are type `pyi`, notebooks `jupyter`, not `python`, in pre-commit (identify)
+        assert hook["types_or"] == ["python", "pyi", "jupyter"] and "types" not in hook
         assert hook["require_serial"] is True and hook["language"] == "python"
         assert hook["entry"].split()[:2] in (["portlint", "check"], ["portlint", "fix"])
 

@@ -90,3 +90,55 @@ def test_a_seeding_call_next_to_torch_manual_seed_is_left_alone() -> None:
         assert fix(code, target="npu", unsafe=True) == code
     code = "import torch\ndef a(s):\n    torch.manual_seed(s)\ndef b(s):\n    torch.cuda.manual_seed_all(s)\n"
     assert fix(code, unsafe=True).endswith("def b(s):\n    torch.manual_seed(s)\n")  # another function
+
+
+def test_the_text_report_shows_a_statement_level_fix_on_several_lines(tmp_path) -> None:
+    import io
+
+    from portlint.reporters import text
+
+    path = tmp_path / "step.py"
+    path.write_text("import torch\n\n\ndef step():\n    torch.cuda.empty_cache()\n")
+    report = linter_for("agnostic", "2.6").check_paths([str(path)])
+    stream = io.StringIO()
+    text.render(report, [], stream, {})
+    shown = stream.getvalue()
+    assert "\\n" not in shown
+    assert ("    fix: if torch.accelerator.is_available():\n"
+            "             torch.get_device_module().empty_cache()\n") in shown
+
+
+@pytest.mark.parametrize(("code", "fixed"), [
+    ("import torch\nif t.dtype == torch.float64:\n    t = t.float()\n", None),
+    ("import torch\nwide = x.dtype in (torch.float64, torch.double)\n", None),
+    ("import torch\nwide = x.dtype is not torch.float64\n", None),
+    ("import torch\ndt = torch.float64 if wide else torch.float32\n", None),
+    ("import torch\ny = torch.ones(2, dtype=torch.float64 if wide else torch.float32)\n", None),
+    ("import torch\neps = torch.finfo(torch.float64).eps\n", None),
+    ("import torch\nDTYPES = {'fp64': torch.float64}\n", None),
+    ("import torch\nstats = values.cpu().double().sum()\n", None),
+    ("import torch\nacc = torch.zeros(3, dtype=torch.float64, device='cpu')\n", None),
+    ("import torch\nx = torch.zeros(3, dtype=torch.float64)\n", "import torch\nx = torch.zeros(3, dtype=torch.float32)\n"),
+    ("import torch\nx = y.to(torch.double)\n", "import torch\nx = y.to(torch.float)\n"),
+    ("import torch\nx = y.double()\n", "import torch\nx = y.float()\n"),
+])
+def test_the_npu_float64_fix_only_changes_creation_and_casts(code: str, fixed: str | None) -> None:
+    assert fix(code, unsafe=True, target="npu") == (fixed or code)
+
+
+def test_libcst_verification_parses_only_the_changed_statements(monkeypatch) -> None:
+    import libcst
+
+    from portlint import fixer
+
+    parsed: list[str] = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda code: (parsed.append(code), real(code))[1])
+    body = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(50))
+    old = f"import torch\n\n\nclass A:\n{body}    @deco(torch.cuda)\n    def f(self):\n        x = '''\nkeep\n'''\n"
+    new = old.replace("deco(torch.cuda)", "deco(torch.accelerator)")
+    fixer.verify_cst_changed(old, new)
+    assert parsed == ["@deco(torch.accelerator)\ndef f(self):\n    x = '''\nkeep\n'''\n"]
+    parsed.clear()
+    fixer.verify_cst_changed("x = 1; y = 2\n", "x = 1; y = 3\n")  # shares its line: the whole file
+    assert parsed == ["x = 1; y = 3\n"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from conftest import REPO, linter_for, shipped_ruleset
 from portlint.devicevar import DEVICE_EXPRESSIONS
 from portlint.fixer import example_sources, fix_text
+from test_npu_names import npu_name_exists
 
 
 def api(reference_dir: Path) -> tuple[set[str], set[str]]:
@@ -86,7 +87,9 @@ def test_fixer_output_uses_only_existing_npu_names(reference_dir: Path) -> None:
             continue  # test_fixer.py::test_fixing_every_flagged_example_succeeds reports these
         for name in sorted(npu_names(outcome.text) - npu_names(code)):
             checked += 1
-            if not exists(name, names, complete):
+            # deeper than one level below a partly listed module (torch_npu.profiler.
+            # ProfilerActivity.NPU): the other reference documents must name it
+            if not exists(name, names, complete) and not npu_name_exists(name, reference_dir):
                 problems.append(f"{label}: {name}")
     assert checked >= 20, "too few npu names were written to prove anything"
     assert not problems, "names not in torch_npu:\n" + "\n".join(problems)

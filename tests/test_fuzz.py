@@ -6,9 +6,9 @@ f-strings, comments in odd places, decorators, classes and comprehensions. For e
 program and target: the fixed code parses with the oldest supported Python's grammar,
 there is no internal error, no fix adds a read of a name that the scope binds itself
 (a shadowing binding), no new undefined name, every comment is kept, and a second fix
-changes nothing. CI runs a few hundred programs per target, without the generator
-branches whose failures are still open (see ``programs(ci=True)``); the by-hand run
-(``python tests/fuzz_programs.py --programs 5000``) runs thousands with all of them.
+changes nothing. CI runs a few hundred programs per target; the by-hand run
+(``python tests/fuzz_programs.py --programs 5000``) runs thousands. What the fuzz found is
+in tests/test_fuzz_regressions.py, one minimal reproducer per class.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_fix_invariants_on_generated_programs(target: str) -> None:
 
     @settings(max_examples=PROGRAMS_PER_TARGET, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(program=programs(ci=True))
+    @given(program=programs())
     def holds(program: str) -> None:
         problems = check_program(program, lambda text: fix_text(text, linter, "gen.py", unsafe=True))
         assert problems == [], f"{problems}\n--- program:\n{program}"

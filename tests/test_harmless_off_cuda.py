@@ -331,29 +331,6 @@ def test_a_package_check_only_covers_imports(target: str) -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp_path, target: str) -> None:
-    """docker/docker-cuda/ next to docker/docker-npu/ (LLaMA-Factory), tests_cuda.yml next to
-    tests_npu.yml: the project's non-CUDA path is the sibling (semantic/variants.py)."""
-    from conftest import linter_for
-
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    for directory in ("docker/docker-cuda", "docker/docker-npu", "alone/docker-cuda", "wf",
-                      "images/accelerate-gpu-deepspeed", "images/accelerate-cpu"):
-        (tmp_path / directory).mkdir(parents=True)
-    dockerfile = "FROM nvcr.io/nvidia/pytorch:24.07-py3\n"
-    (tmp_path / "docker/docker-cuda/Dockerfile").write_text(dockerfile)
-    (tmp_path / "alone/docker-cuda/Dockerfile").write_text(dockerfile)
-    (tmp_path / "images/accelerate-gpu-deepspeed/Dockerfile").write_text(dockerfile)
-    script = "import torch\ntorch.cuda.synchronize()\n"
-    (tmp_path / "wf/train_gpu.py").write_text(script)
-    (tmp_path / "wf/train_cpu.py").write_text("print('cpu')\n")
-    (tmp_path / "wf/train_cuda_only.py").write_text(script)
-    report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
-    reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
-    assert reported == ["alone/docker-cuda/Dockerfile", "wf/train_cuda_only.py"]
-
-
-@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(("skip", "reported"), [
     ("unittest.skipUnless(torch.cuda.device_count() == 1, 'one GPU')", False),
     ("unittest.skipUnless(torch.cuda.device_count() >= 2, 'two GPUs')", False),

@@ -83,10 +83,10 @@ def test_internal_error_while_fixing_one_file_is_contained(tmp_path: Path, monke
     (tmp_path / "boom.py").write_text(CUDA)
     real = fixer.fix_text
 
-    def fix_text(text, linter, path="<string>", unsafe=False):
+    def fix_text(text, linter, path="<string>", unsafe=False, *rest):
         if "boom" in path:
             raise RecursionError("maximum recursion depth exceeded")
-        return real(text, linter, path, unsafe)
+        return real(text, linter, path, unsafe, *rest)
 
     monkeypatch.setattr(fixer, "fix_text", fix_text)
     run_ = fixer.fix_paths(linter_for("agnostic"), [str(tmp_path)], unsafe=True, jobs=1)

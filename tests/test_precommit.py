@@ -120,12 +120,13 @@ def test_check_hook_checks_pyi_stubs_in_one_process(setup):
     types_or. require_serial: one portlint run gets every file, so one summary line."""
     env, source, rev, base = setup
     project = _project(base, "stubs", env, source, rev, "  - id: portlint\n")
-    stub = "import torch\n\ndef make() -> torch.cuda.FloatTensor: ...\n"
+    # (a type annotation never runs and is not reported: the stub's finding is a default)
+    stub = "import torch\n\ndef make(device: str = \"cuda:0\") -> torch.Tensor: ...\n"
     files = {"api.pyi": stub, **{f"m{i}.py": CUDA_CODE for i in range(12)}}
     failed = _commit(project, env, files)
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0, output
-    assert "api.pyi" in output and "PRT107" in output, output
+    assert "api.pyi" in output and "PRT401" in output, output
     assert output.count("files checked") == 1 and "13 files checked" in output, output
 
 
@@ -148,6 +149,31 @@ def test_hook_without_python_files_is_skipped_or_checks_nothing(setup):
     assert "(no files to check)Skipped" in output.replace(".", "")
     assert "portlint-always" in output and "Passed" in output
     assert "PRT404" not in output
+
+
+NOTEBOOK = ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["Call `x.cuda()`"]},\n'
+            ' {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],\n'
+            '  "source": ["import torch\\n", "!nvidia-smi\\n", "x = torch.zeros(3).cuda()"]}],\n'
+            ' "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n')
+
+
+@pytest.mark.precommit
+@needs_git
+def test_hooks_check_and_fix_staged_notebooks(setup):
+    """The hooks pass notebooks (pre-commit type `jupyter`): findings name the cell, and the
+    fix hook rewrites the code cell only."""
+    env, source, rev, base = setup
+    project = _project(base, "notebooks", env, source, rev, "  - id: portlint\n")
+    failed = _commit(project, env, {"explore.ipynb": NOTEBOOK})
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert "explore.ipynb" in output and "cell 2:3:" in output and "PRT404" in output and "PRT920" in output
+
+    fixing = _project(base, "notebooks-fix", env, source, rev, "  - id: portlint-fix\n    args: [--target, npu]\n")
+    result = _commit(fixing, env, {"explore.ipynb": NOTEBOOK})
+    assert result.returncode != 0  # the hook changed the file: pre-commit fails the commit
+    fixed = (fixing / "explore.ipynb").read_text(encoding="utf-8")
+    assert "x = torch.zeros(3).npu()" in fixed and "Call `x.cuda()`" in fixed
 
 
 FIXABLE_CODE = "import torch\n\nn = torch.cuda.device_count()\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
 import re
@@ -56,6 +58,13 @@ FILES = {
     ),
     "ops/launch.py": "import os\nos.environ['CUDA_VISIBLE_DEVICES'] = '0'\nimport torch.distributed as dist\ndist.init_process_group('nccl')\n",
     "broken.py": "def f(:\n    x.cuda()\n",
+    # A kernel source (PRT950, npu) is a blocker; printing where the CUDA toolkit is (PRT906)
+    # builds nothing and is not (detectron2's collect_env.py was listed as a kernel).
+    "ops/k.cu": "__global__ void add(float *x) { x[threadIdx.x] += 1; }\n",
+    "tools/collect_env.py": (
+        "from torch.utils.cpp_extension import CUDA_HOME\n"
+        "print('CUDA_HOME', CUDA_HOME)\n"
+    ),
 }
 
 
@@ -113,8 +122,9 @@ def test_json_numbers_equal_check(project: Path) -> None:
             assert data["by_applicability"][kind] == sum(n for (_, k), n in per_kind.items() if k == kind)
         assert sum(f["findings"] for f in data["families"]) == total
         assert sum(d["findings"] for d in data["directories"]) == total
-        assert sum(data["files"].values()) == model["files_checked"] == 6
-        assert data["files"]["error"] == 1 and data["files"]["clean"] == 1
+        assert sum(data["files"].values()) == model["files_checked"] == 8
+        # (ops/k.cu has something to do for npu only: PRT950)
+        assert data["files"]["error"] == 1 and data["files"]["clean"] == {"agnostic": 2, "npu": 1}[target]
     assert [e["path"] for e in model["errors"]] == ["broken.py"]
     assert "PRT701" not in {r["code"] for t in model["targets"].values() for r in t["rules"]}
     assert "PRT601" in {r["code"] for r in model["targets"]["agnostic"]["rules"]}
@@ -249,7 +259,10 @@ def test_blockers_and_effort(project: Path) -> None:
     libraries = {b["code"]: b for b in npu["blockers"]["libraries"]}
     assert libraries["PRT810"]["npu_build"] is False and libraries["PRT810"]["where"] == ["train.py:2"]
     assert libraries["PRT802"]["npu_build"] is True
-    assert [k["path"] for k in npu["blockers"]["kernels"]] == ["ops/setup.py"]
+    assert sorted(k["path"] for k in npu["blockers"]["kernels"]) == ["ops/k.cu", "ops/setup.py"]
+    agnostic = model["targets"]["agnostic"]
+    assert [k["path"] for k in agnostic["blockers"]["kernels"]] == ["ops/setup.py"]  # PRT950 is npu-only
+    assert "PRT906" in {r["code"] for r in npu["rules"]}  # reported, just not a blocker
     assert npu["effort"]["minutes"] > npu["effort"]["manual_minutes"] > 0
     assert "person" in npu["effort"]["text"]
 
@@ -349,3 +362,83 @@ def test_check_does_not_import_the_report() -> None:
              "print(sorted(m for m in sys.modules if m.split('.')[:2] == ['portlint', 'report']))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- one walk, both targets
+
+def _walks(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """Counts the joint walks that finished (``joint``) and those that fell back (``diverged``)."""
+    from portlint.report import joint
+
+    counts: Counter = Counter()
+    run = joint._JointAnalyzer.run
+
+    def counted(self, tree):  # type: ignore[no-untyped-def]
+        try:
+            model = run(self, tree)
+        except joint._Diverged:
+            counts["diverged"] += 1
+            raise
+        counts["joint"] += 1
+        return model
+
+    monkeypatch.setattr(joint._JointAnalyzer, "run", counted)
+    return counts
+
+
+@functools.lru_cache(maxsize=None)
+def _linters(min_torch: str):  # -> (TargetsLinter, {target: Linter})
+    from portlint.config import Settings
+    from portlint.engine import Linter
+    from portlint.report.collect import TargetsLinter
+    from portlint.versions import parse_version
+
+    settings = Settings(min_torch=parse_version(min_torch))
+    return (TargetsLinter(settings, RULESET, TARGETS),
+            {target: Linter(dataclasses.replace(settings, target=target), RULESET) for target in TARGETS})
+
+
+def _same_as_check(text: str, min_torch: str = "2.6") -> None:
+    """``report``'s findings of one file, for each target, are exactly ``check``'s."""
+    from portlint.findings import finding_to_json
+
+    both_targets, each_target = _linters(min_torch)
+    both = both_targets.check_text(text, "example.py")
+    for target in TARGETS:
+        alone = each_target[target].check_text(text, "example.py")
+        assert alone.error == both.error
+        assert ([finding_to_json(f) for f in both.findings if f.target == target]
+                == [finding_to_json(f) for f in alone.findings]), (target, text)
+
+
+RULESET = load_rulesets(default_ruleset_files())
+PYTHON_EXAMPLES = [example for rule in RULESET.rules for example in (*rule.flagged, *rule.clean)
+                   if not example.startswith("# file:")]
+
+
+@pytest.mark.parametrize("min_torch", ["2.6", "2.4"])
+def test_one_walk_gives_each_target_what_check_gives_on_every_rule_example(
+        min_torch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = _walks(monkeypatch)
+    for example in PYTHON_EXAMPLES:
+        _same_as_check(example, min_torch=min_torch)
+    # Most examples take the one walk; those of rules only one target has do not.
+    assert walks["joint"] > len(PYTHON_EXAMPLES) * 0.6, walks
+
+
+def test_a_rule_only_one_target_has_makes_the_file_analyzed_per_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = _walks(monkeypatch)
+    # PRT112 (agnostic only) is a keyword matcher: not screened, so the walk starts and stops.
+    _same_as_check("import torch\nx = torch.ones(2).cuda()\nused = torch.cuda.memory_allocated(device=0)\n")
+    assert walks == Counter(diverged=1)
+    # PRT004 (npu only) is a symbol matcher: screened out by its prefilter, no joint walk.
+    _same_as_check("import torch\nx = torch.ones(2).cuda()\ny = x.to(memory_format=torch.channels_last)\n")
+    assert walks == Counter(diverged=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_one_walk_gives_each_target_what_check_gives_on_generated_programs(data) -> None:
+    from fuzz_programs import programs
+
+    _same_as_check(data.draw(programs()))

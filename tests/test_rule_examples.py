@@ -88,15 +88,9 @@ def test_flagged_example_fixes_as_expected(code: str, target: str, number: int, 
 
 
 USE_INSTEAD = [(rule.code, target, snippet) for rule in RULES for target, snippet in rule.use_instead.items()]
-# PRT001's advice keeps float64 statistics on the CPU (`values.cpu().double()`), which the
-# current PRT001 matcher still flags; the semantic-model issue narrows PRT001 to float64 data
-# on the device. strict: this starts failing (XPASS) the day it is fixed.
-KNOWN_FLAGGED_ADVICE = {("PRT001", "agnostic"), ("PRT001", "npu")}
 
 
-@pytest.mark.parametrize(("code", "target", "snippet"), [
-    pytest.param(c, t, s, marks=pytest.mark.xfail(strict=True, reason="PRT001 flags float64 on the CPU"))
-    if (c, t) in KNOWN_FLAGGED_ADVICE else (c, t, s) for c, t, s in USE_INSTEAD],
+@pytest.mark.parametrize(("code", "target", "snippet"), USE_INSTEAD,
     ids=[f"{c}-{t}" for c, t, _ in USE_INSTEAD])
 def test_use_instead_is_clean(code: str, target: str, snippet: str) -> None:
     """The documented replacement parses and is not flagged by its own rule."""

@@ -157,6 +157,60 @@ SNIPPETS: dict[str, tuple[str, dict[str, tuple[list[str], str]]]] = {
                       'batch = (batch.pin_memory() if device != "cpu" else batch).to(device, non_blocking=True)'),
          "npu": (["PRT401", "PRT409"], 'device = "npu"')},
     ),
+    "int-device-keyword": (
+        """
+        import torch
+        gpu = 0
+        x = torch.zeros(2, device=gpu)
+        y = torch.ones(2, device=1)
+        assert (x + y).sum().item() == 2
+        """,
+        {"agnostic": (["PRT406", "PRT406"], "x = torch.zeros(2, device=torch.device(DEVICE, gpu))"),
+         "npu": (["PRT406", "PRT406"], 'x = torch.zeros(2, device=torch.device("npu", gpu))')},
+    ),
+    "int-torch-device": (
+        """
+        import torch
+        rank = int("0")
+        dev = torch.device(rank)
+        assert torch.zeros(2, device=dev).sum().item() == 0
+        """,
+        {"agnostic": (["PRT406"], "dev = torch.device(DEVICE, rank)"),
+         "npu": (["PRT406"], 'dev = torch.device("npu", rank)')},
+    ),
+    "argparse-defaults": (
+        """
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cuda")
+        parser.add_argument("--gpu-id", type=int, default=0)
+        args = parser.parse_args([])
+        model = torch.nn.Linear(2, 2).to(args.device)
+        x = torch.ones(1, 2).to(args.gpu_id)
+        assert model(x.to(args.device)).shape == (1, 2)
+        """,
+        {"agnostic": (["PRT401", "PRT406"], "model = torch.nn.Linear(2, 2).to(args.device)"),
+         "npu": (["PRT401", "PRT406"], 'parser.add_argument("--device", default="npu")')},
+    ),
+    "dataclass-config": (
+        """
+        from dataclasses import dataclass
+        import torch
+        @dataclass
+        class TrainConfig:
+            device: str = "cuda"
+            gpu_id: int = 0
+        cfg = TrainConfig()
+        other = TrainConfig(device="cuda:0")
+        x = torch.ones(2).to(cfg.device) + torch.ones(2).to(cfg.gpu_id)
+        y = torch.ones(2).to(other.device)
+        assert (x + y).sum().item() == 6
+        """,
+        {"agnostic": (["PRT401", "PRT406", "PRT401"],
+                      'device: str = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"'),
+         "npu": (["PRT401", "PRT406", "PRT401"], 'other = TrainConfig(device="npu:0")')},
+    ),
 }
 
 
@@ -233,3 +287,226 @@ def test_fixed_snippets_run_on_cpu_only_torch(tmp_path) -> None:
     failed = {name: results[path]["stderr"][-800:] for name, path in programs.items()
               if results[path]["returncode"] != 0}
     assert not failed, failed
+
+
+def _fix_safe(code: str, target: str) -> str:
+    result = fixer.fix_text(textwrap.dedent(code), linter_for(target), "example.py", unsafe=False)
+    assert result.error is None, result.error
+    return result.text
+
+
+# A guard and the CUDA value it selects: never one rewritten without the other (the wrong
+# fixes of issue 10: pytorch/examples language_translation, nanoGPT's device_type).
+GUARDED_VALUES = {
+    "availability-and-flag": (
+        """
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--cuda", action="store_true")
+        args = parser.parse_args(["--cuda"])
+        device = "cuda" if args.cuda and torch.cuda.is_available() else "cpu"
+        assert torch.zeros(2).to(device).sum().item() == 0
+        """, "device = "),
+    "feature-switch": (
+        """
+        import torch
+        device = "cuda"
+        device_type = "cuda" if "cuda" in device else "cpu"
+        x = torch.zeros(2).to(device)
+        """, "device_type = "),
+    "startswith-switch": (
+        """
+        import torch
+        device = "cuda:0"
+        device_type = "cuda" if device.startswith("cuda") else "cpu"
+        x = torch.zeros(2).to(device)
+        """, "device_type = "),
+    "statement-if": (
+        """
+        import torch
+        if torch.cuda.is_available() and True:
+            device = "cuda"
+        else:
+            device = "cpu"
+        print(device)
+        """, None),
+}
+
+
+def _consistent(text: str, prefix: str | None) -> None:
+    lines = [line for line in text.splitlines() if prefix is None or line.startswith(prefix)]
+    body = "\n".join(lines)
+    kept_test = "torch.cuda.is_available" in body or "in device" in body and '"cuda" in' in body \
+        or 'startswith("cuda")' in body
+    kept_value = '"cuda"' in body.split(" if ")[0] if prefix else 'device = "cuda"' in body
+    rewritten_test = not kept_test
+    rewritten_value = not kept_value
+    assert rewritten_test <= rewritten_value, text  # a rewritten guard has its value rewritten too
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+@pytest.mark.parametrize("name", sorted(GUARDED_VALUES))
+def test_guard_is_never_rewritten_without_its_value(name: str, target: str, unsafe: bool) -> None:
+    program, prefix = GUARDED_VALUES[name]
+    fixed = (_fix if unsafe else _fix_safe)(program, target)
+    _consistent(fixed, prefix)
+    assert any(f.code in {"PRT102", "PRT403", "PRT401"} for f in lint(program, target))
+
+
+def test_language_translation_guard_fixed_consistently() -> None:
+    program, _ = GUARDED_VALUES["availability-and-flag"]
+    safe = _fix_safe(program, "agnostic")
+    assert 'device = "cuda" if args.cuda and torch.cuda.is_available() else "cpu"' in safe
+    unsafe = _fix(program, "agnostic")
+    assert 'device = DEVICE if args.cuda and torch.accelerator.is_available() else "cpu"' in unsafe
+    assert 'device = "npu" if args.cuda and torch.npu.is_available() else "cpu"' in _fix_safe(program, "npu")
+
+
+# Item 5: one device variable per file.
+def test_fixes_reuse_the_files_device_variable() -> None:
+    fixed = _fix("""
+        import torch
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = torch.nn.Linear(2, 2).cuda()
+        scaler = torch.cuda.amp.GradScaler()
+        def step(x):
+            dev = "cuda" if torch.cuda.is_available() else "cpu"
+            with torch.autocast("cuda"):
+                return model(x.cuda()).to(dev)
+        class Trainer:
+            def __init__(self):
+                self.device = "cuda"
+            def go(self, x):
+                return x.cuda()
+        step(torch.ones(1, 2))
+        Trainer().go(torch.ones(2))
+    """, "agnostic")
+    assert "DEVICE" not in fixed, fixed
+    assert "model = torch.nn.Linear(2, 2).to(device)" in fixed  # a torch.device as it is
+    assert "scaler = torch.amp.GradScaler(device.type)" in fixed  # its type where a type is wanted
+    assert "with torch.autocast(dev):" in fixed and "x.to(dev)" in fixed  # the local one
+    assert "return x.to(self.device)" in fixed  # self.device in the methods of its class
+    compile(fixed, "fixed.py", "exec")
+
+
+def test_reused_string_variable_and_module_order() -> None:
+    fixed = _fix("""
+        import torch
+        x = torch.zeros(2).cuda()
+        device = "cuda"
+        y = torch.zeros(2).cuda()
+    """, "agnostic")
+    # before its definition the variable does not exist yet: the file gets DEVICE there
+    assert "x = torch.zeros(2).to(DEVICE)" in fixed and "y = torch.zeros(2).to(device)" in fixed
+
+
+def test_a_rebound_device_variable_is_not_reused() -> None:
+    fixed = _fix("""
+        import torch
+        device = "cuda"
+        if torch.distributed.is_initialized():
+            device = "cuda:1"
+        y = torch.zeros(2).cuda()
+    """, "agnostic")
+    assert "y = torch.zeros(2).to(DEVICE)" in fixed
+
+
+def test_reuse_follows_the_variables_value() -> None:
+    # `device = "cuda"` holds the device once fixed: reused, with the site's own applicability
+    plain = {f.line: f.fix for f in lint("import torch\ndevice = 'cuda'\nx = torch.zeros(2).cuda()\n")}
+    assert (plain[3].replacement, plain[3].applicability) == ("to(device)", "unsafe")
+    # "cuda:1" does not (its fix keeps the index): a file-level DEVICE instead
+    indexed = {f.line: f.fix for f in lint("import torch\ndevice = 'cuda:1'\nx = torch.zeros(2).cuda()\n")}
+    assert indexed[3].replacement == "to(DEVICE)"
+
+
+def test_harvested_globals_get_a_private_device_name() -> None:
+    # nanoGPT: `config_keys = [k for k, v in globals().items() if not k.startswith('_') ...]`
+    program = """
+        import torch
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        batch_size = 2
+        device = 'cuda'
+        if batch_size > 1:
+            device = f'cuda:{0}'
+        config_keys = [k for k, v in globals().items() if not k.startswith('_') and isinstance(v, (int, str))]
+        config = {k: globals()[k] for k in config_keys}
+        scaler = torch.cuda.amp.GradScaler(enabled=False)
+        assert not any(key.upper().endswith("DEVICE") and key != "device" for key in config), config
+    """
+    for target in ("agnostic",):
+        fixed = _fix(program, target)
+        assert "_DEVICE = " in fixed and "\nDEVICE = " not in fixed, fixed
+        namespace: dict = {}
+        exec(compile(fixed, "fixed.py", "exec"), namespace)  # runs on CPU torch: the assert holds
+
+
+def test_device_is_defined_after_the_whole_import_block() -> None:
+    fixed = _fix('''
+        """Doc."""
+        import os
+        import sys
+        sys.path.insert(0, os.path.dirname(__file__))
+        import torch
+        try:
+            import apex
+        except ImportError:
+            apex = None
+        from torch.nn.parallel import (
+            DistributedDataParallel as DDP,
+        )
+        x = torch.zeros(2, device="cuda")
+    ''', "agnostic")
+    lines = fixed.splitlines()
+    define = next(i for i, line in enumerate(lines) if line.startswith("DEVICE = "))
+    last_import = max(i for i, line in enumerate(lines) if line.startswith((")", "import ", "from ", "except")))
+    assert define > last_import, fixed
+
+
+def test_hard_gpu_requirement_is_advice() -> None:
+    for target in ("agnostic", "npu"):
+        findings = lint("import torch\nassert torch.cuda.is_available(), 'needs a GPU'\n", target)
+        required = [f for f in findings if f.code == "PRT115"]
+        assert len(required) == 1 and (required[0].fix is None or required[0].fix.replacement is None)
+    # still reported once the check itself is portable: the CPU is still refused
+    assert [f.code for f in lint("import torch\nassert torch.accelerator.is_available()\n")] == ["PRT115"]
+
+
+@pytest.mark.parametrize("code", [
+    # an int keyword of a non-torch function is not a device
+    "def f(device=0):\n    pass\nf(device=0)\n",
+    # argparse option never used as a device
+    "import argparse\nimport torch\np = argparse.ArgumentParser()\np.add_argument('--gpu', type=int, default=0)\n"
+    "a = p.parse_args()\nx = torch.zeros(2).to(a.rank)\n",
+    # a class built with positional arguments: its default is not its value
+    "import torch\nclass C:\n    where = 'cuda'\nc = C('cpu')\nx = torch.zeros(2).to(c.where)\n",
+])
+def test_object_flow_stays_quiet(code: str) -> None:
+    assert [f.code for f in lint(code) if f.code in {"PRT401", "PRT406"}] == []
+
+
+def test_args_device_is_the_files_device_variable() -> None:
+    fixed = _fix("""
+        import argparse
+        import torch
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cuda")
+        args = parser.parse_args([])
+        model = torch.nn.Linear(2, 2).cuda()
+        def step(x):
+            return model(x.cuda())
+        assert step(torch.ones(1, 2)).shape == (1, 2)
+    """, "agnostic")
+    assert "DEVICE" not in fixed
+    assert 'parser.add_argument("--device", default=torch.accelerator.current_accelerator().type if ' in fixed
+    assert "model = torch.nn.Linear(2, 2).to(args.device)" in fixed and "model(x.to(args.device))" in fixed
+    exec(compile(fixed, "fixed.py", "exec"), {})
+    # the user may pass another device than the one `.cuda()` used: at most unsafe
+    findings = lint("import argparse\nimport torch\np = argparse.ArgumentParser()\n"
+                    "p.add_argument('--device', default='cuda')\na = p.parse_args()\n"
+                    "s = torch.cuda.amp.GradScaler()\n")
+    scaler = [f for f in findings if f.line == 6 and f.fix is not None and f.fix.replacement
+              and "a.device" in f.fix.replacement]
+    assert all(f.fix.applicability != "safe" for f in scaler)

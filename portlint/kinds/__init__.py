@@ -18,6 +18,23 @@ yaml       ``*.yaml``, ``*.yml`` (configs; ``environment.yml`` dependencies)
 json       ``*.json`` up to 1 MB (configs)
 cuda       ``*.cu``, ``*.cuh`` (one finding per kernel source)
 ========= ==============================================================================
+
+Test data: a directory walk skips YAML and JSON files below a test directory (``tests``,
+``test``, ``testing``, ``fixtures``, ``test_data``, ``testdata``, ``test_configs``) of the
+walked path. Those are inputs of tests (accelerate's ``tests/test_configs/*.yaml`` are read
+by the tests of its config loader), not the project's configs; a CUDA value there is data.
+Scripts, notebooks and Python files there are still checked (they run). Name such a
+directory or file on the command line to check it anyway.
+
+CUDA variants: a directory or file whose name marks it as the CUDA variant (a ``cuda``,
+``gpu``, ``nvidia`` or ``cuNNN`` part between ``-``, ``_`` or ``.``) is the CUDA path of a
+device ladder when a sibling has the same name for another accelerator (``npu``,
+``ascend``, ``rocm``, ``xpu``, ``hpu``, ``mlu``, ``musa``; for the npu target only ``npu`` and
+``ascend``): ``docker/docker-cuda/`` beside ``docker/docker-npu/``, ``tests_cuda.yml``
+beside ``tests_npu.yml``. A directory walk skips
+the non-Python files of such a variant: the repository already has the other path. A CPU
+sibling (``accelerate-gpu`` and ``accelerate-cpu``) does not count: the accelerator still
+needs its own. Python files there are checked (their own guards decide).
 """
 
 from __future__ import annotations
@@ -28,7 +45,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from portlint.findings import Finding
+    from portlint.engine import Linter
+    from portlint.findings import FileResult, Finding
+    from portlint.fixer import FileFix
     from portlint.index import RuleIndex
 
 KINDS = ("python", "notebook", "shell", "dockerfile", "requirements", "pyproject", "yaml", "json", "cuda")
@@ -36,6 +55,23 @@ JSON_LIMIT = 1 << 20  # larger JSON files are data, not configs: skipped
 # kind -> handler module in this package; each has check(text, path, index, ...) -> findings
 HANDLERS = {"notebook": "notebook", "shell": "shell", "dockerfile": "docker", "requirements": "requirements",
             "pyproject": "requirements", "yaml": "configs", "json": "configs", "cuda": "cuda"}
+TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures", "test_data", "testdata", "test_configs"})
+TEST_DATA_KINDS = frozenset({"yaml", "json"})
+_NAME_PARTS = re.compile(r"[-_.]")
+_CUDA_PART = re.compile(r"cuda|gpu|nvidia|cu\d{2,3}")
+_ACCELERATORS = ("npu", "ascend", "rocm", "xpu", "hpu", "mlu", "musa")
+VARIANTS = {"npu": ("npu", "ascend"), "agnostic": _ACCELERATORS}  # per target: the siblings that count
+
+
+def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]", accelerators: "tuple[str, ...]" = _ACCELERATORS) -> bool:
+    """``name`` is a CUDA variant and a sibling is the same variant for one of ``accelerators``."""
+    parts = _NAME_PARTS.split(name.lower())
+    marked = [n for n, part in enumerate(parts) if _CUDA_PART.fullmatch(part)]
+    if not marked:
+        return False
+    others = {tuple(_NAME_PARTS.split(sibling.lower())) for sibling in siblings}
+    return any(tuple(parts[:n] + [accelerator] + parts[n + 1:]) in others
+               for n in marked for accelerator in accelerators)
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
@@ -92,6 +128,34 @@ def kind_of_file(path: str) -> str | None:
         except OSError:
             pass
     return kind_of(path, head)
+
+
+def kind_of_text(path: str, text: str) -> str:
+    """The kind a buffer (standard input, an editor's document) named ``path`` is checked as:
+    ``kind_of`` with its first line for a ``#!``; Python when the name says nothing."""
+    return kind_of(path, text[:256].encode("utf-8", "surrogatepass")) or "python"
+
+
+def check_document(linter: "Linter", text: str, path: str) -> "FileResult":
+    """Check a decoded buffer as the file ``path``, by the kind of that file."""
+    kind = kind_of_text(path, text)
+    if kind == "python":
+        return linter.check_text(text, path)
+    from portlint.engine import check_other
+
+    return check_other(kind, text.encode("utf-8", "surrogatepass"), path, linter.index)
+
+
+def fix_document(linter: "Linter", text: str, path: str, unsafe: bool = False) -> "FileFix":
+    """Fix a decoded buffer as the file ``path``, by the kind of that file."""
+    kind = kind_of_text(path, text)
+    if kind == "python":
+        from portlint.fixer import fix_text
+
+        return fix_text(text, linter, path, unsafe)
+    from portlint.kinds.fixing import fix_document as fix_kind
+
+    return fix_kind(text, linter, path, kind, unsafe)
 
 
 def decode(data: bytes) -> str:

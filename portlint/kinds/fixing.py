@@ -23,6 +23,7 @@ from portlint.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from portlint.engine import Linter
+    from portlint.fixedits import TextEdit
 
 
 def fix_document(text: str, linter: "Linter", path: str, kind: str, unsafe: bool = False) -> FileFix:
@@ -54,6 +55,18 @@ def fix_file(linter: "Linter", path: str, kind: str, unsafe: bool = False, write
             return FileFix(path, outcome.original, outcome.original, remaining=outcome.remaining,
                            error=FileError(path, f"cannot write the fixed file: {exc}"))
     return outcome
+
+
+def single_text_fix(text: str, finding: Finding) -> "list[TextEdit] | None":
+    """A script's or config's finding fixed alone: its replacement at its span (None: no
+    code fix). Notebook findings (lines inside cells) have none here."""
+    from portlint.fixedits import TextEdit
+
+    fix = finding.fix
+    if fix is None or fix.replacement is None or fix.applicability not in ("safe", "unsafe") or finding.cell:
+        return None
+    edits = to_edits(text, [finding], first_newline(text))
+    return [TextEdit(edit.start, edit.end, edit.text) for edit in edits] or None
 
 
 def _check(text: str, linter: "Linter", path: str, kind: str) -> list[Finding]:

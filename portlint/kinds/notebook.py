@@ -7,7 +7,9 @@ keeping the indentation, so the module parses: ``%magic``, ``!shell``, ``x = !cm
 ``help?``, and whole-cell magics (``%%bash`` ...). The module goes through the ordinary
 Python check; findings are mapped back to ``cell`` (1-based over *all* cells, as ruff
 counts) with line and column inside the cell. ``!``/``%env``/``%pip`` lines and ``%%bash``
-cells go through ``shell.scan``. Markdown and raw cells are never read.
+cells go through ``shell.scan``. Markdown and raw cells are never read. A code cell that is
+not Python is reported as such and, the other cells checked, read as a script (a terminal
+session pasted into a cell without ``!``).
 
 ``fix`` runs the ordinary Python fixer on the virtual module, splits it back at the
 markers, puts the magics back, and rewrites only the ``source`` of the cells that changed,
@@ -132,26 +134,42 @@ class CellErrors(SourceError):
 
 def check(text: str, path: str, index: "RuleIndex", check_python: Callable, **_: object) -> "list[Finding] | None":
     cells = read_cells(text)
+    everything = {cell.number: cell for cell in cells}
     virtual = build(cells)
     result = check_python(virtual.text, path, index)
     errors: list[str] = []
-    while result.error is not None and len(errors) < len(cells):
+    dropped: list[Cell] = []
+    limit = len(cells)  # (not len(cells), which shrinks: half the cells bad stopped the loop early)
+    while result.error is not None and len(errors) < limit:
         # A cell that is not Python (Python 2, a magic we do not know): report it, check the rest.
         reason = _cell_error(result.error.reason, virtual)
         bad = _error_cell(result.error.reason, virtual)
         errors.append(reason)
         if bad is None:
             break
+        dropped.append(everything[bad])
         cells = [cell for cell in cells if cell.number != bad]
         virtual = build(cells)
         result = check_python(virtual.text, path, index)
     findings = [to_cell(f, virtual) for f in result.findings] if result.error is None else []
     findings.extend(magic_findings(cells, virtual, path, index))
+    findings.extend(_shell_cell_findings(dropped, path, index))
     findings.sort(key=lambda f: f.sort_key())
     if errors:
         raise CellErrors("; ".join(errors), findings)
     if not result.parsed and not findings:
         return None
+    return findings
+
+
+def _shell_cell_findings(cells: list[Cell], path: str, index: "RuleIndex") -> list["Finding"]:
+    """Cells that are not Python are most often a terminal session pasted into the notebook
+    (``CUDA_VISIBLE_DEVICES=0 swift sft ...`` without ``!``): they are still reported as not
+    Python, and read as a script, so what they launch is not missed."""
+    findings: list[Finding] = []
+    for cell in cells:
+        if could_match(cell.text, index, shell.KINDS):
+            findings.extend(replace(f, cell=cell.number) for f in find(shell.scan(cell.text), cell.text, path, index))
     return findings
 
 

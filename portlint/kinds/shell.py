@@ -2,8 +2,12 @@
 
 A small tokenizer that knows what matters for finding CUDA in a script: quotes (a
 single-quoted word or a comment is text, not code), line continuations, operators that
-start a new command (``;``, ``&&``, ``|``, ``$(`` ...) and here-documents (their bodies
-are skipped: they are another language). From each simple command it reports:
+start a new command (``;``, ``&&``, ``|``, ``$(`` ...) and here-documents. A
+here-document body is read in the language of the command that receives it (see
+``heredoc_kind``): a script for ``bash``/``sh``, Python for ``python -``, and the kind of
+the file written for ``cat > NAME <<EOF`` / ``tee NAME`` (``config.yaml``, ``run.sh``,
+``train.py``); any other body (a usage text for ``cat``) is skipped. From each simple
+command it reports:
 
 * ``env``: ``NAME=value`` prefixes, ``export``/``unset``/``declare`` arguments and
   ``$NAME``/``${NAME}`` reads;
@@ -17,11 +21,13 @@ are skipped: they are another language). From each simple command it reports:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from portlint.kinds.matching import Occurrence, could_match, find
+from portlint.noqa import file_is_exempt
 from portlint.kinds.requirements import requirement_occurrence
+from portlint.source import SourceError
 
 if TYPE_CHECKING:
     from portlint.findings import Finding
@@ -49,6 +55,13 @@ _PIP_VALUE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint", "-e
 
 
 @dataclass(frozen=True, slots=True)
+class Heredoc:
+    start: int  # the body's span in the text (whole lines, the terminator line excluded)
+    end: int
+    token: int  # index of the ``<<WORD`` token in the token list
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     start: int  # raw offsets in the text
     end: int
@@ -57,19 +70,57 @@ class Token:
     quoted: bool = False  # some part was quoted (not a plain word)
 
 
-def check(text: str, path: str, index: "RuleIndex", **_: object) -> "list[Finding] | None":
-    if not could_match(text, index, KINDS):
+def check(text: str, path: str, index: "RuleIndex", check_python: "Callable | None" = None,
+          **_: object) -> "list[Finding] | None":
+    heredocs = "<<" in text
+    if not heredocs and not could_match(text, index, KINDS):
         return None
-    return find(scan(text), text, path, index)
+    python: list[tuple[int, int]] = []
+    findings = find(scan(text, python_bodies=python), text, path, index)
+    if python and check_python is not None and not file_is_exempt(text):
+        findings.extend(_python_findings(text, python, path, index, check_python))
+        findings.sort(key=lambda f: f.sort_key())
+    return findings
 
 
-def scan(text: str, base: int = 0) -> list[Occurrence]:
-    """Every occurrence in a shell script (offsets shifted by ``base``)."""
-    tokens, literal = tokenize(text)
+def _python_findings(text: str, bodies: list[tuple[int, int]], path: str, index: "RuleIndex",
+                     check_python: Callable) -> "list[Finding]":
+    """Findings of Python here-document bodies (``python - <<EOF``, ``cat > x.py <<EOF``),
+    moved to their lines in the script. A body that is not valid Python (an unquoted
+    here-document may hold ``$VARS``) gives nothing. Its fixes are advice: the script is not
+    rewritten by the Python fixer (imports, ``DEVICE`` definitions)."""
+    from portlint.findings import Fix
+
+    found: list[Finding] = []
+    for start, end in bodies:
+        result = check_python(text[start:end], path, index)
+        if result.error is not None:
+            continue
+        lines = text.count("\n", 0, start)
+        for finding in result.findings:
+            fix = finding.fix
+            if fix is not None and fix.replacement is not None:
+                hint = fix.hint or f"use `{fix.replacement.strip()}`"
+                fix = Fix(None, hint, "manual", fix.min_torch)
+            found.append(replace(finding, line=finding.line + lines, end_line=finding.end_line + lines, fix=fix))
+    return found
+
+
+def scan(text: str, base: int = 0, python_bodies: list[tuple[int, int]] | None = None) -> list[Occurrence]:
+    """Every occurrence in a shell script (offsets shifted by ``base``); here-document
+    bodies that are Python are added to ``python_bodies`` (when given) as spans."""
+    tokens, literal, heredocs = tokenize(text)
     occurrences = [Occurrence("env", m.group(1), base + m.start(1), base + m.end(1))
                    for m in _READ.finditer(text) if not _inside(literal, m.start())]
     for command in _simple_commands(tokens):
         occurrences.extend(_command_occurrences(command, text, base))
+    for heredoc in heredocs:
+        kind = heredoc_kind(tokens, heredoc.token)
+        if kind == "python":
+            if python_bodies is not None and base == 0:
+                python_bodies.append((heredoc.start, heredoc.end))
+        elif kind is not None:
+            occurrences.extend(_body_occurrences(kind, text[heredoc.start:heredoc.end], base + heredoc.start))
     # $(...) and `...` inside double quotes: the tokenizer kept them in one word.
     for token in tokens:
         if token.quoted and ("$(" in text[token.start:token.end] or "`" in text[token.start:token.end]):
@@ -85,12 +136,13 @@ def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
     return any(start <= offset < end for start, end in regions)
 
 
-def tokenize(text: str) -> tuple[list[Token], list[tuple[int, int]]]:
-    """Words and operators, and the regions that are plain text (single quotes, comments,
-    here-document bodies)."""
+def tokenize(text: str) -> tuple[list[Token], list[tuple[int, int]], list[Heredoc]]:
+    """Words and operators, the regions that are plain text (single quotes, comments,
+    here-document bodies), and the here-documents."""
     tokens: list[Token] = []
     literal: list[tuple[int, int]] = []
-    heredocs: list[str] = []
+    heredocs: list[tuple[str, int]] = []  # (terminator, token index) on the current line
+    bodies: list[Heredoc] = []
     i, n = 0, len(text)
     while i < n:
         char = text[i]
@@ -110,7 +162,7 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, int]]]:
             i = end
             continue
         if char == "\n" and heredocs:
-            i = _skip_heredocs(text, i + 1, heredocs, literal)
+            i = _skip_heredocs(text, i + 1, heredocs, literal, bodies)
             heredocs = []
             tokens.append(Token(i, i, "", op="\n"))
             continue
@@ -122,9 +174,9 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, int]]]:
         token, i = _word(text, i, literal)
         heredoc = _HEREDOC.match(text, token.start)
         if heredoc is not None and heredoc.end() <= i + 1:
-            heredocs.append(heredoc.group(2))
+            heredocs.append((heredoc.group(2), len(tokens)))
         tokens.append(token)
-    return tokens, literal
+    return tokens, literal, bodies
 
 
 def _word_continues(text: str, i: int) -> bool:
@@ -134,14 +186,89 @@ def _word_continues(text: str, i: int) -> bool:
     return not (before in " \t\n;&|" and after in " \t\n;&|")
 
 
-def _skip_heredocs(text: str, i: int, terminators: list[str], literal: list[tuple[int, int]]) -> int:
+def _skip_heredocs(text: str, i: int, terminators: list[tuple[str, int]], literal: list[tuple[int, int]],
+                   bodies: list[Heredoc]) -> int:
     start = i
-    for terminator in terminators:
+    for terminator, token in terminators:
         pattern = re.compile(r"^[ \t]*" + re.escape(terminator) + r"[ \t]*\r?$", re.MULTILINE)
         found = pattern.search(text, i)
+        bodies.append(Heredoc(i, len(text) if found is None else found.start(), token))
         i = len(text) if found is None else found.end()
     literal.append((start, i))
     return i
+
+
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh"})
+_BODY_KINDS = frozenset({"shell", "yaml", "json", "dockerfile", "requirements"})
+
+
+def heredoc_kind(tokens: list[Token], at: int) -> str | None:
+    """The language of the here-document whose ``<<WORD`` is ``tokens[at]``: "python",
+    "shell", a text kind of ``portlint.kinds`` (the file ``cat``/``tee`` writes), or None."""
+    from portlint.kinds import kind_of
+
+    first = at
+    while first > 0 and not tokens[first - 1].op:
+        first -= 1
+    words = [token.value for token in tokens[first:at]]
+    last = at + 1
+    while last < len(tokens) and not tokens[last].op:
+        last += 1
+    after = [token.value for token in tokens[at + 1:last]]
+    while words and (_ASSIGNMENT.match(words[0]) or words[0] in _PREFIXES):
+        words.pop(0)
+    if not words:
+        return None
+    name = words[0].rsplit("/", 1)[-1]
+    args = [word for word in words[1:] + after if not word.startswith(">")]
+    scripts = [word for word in args if not word.startswith("-")]
+    if _PYTHON.fullmatch(name):
+        return "python" if not scripts or scripts[0] == "-" else None
+    if name in _SHELLS:
+        return "shell" if not scripts or (scripts[0] == "-" or "-s" in args) else None
+    if name in ("cat", "tee"):
+        target = _written_file(words + after, name)
+        kind = kind_of(target) if target else None
+        return kind if kind == "python" or kind in _BODY_KINDS else None
+    return None
+
+
+def _written_file(words: list[str], command: str) -> str | None:
+    for position, word in enumerate(words):
+        if word in (">", ">>") and position + 1 < len(words):
+            return words[position + 1]
+        if word.startswith(">") and word.lstrip(">"):
+            return word.lstrip(">")
+    if command == "tee":
+        names = [word for word in words[1:] if not word.startswith(("-", "<"))]
+        return names[0] if names else None
+    return None
+
+
+def _body_occurrences(kind: str, body: str, base: int) -> list[Occurrence]:
+    """The occurrences of a here-document body of a text kind, at their offsets in the script."""
+    from portlint.kinds import configs, docker, requirements
+
+    if kind == "shell":
+        return scan(body, base)
+    try:
+        if kind == "yaml":
+            found = list(configs.occurrences(list(configs.entries(body)), body, False))
+        elif kind == "json":
+            found = list(configs.occurrences(list(configs.json_entries(configs.jsonspan.parse(body))), body, False))
+        elif kind == "dockerfile":
+            found = list(docker.scan(body))
+        else:
+            found = list(requirements.requirements_occurrences(body))
+    except (ValueError, SourceError):
+        return []
+    return [_moved(occurrence, base) for occurrence in found]
+
+
+def _moved(occurrence: Occurrence, base: int) -> Occurrence:
+    return replace(occurrence, start=occurrence.start + base, end=occurrence.end + base,
+                   extra_start=occurrence.extra_start + base)
 
 
 def _word(text: str, i: int, literal: list[tuple[int, int]]) -> tuple[Token, int]:
@@ -230,7 +357,8 @@ def _command_occurrences(words: list[Token], text: str, base: int) -> Iterator[O
             if found is not None and not word.value.startswith("-"):
                 yield Occurrence("env", found.group(0), base + word.start, base + word.start + found.end())
         return
-    if name in ("python", "python3") and len(args) >= 2 and args[0].value == "-m" and args[1].value == "pip":
+    if len(args) >= 2 and args[0].value == "-m" and _PIP.fullmatch(args[1].value):
+        # any interpreter: python3.10, $PYTHON, a notebook's !{sys.executable} -m pip
         name, args = "pip", args[2:]
     elif name == "uv" and args and args[0].value == "pip":
         name, args = "pip", args[1:]

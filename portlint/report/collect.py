@@ -1,13 +1,13 @@
-"""Checking for several targets in one pass: each file is read, prefiltered and parsed
-once and analyzed once per target, through the ordinary (parallel, cached) check."""
+"""Checking for several targets in one pass: each file is read, prefiltered, parsed and
+(mostly) analyzed once for every target (``joint.py``), through the ordinary (parallel,
+cached) check."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from portlint.engine import FileResult, Linter, Report, check_other, check_text
-from portlint.index import RuleIndex
-from portlint.prefilter import build_prefilter
+from portlint.index import RuleIndex, python_prefilter
 from portlint.rules import Ruleset
 
 
@@ -24,10 +24,15 @@ class TargetsLinter(Linter):
         self.indexes = tuple(linter.index for linter in per_target)
         active = list({id(rule): rule for index in self.indexes for rule in index.rules}.values())
         self.index = RuleIndex(target=self.settings.target, min_torch=settings.min_torch, rules=active,
-                               prefilter=build_prefilter(m for rule in active for m in rule.matchers))
+                               prefilter=python_prefilter(active))
+        self._analysis = None  # built on first use (also in each worker)
 
     def check_text(self, text: str, path: str = "<string>"):  # -> FileResult
-        return check_text(text, path, self.index, self.indexes)
+        if self._analysis is None:
+            from portlint.report.joint import Analysis
+
+            self._analysis = Analysis(self.indexes)
+        return check_text(text, path, self.index, self.indexes, self._analysis)
 
     def check_other(self, kind: str, data: bytes, path: str):  # -> FileResult
         """Notebooks, scripts, configs ...: once per target (their handlers are cheap)."""

@@ -1,4 +1,5 @@
-"""``--output-format concise``: one line per finding, ``path:line:col: CODE message``.
+"""``--output-format concise``: one line per finding, ``path:line:col: CODE message``
+(``path:cell N:line:col: ...`` in a notebook, as ruff prints it).
 
 The shape editors and ``grep`` read (Vim's ``errorformat``, Emacs compilation mode).
 Control characters in a path or message are escaped, so a finding is always one line.
@@ -21,4 +22,5 @@ def one_line(text: str) -> str:
 
 def render(report: "Report", rules: list["Rule"], stream: TextIO, options: dict) -> None:
     stream.write("".join(
-        f"{one_line(f.path)}:{f.line}:{f.column}: {f.code} {one_line(f.message)}\n" for f in report.findings))
+        f"{one_line(f.path)}:{'' if f.cell is None else f'cell {f.cell}:'}{f.line}:{f.column}: {f.code} "
+        f"{one_line(f.message)}\n" for f in report.findings))

@@ -77,11 +77,27 @@ def _render_finding(console: Console, finding: "Finding", lines: list[str], quie
     if fix is not None:
         if fix.replacement is not None:
             label = "fix" if fix.applicability == "safe" else "unsafe fix"
-            console.print(f"    [green]{label}:[/green] {show(fix.replacement)}")
+            first, *rest = fix_lines(fix.replacement, finding.column)
+            console.print(f"    [green]{label}:[/green] {show(first)}")
+            pad = " " * (len(label) + 6)
+            for line in rest:
+                console.print(f"{pad}{show(line)}" if line else "")
         elif fix.hint:
             console.print(f"    [cyan]help:[/cyan] {show(fix.hint)}")
     else:
         console.print("    [cyan]help:[/cyan] no portable equivalent; keep it behind a device check or remove it")
+
+
+def fix_lines(replacement: str, column: int) -> list[str]:
+    """A replacement as the lines to show: a statement-level fix (an ``if`` block) spans
+    several lines, whose indentation is the file's; they are shown relative to the first
+    line (which starts at ``column``), not as one line with a literal ``\\n``."""
+    lines = _LINE_BREAK.split(replacement)
+    if len(lines) == 1:
+        return lines
+    indent = column - 1
+    rest = [line[indent:] if line[:indent].isspace() or not line[:indent] else line.lstrip() for line in lines[1:]]
+    return [lines[0], *rest]
 
 
 def _cell(finding: "Finding") -> str:

@@ -513,6 +513,10 @@ class Binder:
         self.visit_block(node.body)
 
 
-def build_model(tree: ast.Module) -> SemanticModel:
-    """The semantic model of a module, without any matching (the fixer's use)."""
-    return Binder().run(tree)
+def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
+    """The semantic model of a module, without any matching (the fixer's use); with
+    ``loads``, ``model.loads`` lists every name load with its scope."""
+    model = SemanticModel()
+    if loads:
+        model.loads = []
+    return Binder(model).run(tree)

@@ -112,6 +112,9 @@ class SemanticModel:
         self.unresolved: list[tuple[ast.Name, Scope, bool]] = []
         self.module_time = True  # False while deferred function bodies are visited
         self.stars = False  # some scope has a `from m import *`
+        # Every name load with its scope, when asked for (``build_model(tree, loads=True)``:
+        # the fixer, to tell what a name its edits wrote refers to at that point).
+        self.loads: list[tuple[ast.Name, Scope]] | None = None
 
     # ------------------------------------------------------------------ filling
 
@@ -165,6 +168,8 @@ class SemanticModel:
         name = node.id
         self.identifiers.add(name)
         binding = self.lookup(name)
+        if self.loads is not None:
+            self.loads.append((node, self.scope))
         if binding is not None:
             binding.uses += 1
         else:
@@ -233,6 +238,21 @@ class SemanticModel:
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a def, lambda, class or comprehension node opens."""
         return self.by_node.get(id(node))
+
+    def meaning(self, name: str, scope: Scope) -> list[Binding]:
+        """Every binding ``name`` may refer to anywhere in ``scope``, flow-insensitively (as
+        Python decides what is local): the bindings of the nearest visible scope that binds
+        the name at all (``global`` sends the question to the module). Empty when nothing
+        in the file binds it there (a builtin, an undefined name). The fixer asks this of
+        the names its edits write: ``torch`` is the module only when every binding is
+        an import of it."""
+        for current in scope.visible_chain():
+            if current.declared.get(name) == "global":
+                current = self.module
+                return [b for b in current.history if b.name == name]
+            if name in current.names:
+                return [b for b in current.history if b.name == name]
+        return []
 
     def bound_anywhere(self, name: str, scope: Scope) -> bool:
         """True when ``name`` is bound in ``scope`` or a scope visible from it, at any

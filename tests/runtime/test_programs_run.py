@@ -99,6 +99,7 @@ CASES = [
     Case("keyword_device", PROGRAMS / "keyword_device.py", fails_with=NOT_COMPILED),
     Case("kwargs_defaults", PROGRAMS / "kwargs_defaults.py", fails_with=NOT_COMPILED),
     Case("trainer_gpu_id", PROGRAMS / "trainer_gpu_id.py", fails_with=NO_ACCELERATOR),
+    Case("cli_config_device", PROGRAMS / "cli_config_device.py", fails_with=NOT_COMPILED),
     Case("train_amp", EXAMPLES / "train_amp.py", fails_with=NOT_COMPILED,
          manual=CUDNN_FLAGS | {"PRT001"}),  # float64 for the loss statistics: a warning
     Case("distributed_setup", EXAMPLES / "distributed_setup.py", fails_with=r"_cuda_setDevice",

@@ -54,6 +54,7 @@ def log_memory(tag):
 def main():
     args = parse_args()
     torch.manual_seed(args.seed)
+    torch.cuda.manual_seed_all(args.seed)
     torch.backends.cudnn.benchmark = True
 
     loader = DataLoader(make_dataset(seed=args.seed), batch_size=args.batch_size,

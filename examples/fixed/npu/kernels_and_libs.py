@@ -9,13 +9,12 @@ import os
 
 import pynvml
 import torch
-import torch_npu  # noqa: F401
+import torch_npu
 import torch.nn.functional as F
 import triton
 import triton.language as tl
 from apex.optimizers import FusedAdam
 from flash_attn import flash_attn_func
-from torch.profiler import ProfilerActivity, profile
 
 os.environ["ASCEND_LAUNCH_BLOCKING"] = "1"
 os.environ["PYTORCH_NPU_ALLOC_CONF"] = "expandable_segments:True"
@@ -55,7 +54,7 @@ def build_extension():
 
 def train_step(model, batch):
     optimizer = FusedAdam(model.parameters(), lr=1e-3)
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.NPU]) as prof:
+    with torch_npu.profiler.profile(activities=[torch_npu.profiler.ProfilerActivity.CPU, torch_npu.profiler.ProfilerActivity.NPU]) as prof:
         torch.cuda.nvtx.range_push("forward")
         loss = model(batch.npu()).float().pow(2).mean()
         torch.cuda.nvtx.range_pop()
