@@ -128,6 +128,8 @@ class _Analyzer(Binder):
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
+        self._as_value: list[int] = []  # findings of ``unsafe_as_value`` matchers (see _weaken_values)
+        self._judged: set[int] = set()  # guard tests rewritten with the CUDA code they guard
         self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
         self._value_findings: dict[int, range] = {}  # id(assigned value) -> findings inside it
         self._annotation = 0  # > 0 inside a type annotation: a type named there never runs
@@ -156,6 +158,8 @@ class _Analyzer(Binder):
             self._judge_guard_tests()
         if self._cover_checks:
             self._drop_covered()
+        if self._as_value:
+            self._weaken_values()
         if self._device_sites:
             self._finish_device_sites()
         if self._dropped:
@@ -241,12 +245,25 @@ class _Analyzer(Binder):
                 if not levels:
                     continue
                 weakest = min(levels)
+                self._judged.update(guard.test_findings)
                 for number in guard.test_findings:
                     finding = self.findings[number]
                     if _APPLICABILITY.get(_applicability(finding), 0) > weakest and finding.fix is not None:
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def _weaken_values(self) -> None:
+        """``unsafe_as_value``: a CUDA check that is not the test of a guard rewritten with the
+        CUDA code it guards (``opt.half = torch.cuda.is_available() and ...``, a branch that
+        selects no CUDA code) changes its answer on MPS/XPU/NPU machines, where the original
+        worked and read False: its fix is unsafe."""
+        for number in self._as_value:
+            finding = self.findings[number]
+            fix = finding.fix
+            if number in self._judged or fix is None or fix.applicability != "safe" or fix.replacement is None:
+                continue
+            self.findings[number] = replace(finding, fix=replace(fix, applicability="unsafe"))
 
     def _guarded_literal_levels(self, guard: Guard) -> list[int]:
         """How applicable the fixes of the CUDA device literals a guard protects are
@@ -942,6 +959,8 @@ class _Analyzer(Binder):
                 end_column = self._char_column(end_line, moved.end_col_offset or 0)
         if matcher.covered_by:
             self._cover_checks.append((len(self.findings), self._owner_key(), matcher.covered_by))
+        if matcher.unsafe_as_value:
+            self._as_value.append(len(self.findings))
         self.findings.append(Finding(
             code=rule.code, rule=rule.name, message=message, path=self.path,
             line=line, column=column + 1, end_line=end_line, end_column=end_column + 1,

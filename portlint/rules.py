@@ -137,6 +137,10 @@ class Matcher:
     # bare expression statement (a notebook cell's displayed value). False for queries that
     # answer off CUDA without failing (is_available, device_count, torch.version.cuda).
     displayed: bool = True
+    # symbol: the fix is safe only as the test of a CUDA guard whose branch it is rewritten
+    # with; where the value is used otherwise (assigned to an attribute, passed, combined
+    # into a setting) it is unsafe: off CUDA, on another accelerator, it now reads True
+    unsafe_as_value: bool = False
     needles: tuple[str, ...] = ()  # substrings one of which a file must contain to match
     key: re.Pattern[str] | None = None  # config-key: regex on the last key
     path: re.Pattern[str] | None = None  # config-key: regex searched in the dotted key path
@@ -276,7 +280,7 @@ RULE_KEYS = {
     "noop_off_cuda", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed"},
+    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed", "unsafe_as_value"},
     "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg", "on_cpu"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
@@ -442,6 +446,8 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.on_cpu = _bool(raw["on_cpu"], path, code, "on_cpu")
     if "displayed" in raw:
         matcher.displayed = _bool(raw["displayed"], path, code, "displayed")
+    if "unsafe_as_value" in raw:
+        matcher.unsafe_as_value = _bool(raw["unsafe_as_value"], path, code, "unsafe_as_value")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:

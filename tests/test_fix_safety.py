@@ -168,4 +168,18 @@ def test_a_check_whose_guarded_code_is_portable_is_rewritten() -> None:
     assert _fix_of(code, "PRT102").applicability == "safe"
     assert "torch.accelerator.is_available()" in _fix(code)
     code = "import torch\nif not torch.cuda.is_available():\n    print('no gpu')\nx = torch.cuda.get_device_capability()\n"
-    assert _fix_of(code, "PRT102").applicability == "safe"  # the if does not exit: nothing guarded
+    # the if guards no CUDA code (it does not exit): on a Mac the original printed, the
+    # rewritten check would not; a value that changes its answer off CUDA is an unsafe fix
+    assert _fix_of(code, "PRT102").applicability == "unsafe"
+
+
+@pytest.mark.parametrize("code", [
+    'import torch\nopt_half = torch.cuda.is_available() and device != "cpu"\n',  # yolov5 val.py
+    'import torch\nreq = f"tensorflow{\'\' if torch.cuda.is_available() else \'-cpu\'}"\n',  # yolov5 export.py
+    "import torch\nclass O: pass\nopt = O()\nopt.half = torch.cuda.is_available()\n",
+])
+def test_the_availability_check_used_as_a_value_is_an_unsafe_fix(code: str) -> None:
+    """On an MPS/XPU/NPU machine the original read False and worked (FP32, the CPU wheel of a
+    dependency); the rewritten check reads True there: not the same, so not safe (issue 10)."""
+    assert _fix_of(code, "PRT102").applicability == "unsafe"
+    assert _fix(code) == code  # `portlint fix` (safe fixes only) leaves it
