@@ -389,6 +389,11 @@ def _parse_flagged(value: Any, targets: tuple[str, ...], path: str, code: str) -
     return tuple(examples)
 
 
+# The matcher keys that are plain booleans (each a field of ``Matcher`` of the same name).
+_MATCHER_FLAGS = ("prefix", "call", "fstring", "compared", "script_variables", "noop_off_cuda", "fix_as_dtype",
+                  "on_cpu", "displayed", "unsafe_as_value")
+
+
 def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
     code = rule.code
     if not isinstance(raw, dict):
@@ -419,35 +424,18 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         matcher.contexts = tuple(_str_list(raw.get("contexts", []), path, code, "contexts"))
         if not matcher.contexts:
             raise RulesetError(path, code, "a literal matcher needs 'contexts'")
-    if "prefix" in raw:
-        matcher.prefix = _bool(raw["prefix"], path, code, "prefix")
-    if "call" in raw:
-        matcher.call = _bool(raw["call"], path, code, "call")
+    for flag in _MATCHER_FLAGS:
+        if flag in raw:
+            setattr(matcher, flag, _bool(raw[flag], path, code, flag))
     if "nargs" in raw:
         if not isinstance(raw["nargs"], int) or isinstance(raw["nargs"], bool) or raw["nargs"] < 0:
             raise RulesetError(path, code, "'nargs' must be a non-negative integer")
         matcher.nargs = raw["nargs"]
-    if "fstring" in raw:
-        matcher.fstring = _bool(raw["fstring"], path, code, "fstring")
-    if "compared" in raw:
-        matcher.compared = _bool(raw["compared"], path, code, "compared")
-    if "script_variables" in raw:
-        matcher.script_variables = _bool(raw["script_variables"], path, code, "script_variables")
-    if "noop_off_cuda" in raw:
-        matcher.noop_off_cuda = _bool(raw["noop_off_cuda"], path, code, "noop_off_cuda")
     if "covered_by" in raw:
         names = _str_list(raw["covered_by"], path, code, "covered_by")
         if not all(DOTTED.match(name) for name in names):
             raise RulesetError(path, code, "'covered_by' must list dotted names")
         matcher.covered_by = tuple(names)
-    if "fix_as_dtype" in raw:
-        matcher.fix_as_dtype = _bool(raw["fix_as_dtype"], path, code, "fix_as_dtype")
-    if "on_cpu" in raw:
-        matcher.on_cpu = _bool(raw["on_cpu"], path, code, "on_cpu")
-    if "displayed" in raw:
-        matcher.displayed = _bool(raw["displayed"], path, code, "displayed")
-    if "unsafe_as_value" in raw:
-        matcher.unsafe_as_value = _bool(raw["unsafe_as_value"], path, code, "unsafe_as_value")
     if "first_arg" in raw:
         matcher.first_arg = _regex(_required_str(raw, "first_arg", path, code), path, code, "first_arg")
     if "device_arg" in raw:
