@@ -128,6 +128,9 @@ class _Analyzer(Binder):
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
+        # ids of positional arguments of a function that is not torch's (`dtype_byte_size(
+        # torch.float64)`): a dtype handed there creates no data that portlint can see
+        self._foreign_args: set[int] = set()
         self._as_value: list[int] = []  # findings of ``unsafe_as_value`` matchers (see _weaken_values)
         self._judged: set[int] = set()  # guard tests rewritten with the CUDA code they guard
         self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
@@ -467,6 +470,8 @@ class _Analyzer(Binder):
                     return True  # `t.dtype == torch.float64` tests a value, it creates none
                 if not matcher.on_cpu and _on_cpu(self._dtype_slots.get(id(current))):
                     return True  # `torch.zeros(n, dtype=torch.float64, device="cpu")`
+                if matcher.fix_as_dtype and id(current) in self._foreign_args:
+                    return True  # `dtype_byte_size(torch.float64)`: a question about the dtype
                 if not matcher.displayed and id(current) in self._displayed:
                     return True  # `print(torch.cuda.is_available())` fails nowhere
                 if self._symbol_applies(matcher, call if outermost else None):
@@ -604,6 +609,8 @@ class _Analyzer(Binder):
         if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
             for arg in node.args:
                 self._dtype_slots[id(arg)] = node
+        elif type(func) is ast.Name and not (qualname or "").startswith("torch"):
+            self._foreign_args.update(id(arg) for arg in node.args)
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:

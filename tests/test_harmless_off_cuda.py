@@ -240,6 +240,134 @@ CASES = {
         """,
         ["PRT808"],
     ),
+    "import-in-a-test-class-that-requires-the-package": (  # accelerate tests/test_quantization.py
+        """
+        import unittest
+        @require_bnb
+        class MixedInt8Test(unittest.TestCase):
+            def test_memory_footprint(self):
+                from bitsandbytes.nn import Int8Params
+        """,
+        """
+        import unittest
+        class MixedInt8Test(unittest.TestCase):
+            def test_memory_footprint(self):
+                from bitsandbytes.nn import Int8Params
+        """,
+        ["PRT808"],
+    ),
+    "test-class-that-requires-cuda": (  # accelerate tests/test_quantization.py
+        """
+        import unittest
+        import torch
+        @require_cuda_or_xpu
+        class MixedInt8Test(unittest.TestCase):
+            def test_generate(self):
+                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].to(0)
+                torch.cuda.synchronize()
+        """,
+        """
+        import unittest
+        import torch
+        @require_non_cpu
+        class MixedInt8Test(unittest.TestCase):
+            def test_generate(self):
+                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].to(0)
+                torch.cuda.synchronize()
+        """,
+        ["PRT103", "PRT406"],
+    ),
+    "test-function-that-requires-a-gpu": (  # transformers' @require_torch_gpu
+        """
+        import torch
+        @require_torch_gpu
+        def test_sync():
+            torch.cuda.synchronize()
+        """,
+        """
+        import torch
+        @require_torch_multi_accelerator
+        def test_sync():
+            torch.cuda.synchronize()
+        """,
+        ["PRT103"],
+    ),
+    "skip-test-statement-off-cuda": (  # accelerate tests/test_hooks.py
+        """
+        import unittest
+        import torch
+        class T(unittest.TestCase):
+            def test_offload(self):
+                if not torch.cuda.is_available() and not is_xpu_available():
+                    self.skipTest("CUDA or XPU not available")
+                torch.cuda.synchronize()
+        """,
+        """
+        import unittest
+        import torch
+        class T(unittest.TestCase):
+            def test_offload(self):
+                if not torch.cuda.is_available() and not is_xpu_available():
+                    print("CUDA or XPU not available")
+                torch.cuda.synchronize()
+        """,
+        ["PRT102", "PRT103"],
+    ),
+    "pytest-skip-statement-off-cuda": (
+        """
+        import pytest
+        import torch
+        def test_sync():
+            if torch.cuda.device_count() < 2:
+                pytest.skip("needs two GPUs")
+            torch.cuda.synchronize()
+        """,
+        """
+        import pytest
+        import torch
+        def test_sync():
+            if torch.cuda.device_count() > 2:
+                pytest.skip("at most two GPUs")
+            torch.cuda.synchronize()
+        """,
+        ["PRT101", "PRT103"],
+    ),
+    "code-expected-to-fail": (  # accelerate tests/test_big_modeling.py
+        """
+        def test_move_offloaded_model(self):
+            with self.assertRaises(RuntimeError):
+                model.to(0)
+        """,
+        """
+        def test_move_offloaded_model(self):
+            with self.assertLogs():
+                model.to(0)
+        """,
+        ["PRT406"],
+    ),
+    "float64-handed-to-a-function-that-is-not-torch": (  # accelerate tests/test_modeling_utils.py
+        """
+        import torch
+        from accelerate.utils import dtype_byte_size
+        assert dtype_byte_size(torch.float64) == 8
+        """,
+        """
+        import torch
+        x = torch.ones(3).to(torch.float64)
+        """,
+        ["PRT001"],
+    ),
+    "megatron-device-max-connections": (  # ms-swift megatron_args.py
+        """
+        import os
+        os.environ.setdefault("CUDA_DEVICE_MAX_CONNECTIONS", "1")
+        """,
+        """
+        import os
+        os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+        """,
+        ["PRT708"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -371,3 +499,43 @@ def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp
 def test_a_skip_condition_is_a_non_cuda_path_only_when_it_skips_off_cuda(skip: str, reported: bool, target: str) -> None:
     code = f"import unittest\nimport pytest\nimport torch\ndef deco(test_case):\n    return {skip}(test_case)\n"
     assert (codes(code, target) != []) is reported
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> None:
+    """accelerate .github/workflows/nightly.yml: a job whose container runs with `--gpus all`
+    (or a CUDA image, or a GPU runner label) sets CUDA_VISIBLE_DEVICES for NVIDIA GPUs by
+    design; the same line in a job on ordinary runners is reported."""
+    workflow = textwrap.dedent("""\
+        # file: .github/workflows/nightly.yml
+        jobs:
+          gpu_tests:
+            runs-on:
+              group: aws-g6-4xlarge-plus
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
+            container:
+              image: huggingface/accelerate:gpu-nightly
+              options: --gpus all --shm-size "16gb"
+          labelled:
+            runs-on: [self-hosted, nvidia-a10]
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
+          cuda_image:
+            runs-on: ubuntu-latest
+            container:
+              image: nvidia/cuda:12.4.1-runtime-ubuntu22.04
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
+          cpu_tests:
+            runs-on: ubuntu-latest
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
+        """)
+    found = lint(workflow, target)
+    # (the CUDA image that makes a job NVIDIA's is still reported: PRT922)
+    assert [(f.code, f.line) for f in found] == [("PRT922", 17), ("PRT701", 23)]
+    # the same file outside .github/workflows is a config, not a CI workflow: all four are
+    # reported (and the CUDA image, PRT922)
+    elsewhere = lint(workflow.replace(".github/workflows/", "ci/"), target)
+    assert sorted(f.code for f in elsewhere) == ["PRT701"] * 4 + ["PRT922"]

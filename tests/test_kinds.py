@@ -33,8 +33,8 @@ ALL_FILES = {
 # (path, cell, line, column, code, replacement, applicability) for the npu target, judged by hand.
 EXPECTED_NPU = {
     (".github/workflows/ci.yml", None, 6, 14, "PRT922", None, "manual"),
-    (".github/workflows/ci.yml", None, 8, 7, "PRT701", "ASCEND_RT_VISIBLE_DEVICES", "unsafe"),
-    (".github/workflows/ci.yml", None, 10, 14, "PRT920", None, "manual"),
+    (".github/workflows/ci.yml", None, 14, 7, "PRT701", "ASCEND_RT_VISIBLE_DEVICES", "unsafe"),
+    (".github/workflows/ci.yml", None, 16, 14, "PRT920", None, "manual"),
     ("configs/accelerate.yaml", None, 2, 19, "PRT942", "MULTI_NPU", "safe"),
     ("configs/ds_config.json", None, 3, 29, "PRT941", "hccl", "safe"),
     ("configs/train.yaml", None, 5, 16, "PRT943", None, "manual"),

@@ -34,6 +34,9 @@ _SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "comm
 _IMAGE_KEYS = frozenset({"image", "container", "base_image", "docker_image"})
 _MATRIX = re.compile(r"(?:^|\.)matrix(?:\.|$)")
 _CONDA_FILES = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
+_GPUS_OPTION = re.compile(r"(?:^|\s)--gpus[\s=]")
+_CUDA_IMAGE = re.compile(r"(?i)nvidia|cuda")
+_GPU_LABEL = re.compile(r"(?i)nvidia|cuda|(?<![a-z])gpus?(?![a-z])")
 
 
 def check(text: str, path: str, index: "RuleIndex", kind: str = "yaml", **_: object) -> "list[Finding] | None":
@@ -48,7 +51,41 @@ def check(text: str, path: str, index: "RuleIndex", kind: str = "yaml", **_: obj
     else:
         found = list(entries(text))
     conda = os.path.basename(path).lower() in _CONDA_FILES
+    nvidia = _nvidia_jobs(found, path)
+    if nvidia:  # (what makes the job NVIDIA's, its image and runner, is still reported)
+        found = [entry for entry in found if _job_of(entry) not in nvidia or _hardware(entry)]
     return find(occurrences(found, text, conda), text, path, index)
+
+
+def _job_of(entry: Entry) -> str | None:
+    parts = entry.path.split(".", 2)
+    return parts[1] if len(parts) > 1 and parts[0] == "jobs" else None
+
+
+def _hardware(entry: Entry) -> bool:
+    """The entry names a job's runner or container image."""
+    part = entry.path.split(".")[2:3]
+    return part == ["runs-on"] or (part == ["container"] and entry.key in _IMAGE_KEYS)
+
+
+def _nvidia_jobs(found: list[Entry], path: str) -> frozenset[str]:
+    """The jobs of a GitHub Actions workflow that run on NVIDIA GPUs by design: a container
+    started with ``--gpus`` (the NVIDIA container toolkit), a CUDA image, or a runner label
+    naming a GPU. Such a job is the CUDA variant of the project's CI; what it sets
+    (``CUDA_VISIBLE_DEVICES``) is right where it runs, and an NPU job is a job of its own."""
+    if "/.github/workflows/" not in "/" + path.replace(os.sep, "/"):
+        return frozenset()
+    jobs = set()
+    for entry in found:
+        parts = entry.path.split(".")
+        if len(parts) < 3 or parts[0] != "jobs":
+            continue
+        part, key, value = parts[2], entry.key, entry.value
+        if (part == "container" and ((key == "options" and _GPUS_OPTION.search(value))
+                                     or (key in ("image", "container") and _CUDA_IMAGE.search(value)))) \
+                or (part == "runs-on" and "${{" not in value and _GPU_LABEL.search(value)):
+            jobs.add(parts[1])
+    return frozenset(jobs)
 
 
 def json_entries(node: jsonspan.Node, path: str = "", key: str = "") -> Iterator[Entry]:

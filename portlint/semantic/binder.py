@@ -261,11 +261,14 @@ class Binder:
         self.visit_block(node.orelse)
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
+        expected_failure = False
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-        self.visit_block(node.body)
+            expected_failure = expected_failure or g.expects_failure(item, self.resolve)
+        # `with self.assertRaises(RuntimeError): model.to(0)`: a failure there is the point
+        self.visit_guarded_block(node.body, Guard(g.PROTECTED) if expected_failure else None)
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -291,9 +294,9 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
-            if any(g.requires_a_package(decorator) for decorator in node.decorator_list):
-                # `@require_bnb def test_x(): import bitsandbytes`: skipped where it is missing
-                self._deferred.append((node, self.model.scope, (*self.context(), Guard(g.OPTIONAL))))
+            guard = _test_requirement(node.decorator_list)
+            if guard is not None:
+                self._deferred.append((node, self.model.scope, (*self.context(), guard)))
                 return
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -301,7 +304,7 @@ class Binder:
         self.visit_all([*node.decorator_list, *node.bases, *(k.value for k in node.keywords)])
         model = self.model
         model.push("class", node)
-        self.visit_block(node.body)
+        self.visit_guarded_block(node.body, _test_requirement(node.decorator_list))
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -436,6 +439,15 @@ class Binder:
                     guard.test_findings.extend(range(start, end))
 
     def visit_if(self, node: ast.If) -> None:
+        if not node.orelse and g.skips_test(node.body, self.resolve) and g.skips_off_cuda(
+                "unittest.skipIf", node.test, self.resolve, self.guard_names):
+            # `if not torch.cuda.is_available(): self.skipTest(...)`: off CUDA the test is
+            # skipped, its working non-CUDA path; the rest of the block runs only on CUDA
+            skip = Guard(g.SKIP, node.test)
+            self.visit_guarded(node.test, skip)
+            self.visit_block(node.body)
+            self.guards.append(skip)  # (visit_block of the enclosing block ends it)
+            return
         classified = self.classify(node.test)
         # Earlier rungs of the ladder this `if` is an `elif` of: (all test other backends,
         # one does).
@@ -516,6 +528,17 @@ class Binder:
         if node.guard is not None:
             self.visit(node.guard)
         self.visit_block(node.body)
+
+
+def _test_requirement(decorators: list[ast.expr]) -> Guard | None:
+    """The guard a test decorator puts on a test function or class: ``@require_cuda`` skips
+    it off CUDA (SKIP); ``@require_bnb`` skips it where the package is missing, so imports
+    there are optional (OPTIONAL)."""
+    if any(g.requires_cuda(decorator) for decorator in decorators):
+        return Guard(g.SKIP)
+    if any(g.requires_a_package(decorator) for decorator in decorators):
+        return Guard(g.OPTIONAL)
+    return None
 
 
 def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:

@@ -323,8 +323,11 @@ def value_off_cuda(node: ast.expr, resolve: Resolver, guards: frozenset[str] = D
             if op in table:
                 return table[op]
     found = classify(node, resolve, guards)
-    if found is not None and found[0].kind == CUDA:
-        return found[1]  # a CUDA test is False off CUDA (True when negated)
+    if found is not None and found[0].kind in (CUDA, OTHER):
+        # a CUDA test is False off CUDA (True when negated); so is another backend's test
+        # on the machines portlint is about (`not cuda and not is_xpu_available()`: skipped
+        # on an NPU, a Mac, a CPU)
+        return found[1]
     return None
 
 
@@ -336,6 +339,53 @@ def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards
     if value is None:
         return False
     return bool(value) is (qualname != "unittest.skipUnless")
+
+
+# `@require_cuda`, `@require_torch_gpu`, `@require_multi_gpu`, `@require_cuda_or_xpu`: a test
+# decorator that skips the test where CUDA is missing (not `@require_non_cpu`, any accelerator).
+_CUDA_REQUIREMENT = re.compile(r"(?i)^requires?_(?!non_|no_|not_)\w*?(?:cuda|gpu|nvidia)")
+# Calls that end a test as skipped (`self.skipTest(...)`, `pytest.skip(...)`) or that expect
+# the code of their `with` block to fail (`self.assertRaises(...)`, `pytest.raises(...)`).
+_SKIP_CALLS = frozenset({"skipTest", "pytest.skip", "unittest.SkipTest", "SkipTest", "pytest.skip.Exception"})
+_EXPECT_FAILURE = frozenset({"assertRaises", "assertRaisesRegex", "pytest.raises"})
+
+
+def requires_cuda(decorator: ast.expr) -> bool:
+    """``@require_cuda``, ``@require_torch_gpu``, ``@require_cuda_or_xpu``: a test decorator
+    that skips the test (a function or a whole class) where CUDA is missing."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    name = _last_name(decorator)
+    return name is not None and bool(_CUDA_REQUIREMENT.match(name))
+
+
+def _call_name(node: ast.expr, resolve: Resolver) -> str | None:
+    """``self.skipTest`` -> ``skipTest``; ``pytest.skip`` -> its qualified name."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return resolve(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
+
+
+def skips_test(body: list[ast.stmt], resolve: Resolver) -> bool:
+    """True when a block ends by skipping the test: ``self.skipTest(...)``,
+    ``pytest.skip(...)``, ``raise unittest.SkipTest(...)``."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return _call_name(last.value, resolve) in _SKIP_CALLS
+    if isinstance(last, ast.Raise) and last.exc is not None:
+        return _call_name(last.exc, resolve) in _SKIP_CALLS
+    return False
+
+
+def expects_failure(item: ast.withitem, resolve: Resolver) -> bool:
+    """``with self.assertRaises(RuntimeError):``, ``with pytest.raises(...):``: the block is
+    expected to fail, wherever it runs."""
+    expr = item.context_expr
+    return isinstance(expr, ast.Call) and _call_name(expr, resolve) in _EXPECT_FAILURE
 
 
 def requires_a_package(decorator: ast.expr) -> bool:
