@@ -131,6 +131,7 @@ class _Analyzer(Binder):
         # ids of positional arguments of a function that is not torch's (`dtype_byte_size(
         # torch.float64)`): a dtype handed there creates no data that portlint can see
         self._foreign_args: set[int] = set()
+        self._assigned_under: dict[int, tuple[Guard, ...]] = {}  # id(assignment) -> its guards, if any
         self._as_value: list[int] = []  # findings of ``unsafe_as_value`` matchers (see _weaken_values)
         self._judged: set[int] = set()  # guard tests rewritten with the CUDA code they guard
         self._displayed: set[int] = set()  # ids of values only shown (print, log, f-string): see _display
@@ -196,11 +197,11 @@ class _Analyzer(Binder):
         self._cuda_guards.extend(cuda)
         return guards
 
-    def _portable_under(self, matcher: Matcher) -> Guard | None:
-        """The guard that makes a finding here moot (the code already has a working
-        non-CUDA path), or None. See "What portlint reports" in the README."""
+    def _portable_under(self, matcher: Matcher, guards: "list[Guard] | tuple[Guard, ...] | None" = None) -> Guard | None:
+        """The guard that makes a finding here (or under ``guards``) moot (the code already
+        has a working non-CUDA path), or None. See "What portlint reports" in the README."""
         noop = matcher.noop_off_cuda
-        for guard in reversed(self.guards):
+        for guard in reversed(self.guards if guards is None else guards):
             kind = guard.kind
             if kind == g.FALLBACK or kind == g.PROTECTED or kind == g.BACKEND or kind == g.SKIP:
                 return guard
@@ -644,12 +645,31 @@ class _Analyzer(Binder):
     def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
         """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
         (when the binder knows it): a variable holding an already-handled choice is not
-        flagged through its name."""
-        assigned = self._assigned_value(name)
-        if assigned is None or matcher.value is None:
+        flagged through its name. Nor is one whose every assignment in the function that
+        could match was made where the code already has a non-CUDA path (``if
+        device.type == "hpu": ids = [device.index] else: ids = [rank]``: the default rung
+        of a ladder that tests another backend)."""
+        if matcher.value is None:
             return True
-        text = _simple_text(assigned)
-        return matcher.value.fullmatch(text if text is not None else ast.unparse(assigned)) is not None
+        assigned = self._assigned_value(name)
+        if assigned is not None:
+            text = _simple_text(assigned)
+            if matcher.value.fullmatch(text if text is not None else ast.unparse(assigned)) is None:
+                return False
+        bindings = self.model.meaning(name.id, self.model.scope)
+        if not bindings:
+            return True
+        for binding in bindings:
+            value = _value_bound(binding.statement, name.id)
+            if value is None:
+                return True  # (a parameter, a loop variable ...: anything)
+            text = _simple_text(value)
+            if matcher.value.fullmatch(text if text is not None else ast.unparse(value)) is None:
+                continue
+            guards = self._assigned_under.get(id(binding.statement))
+            if guards is None or self._portable_under(matcher, guards) is None:
+                return True
+        return False
 
     def _check_argparse_default(self, node: ast.Call) -> None:
         """``add_argument("--dist-backend", default="nccl")``: the option names the default."""
@@ -750,6 +770,8 @@ class _Analyzer(Binder):
             for target in targets:
                 self._check_named_value(_target_name(target), value)
         start = len(self.findings)
+        if self.guards and self.index.keywords:
+            self._assigned_under[id(node)] = tuple(self.guards)
         super().visit_assign(node)
         if len(self.findings) > start and value is not None:
             self._value_findings[id(value)] = range(start, len(self.findings))
@@ -1324,6 +1346,24 @@ def _is_cpu(node: ast.expr) -> bool:
             and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "device":
         node = node.args[0]
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] == "cpu"
+
+
+def _value_bound(statement: ast.AST | None, name: str) -> ast.expr | None:
+    """The value an assignment gives ``name``: ``name = v``, ``name: T = v``, or the matching
+    element of ``a, name = x, v``; None when it is not one of those."""
+    if isinstance(statement, ast.AnnAssign):
+        return statement.value
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return None
+    target, value = statement.targets[0], statement.value
+    if isinstance(target, ast.Name):
+        return value if target.id == name else None
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+            and len(target.elts) == len(value.elts):
+        for element, part in zip(target.elts, value.elts):
+            if isinstance(element, ast.Name) and element.id == name:
+                return part
+    return None
 
 
 def _on_cpu(node: ast.expr | None, depth: int = 0) -> bool:

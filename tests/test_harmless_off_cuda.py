@@ -368,6 +368,32 @@ CASES = {
         """,
         ["PRT708"],
     ),
+    "device-ids-chosen-in-a-ladder-that-tests-another-backend": (  # accelerate accelerator.py
+        """
+        import os
+        import torch
+        def prepare(self, model):
+            if os.environ.get("BYPASS", "false") != "true":
+                if self.device.type == "hpu":
+                    device_ids, output_device = [self.device.index], self.device.index
+                else:
+                    device_ids, output_device = [self.local_process_index], self.local_process_index
+            else:
+                device_ids, output_device = None, None
+            return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids, output_device=output_device)
+        """,
+        """
+        import os
+        import torch
+        def prepare(self, model):
+            if os.environ.get("BYPASS", "false") != "true":
+                device_ids, output_device = [self.local_process_index], self.local_process_index
+            else:
+                device_ids, output_device = None, None
+            return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids, output_device=output_device)
+        """,
+        ["PRT608", "PRT608"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
