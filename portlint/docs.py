@@ -132,7 +132,10 @@ def fix_table(rule: Rule) -> list[tuple[str, str, str]]:
 def rule_markdown(rule: Rule, heading: str = "##") -> str:
     lines = [f"{heading} {rule.code} `{rule.name}`", ""]
     opt_in = " · opt-in: enabled only when selected by its code" if rule.opt_in else ""
-    lines.append(f"Family: **{rule.family}** · severity: {rule.severity} · targets: {', '.join(rule.targets)}{opt_in}")
+    fixed = "".join(f" · not reported for {target} when min-torch >= {format_version(version)} (fixed there)"
+                    for target, version in sorted(rule.fixed_in.items()))
+    lines.append(f"Family: **{rule.family}** · severity: {rule.severity} · targets: {', '.join(rule.targets)}"
+                 f"{opt_in}{fixed}")
     lines += ["", f"{heading}# What it does", "", rule.summary + "."]
     lines += ["", f"{heading}# Why is this bad?", "", rule.rationale]
     name, example = split_example(rule.flagged[0])

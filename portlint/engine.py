@@ -161,7 +161,7 @@ def check_other(kind: str, data: bytes, path: str, index: RuleIndex) -> FileResu
         return FileResult(path, error=FileError(path, "nesting too deep to analyze"), parsed=True)
     if findings is None:
         return FileResult(path)
-    return FileResult(path, findings, parsed=True)
+    return FileResult(path, index.reported(findings), parsed=True)
 
 
 def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...],
@@ -187,7 +187,7 @@ def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...],
             found = [analyze(tree, text, path, index) for index in wanted]
         by_index = {id(index): each for index, each in zip(wanted, found)}
         findings = [finding for index in indexes
-                    for finding in suppress(by_index.get(id(index), []), text, path, index)]
+                    for finding in index.reported(suppress(by_index.get(id(index), []), text, path, index))]
     except RecursionError:
         return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
     return FileResult(path, findings, parsed=True)

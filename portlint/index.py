@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portlint.findings import Fix
+from portlint.findings import Finding, Fix
 from portlint.portability import fill_template, unportable_uses
 from portlint.prefilter import Prefilter, build_prefilter
 from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
@@ -39,6 +39,10 @@ class RuleIndex:
     guard_names: frozenset[str] = DEFAULT_GUARDS  # helper predicates meaning "CUDA is available"
     covering: frozenset[str] = frozenset()  # every matcher's ``covered_by`` names
     needles: tuple[str, ...] = ()  # one of these occurs in every file the prefilter keeps
+    # codes of rules that torch fixed on this target at its min-torch (``fixed_in``): they are
+    # analyzed like the others, so that every target walks a file alike (the report's joint
+    # walk), and their findings are dropped at the end (``reported``)
+    fixed_codes: frozenset[str] = frozenset()
     known_codes: frozenset[str] = frozenset()  # every loaded rule, enabled or not (noqa checks)
     unused_noqa: Rule | None = None  # the enabled [[rule.noqa]] rule, see portlint/noqa.py
     prefilter: Prefilter = field(default_factory=Prefilter)
@@ -51,6 +55,12 @@ class RuleIndex:
         if key not in self._fix_cache:
             self._fix_cache[key] = _choose_fix(matcher, self.target, self.min_torch)
         return self._fix_cache[key]
+
+    def reported(self, findings: list[Finding]) -> list[Finding]:
+        """``findings`` without those of rules fixed on this target (``fixed_codes``)."""
+        if not self.fixed_codes:
+            return findings
+        return [finding for finding in findings if finding.code not in self.fixed_codes]
 
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""
@@ -96,7 +106,9 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
     predicates that mean "CUDA is available" (the ``guards`` setting)."""
     active = [rule for rule in rules if target in rule.targets]
     index = RuleIndex(target=target, min_torch=min_torch, rules=active,
-                      ignored_symbols=ruleset.ignored_symbols, guard_names=DEFAULT_GUARDS | frozenset(guards))
+                      ignored_symbols=ruleset.ignored_symbols, guard_names=DEFAULT_GUARDS | frozenset(guards),
+                      fixed_codes=frozenset(rule.code for rule in active
+                                            if target in rule.fixed_in and min_torch >= rule.fixed_in[target]))
     used_contexts: set[str] = set()
     needles: set[str] = set()
     by_name = {"attribute": index.attributes, "keyword": index.keywords, "module": index.modules}

@@ -180,6 +180,9 @@ class Rule:
     effort: float | None = None  # minutes of manual work per finding (None: the family's)
     blocker: str | None = None  # "library" or "kernel" (None: the family's)
     npu_build: bool | None = None  # a "library" blocker that has an Ascend build
+    # per target: the torch release that made the problem go away there (not reported when
+    # the project's min-torch is at least that)
+    fixed_in: dict[str, Version] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -277,7 +280,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 RULE_KEYS = {
     "code", "name", "family", "summary", "message", "rationale", "severity", "targets",
     "agnostic", "npu", "flagged", "clean", "use_instead", "opt_in", "effort", "blocker", "npu_build",
-    "noop_off_cuda", *MATCHER_KINDS,
+    "noop_off_cuda", "fixed_in", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
     "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed", "unsafe_as_value"},
@@ -344,6 +347,8 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         rule.blocker = _blocker(raw["blocker"], path, code, "blocker")
     if "npu_build" in raw:
         rule.npu_build = _bool(raw["npu_build"], path, code, "npu_build")
+    if "fixed_in" in raw:
+        rule.fixed_in = _fixed_in(raw["fixed_in"], targets, path, code)
     for kind in MATCHER_KINDS:
         entries = raw.get(kind, [])
         if not isinstance(entries, list):
@@ -355,6 +360,23 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     if not rule.flagged:
         raise RulesetError(path, code, "needs at least one 'flagged' example")
     return rule
+
+
+def _fixed_in(value: Any, targets: tuple[str, ...], path: str, code: str) -> dict[str, Version]:
+    """``fixed_in = { npu = "2.5.1" }``: per target, the torch version that fixed it there."""
+    if not isinstance(value, dict):
+        raise RulesetError(path, code, "'fixed_in' must map targets to torch versions, like { npu = \"2.5.1\" }")
+    fixed: dict[str, Version] = {}
+    for target, version in value.items():
+        if target not in targets:
+            raise RulesetError(path, code, f"'fixed_in' names {target!r}, which is not among the rule's targets")
+        if not isinstance(version, str):
+            raise RulesetError(path, code, f"'fixed_in' {target}: the version must be a string, like \"2.5.1\"")
+        try:
+            fixed[target] = parse_version(version)
+        except ValueError as exc:
+            raise RulesetError(path, code, f"'fixed_in' {target}: {exc}") from None
+    return fixed
 
 
 EXAMPLE_KEYS = {"code", "min_torch", *TARGETS}

@@ -31,6 +31,18 @@ def linter_for(target: str = "agnostic", min_torch: str = "2.6", extend_select: 
     return Linter(settings, shipped_ruleset())
 
 
+def active_min_torch(rule, target: str, wanted: str = "2.6") -> str:
+    """``wanted``, or for a rule fixed on ``target`` from that version on (``fixed_in``) the
+    release before the fix: a min-torch at which the rule's examples are reported there."""
+    from portlint.versions import format_version, parse_version
+
+    fixed = rule.fixed_in.get(target)
+    if fixed is None or parse_version(wanted) < fixed:
+        return wanted
+    major, minor = fixed[0], fixed[1] if len(fixed) > 1 else 0
+    return format_version((major, minor)) if len(fixed) > 2 else format_version((major, minor - 1))
+
+
 def lint(code: str, target: str = "agnostic", min_torch: str = "2.6",
          extend_select: tuple[str, ...] = ()) -> list[Finding]:
     """Findings of a Python snippet, or of a ruleset example of any kind ("# file: run.sh\\n...")."""

@@ -278,7 +278,7 @@ CASES = {
         @require_cuda_or_xpu
         class MixedInt8Test(unittest.TestCase):
             def test_generate(self):
-                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].to(0)
+                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].cuda()
                 torch.cuda.synchronize()
         """,
         """
@@ -287,10 +287,10 @@ CASES = {
         @require_non_cpu
         class MixedInt8Test(unittest.TestCase):
             def test_generate(self):
-                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].to(0)
+                ids = self.tokenizer("a", return_tensors="pt")["input_ids"].cuda()
                 torch.cuda.synchronize()
         """,
-        ["PRT103", "PRT406"],
+        ["PRT103", "PRT404"],
     ),
     "test-function-that-requires-a-gpu": (  # transformers' @require_torch_gpu
         """
@@ -351,14 +351,14 @@ CASES = {
         """
         def test_move_offloaded_model(self):
             with self.assertRaises(RuntimeError):
-                model.to(0)
+                model.cuda()
         """,
         """
         def test_move_offloaded_model(self):
             with self.assertLogs():
-                model.to(0)
+                model.cuda()
         """,
-        ["PRT406"],
+        ["PRT404"],
     ),
     "float64-handed-to-a-function-that-is-not-torch": (  # accelerate tests/test_modeling_utils.py
         """
@@ -580,3 +580,33 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
     # reported (and the CUDA image, PRT922)
     elsewhere = lint(workflow.replace(".github/workflows/", "ci/"), target)
     assert sorted(f.code for f in elsewhere) == ["PRT701"] * 4 + ["PRT922"]
+
+
+@pytest.mark.parametrize(("target", "min_torch", "reported"), [
+    ("agnostic", "2.6", True),  # a CPU-only machine has no accelerator for the index
+    ("agnostic", "2.4", True),
+    ("npu", "2.6", False),  # since torch 2.5.1 an integer is an index of the current accelerator
+    ("npu", "2.5.1", False),
+    ("npu", "2.5", True),  # before, it was CUDA's: "Torch not compiled with CUDA enabled" on an NPU
+    ("npu", "2.1", True),
+])
+def test_integer_devices_are_fixed_on_the_npu_from_torch_2_5_1(target: str, min_torch: str, reported: bool) -> None:
+    code = "import torch\nx = torch.ones(2).to(0)\ny = torch.zeros(2, device=1)\nd = torch.device(0)\n"
+    found = [f.code for f in lint(code, target, min_torch)]
+    assert found == (["PRT406"] * 3 if reported else [])
+
+
+def test_fixed_in_is_checked_when_a_ruleset_is_loaded(tmp_path) -> None:
+    from portlint.errors import RulesetError
+    from portlint.rules import load_rulesets
+
+    rule = ('[[rule]]\ncode = "XYZ1"\nname = "x"\nfamily = "device"\nsummary = "s"\nmessage = "m"\n'
+            'rationale = "r"\nflagged = ["x.cuda()"]\n{fixed_in}\n[[rule.attribute]]\nname = "cuda"\n')
+    for fixed_in, error in [("fixed_in = { npu = 2.5 }", "must be a string"),
+                            ("fixed_in = { rocm = \"2.5\" }", "not among the rule's targets"),
+                            ("fixed_in = { npu = \"two\" }", "not a version"),
+                            ("fixed_in = \"2.5\"", "must map targets")]:
+        path = tmp_path / "r.toml"
+        path.write_text(rule.format(fixed_in=fixed_in))
+        with pytest.raises(RulesetError, match=error):
+            load_rulesets([path])

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import linter_for, shipped_ruleset
+from conftest import active_min_torch, linter_for, shipped_ruleset
 from portlint.config import Settings
 from portlint.engine import Linter
 from portlint.kinds import EXAMPLE_PATH, kind_of, split_example
 from portlint.kinds.matching import could_match as text_could_match
 from portlint.prefilter import Needle, Requirement, _pattern_clauses, requirement_for
 from portlint.rules import TEXT_MATCHER_KINDS, default_ruleset_files, load_rulesets
+from portlint.versions import parse_version
 
 RULES = shipped_ruleset().rules
 # The unused-noqa rule reads comments after the checks and needs no parse: the prefilter does
@@ -36,10 +37,11 @@ def test_prefilter_keeps_every_flagged_example(code: str, target: str, number: i
 
     rule = next(r for r in RULES if r.code == code)
     if not rule.opt_in:  # an opt-in rule is not in the default selection (its own index below)
-        index = linter_for(target).index
+        index = linter_for(target, active_min_torch(rule, target)).index
         assert could_match(index), f"{code} example {number} rejected on {target}: {example!r}"
     # ... and on its own: a prefilter built from this rule alone keeps it too.
-    alone = Linter(Settings(target=target, select=(code,)), shipped_ruleset()).index
+    alone = Linter(Settings(target=target, select=(code,), min_torch=parse_version(active_min_torch(rule, target))),
+                   shipped_ruleset()).index
     assert [r.code for r in alone.rules] == [rule.code]
     assert could_match(alone), f"{code}'s own requirements reject example {number}: {example!r}"
 

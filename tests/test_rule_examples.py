@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import check_example, fix_example, linter_for, lint, shipped_ruleset
+from conftest import active_min_torch, check_example, fix_example, linter_for, lint, shipped_ruleset
 from portlint.config import DEFAULT_MIN_TORCH, Settings
 from portlint.engine import Linter
 from portlint.kinds import EXAMPLE_PATH, split_example
@@ -27,14 +27,16 @@ CLEAN = [(rule.code, target, i, example) for rule in RULES for target in rule.ta
 @pytest.mark.parametrize(("code", "target", "number", "example"), FLAGGED,
                          ids=[f"{c}-{t}-{n}" for c, t, n, _ in FLAGGED])
 def test_flagged_example_is_flagged(code: str, target: str, number: int, example: str) -> None:
-    found = [f.code for f in lint(example, target, extend_select=OPT_IN)]
+    rule = next(r for r in RULES if r.code == code)
+    found = [f.code for f in lint(example, target, active_min_torch(rule, target), extend_select=OPT_IN)]
     assert code in found, f"{code} example {number} not flagged on {target}: {example!r} -> {found}"
 
 
 @pytest.mark.parametrize(("code", "target", "number", "example"), CLEAN,
                          ids=[f"{c}-{t}-{n}" for c, t, n, _ in CLEAN])
 def test_clean_example_is_clean(code: str, target: str, number: int, example: str) -> None:
-    found = [f.code for f in lint(example, target, extend_select=OPT_IN)]
+    rule = next(r for r in RULES if r.code == code)
+    found = [f.code for f in lint(example, target, active_min_torch(rule, target), extend_select=OPT_IN)]
     assert code not in found, f"{code} clean example {number} flagged on {target}: {example!r}"
 
 
@@ -59,8 +61,9 @@ def test_codes_are_flake8_compatible_and_unique() -> None:
 # --------------------------------------------------------------------------- expected fixes
 
 
-def _example_min_torch(example: FlaggedExample) -> str:
-    return format_version(example.min_torch) if example.min_torch else DEFAULT_MIN_TORCH
+def _example_min_torch(code: str, target: str, example: FlaggedExample) -> str:
+    rule = next(r for r in RULES if r.code == code)
+    return active_min_torch(rule, target, format_version(example.min_torch) if example.min_torch else DEFAULT_MIN_TORCH)
 
 
 def _toml_string(text: str) -> str:
@@ -76,7 +79,7 @@ FIXED = [(rule.code, target, i, example) for rule in RULES for target in rule.ta
 def test_flagged_example_fixes_as_expected(code: str, target: str, number: int, example: FlaggedExample) -> None:
     """`portlint fix --unsafe-fixes` makes of each flagged example exactly the code its
     table gives for the target (no entry: the example stays as it is)."""
-    linter = linter_for(target, _example_min_torch(example))
+    linter = linter_for(target, _example_min_torch(code, target, example))
     outcome = fix_example(linter, example.code)
     assert outcome.error is None, f"{code} example {number} ({target}): {outcome.error.reason}"
     wanted = example.expected(target)
@@ -126,7 +129,7 @@ def _covered_templates() -> set[tuple[str, str, str, tuple[str, str] | None]]:
     for rule in RULES:
         for example in rule.examples:
             for target, _ in example.fixed:
-                linter = Linter(Settings(target=target, min_torch=parse_version(_example_min_torch(example))),
+                linter = Linter(Settings(target=target, min_torch=parse_version(_example_min_torch(rule.code, target, example))),
                                 shipped_ruleset())
                 chosen = linter.index.fix_for
                 used = []
