@@ -228,21 +228,6 @@ CASES = {
         """,
         ["PRT108"],
     ),
-    "body-of-an-assertion-named-for-cuda": (  # accelerate test_utils/scripts/test_notebook.py
-        """
-        import torch
-        def assert_clean_cuda_fork_function():
-            if torch.cuda.is_available():
-                assert not torch._C._cuda_isInBadFork(), "the parent initialised CUDA"
-        """,
-        """
-        import torch
-        def assert_clean_fork_function():
-            if torch.cuda.is_available():
-                assert not torch._C._cuda_isInBadFork(), "the parent initialised CUDA"
-        """,
-        ["PRT102", "PRT114"],
-    ),
     "import-in-a-test-that-requires-the-package": (  # accelerate test_utils/scripts/test_notebook.py
         """
         @require_bnb

@@ -87,13 +87,12 @@ _CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
 # `importlib.util.find_spec("x")`): imports under it have a fallback, the check's other branch.
 _PACKAGE_CHECK = re.compile(r"^_?is_\w+_(?:available|installed)$|^find_spec$")
 # A predicate named for a CUDA property: its body is CUDA detection by definition.
-_CUDA_PREDICATE = re.compile(r"^_?(?:is|has|check|supports?|can|assert|verify)_")
+_CUDA_PREDICATE = re.compile(r"^_?(?:is|has|check|supports?|can)_")
 
 
 def is_cuda_predicate_name(name: str) -> bool:
-    """``check_cuda_fp8_capability``, ``is_nvidia_gpu``, ``assert_clean_cuda_fork``: a
-    function that tells (or asserts) whether a CUDA property holds (its CUDA queries are its
-    purpose, not a portability bug)."""
+    """``check_cuda_fp8_capability``, ``is_nvidia_gpu``: a function that tells whether a CUDA
+    property holds (its CUDA queries are its purpose, not a portability bug)."""
     return bool(_CUDA_PREDICATE.match(name)) and bool(_CUDA_NAMED.search(name))
 
 
