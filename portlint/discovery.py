@@ -105,6 +105,9 @@ class _Walker:
         self.settings_for = settings_for
         self.in_tests = False  # below a test directory of the walk: configs there are test data
         self.in_variant = False  # below a CUDA variant directory with another accelerator's beside it
+        # below a directory that keeps another accelerator's container files in a subdirectory
+        # of its own (docker/ascend/): the container files elsewhere there are the CUDA variants
+        self.in_container_variant = False
 
     def relative(self, path: Path) -> str:
         try:
@@ -175,6 +178,9 @@ class _Walker:
         shown_dir: str | None = None  # display and absolute forms of the directory, once
         absolute_dir = ""
         names = [entry.name for entry in entries]
+        accelerators = VARIANTS[self.settings.target]
+        containers = self.in_container_variant or any(
+            entry.name.lower() in accelerators and _holds_containers(entry) for entry in entries)
         for entry in entries:
             path = Path(entry.path)
             try:
@@ -186,14 +192,15 @@ class _Walker:
                     continue
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue
-                tests, variant = self.in_tests, self.in_variant
+                tests, variant, container = self.in_tests, self.in_variant, self.in_container_variant
                 self.in_tests = tests or entry.name.lower() in TEST_DIRS
-                self.in_variant = variant or is_cuda_variant(entry.name, names, VARIANTS[self.settings.target])
+                self.in_variant = variant or is_cuda_variant(entry.name, names, accelerators)
+                self.in_container_variant = containers and entry.name.lower() not in accelerators
                 try:
                     self.walk(path, specs, ancestors)
                 finally:
-                    self.in_tests, self.in_variant = tests, variant
-            elif self.wanted(entry, directory, names):
+                    self.in_tests, self.in_variant, self.in_container_variant = tests, variant, container
+            elif self.wanted(entry, directory, names, containers):
                 if self.excluded(path, entry.name) or _ignored(specs, path, False):
                     continue
                 if shown_dir is None:
@@ -206,9 +213,12 @@ class _Walker:
                                              else os.path.join(shown_dir, entry.name))
 
 
-    def wanted(self, entry: os.DirEntry, directory: Path, names: "list[str] | tuple[()]" = ()) -> bool:
+    def wanted(self, entry: os.DirEntry, directory: Path, names: "list[str] | tuple[()]" = (),
+               container_variant: bool = False) -> bool:
         """A file of a kind that ``include`` names (Python files by suffix, fast); not test
-        data nor the CUDA variant of a file the repository has for another backend."""
+        data nor the CUDA variant of a file the repository has for another backend
+        (``container_variant``: a container file where the project keeps another
+        accelerator's in a directory of its own)."""
         name = entry.name
         if name.endswith(PYTHON_SUFFIXES):
             return "python" in self.settings.kinds and not (
@@ -218,7 +228,20 @@ class _Walker:
             return False
         if kind is not None and (kind not in self.settings.kinds or (self.in_tests and kind in TEST_DATA_KINDS)):
             return False
+        if kind == "dockerfile" and container_variant:
+            return False
         return not (self.in_variant or is_cuda_variant(name, names, VARIANTS[self.settings.target]))
+
+
+def _holds_containers(entry: os.DirEntry) -> bool:
+    """A directory (``docker/ascend/``) with a Dockerfile or Containerfile in it."""
+    try:
+        if not entry.is_dir():
+            return False
+        with os.scandir(entry.path) as inner:
+            return any(kind_of_name(child.name) == "dockerfile" for child in inner)
+    except OSError:
+        return False
 
 
 def _shell_script(entry: os.DirEntry) -> bool:

@@ -394,6 +394,68 @@ CASES = {
         """,
         ["PRT608", "PRT608"],
     ),
+    "cuda-default-of-a-conditional-expression": (  # verl utils/device.py
+        """
+        from transformers.utils import is_torch_npu_available
+        def visible_devices_keyword():
+            return "CUDA_VISIBLE_DEVICES" if not is_torch_npu_available() else "ASCEND_RT_VISIBLE_DEVICES"
+        def again():
+            return "ASCEND_RT_VISIBLE_DEVICES" if is_torch_npu_available() else "CUDA_VISIBLE_DEVICES"
+        """,
+        """
+        def visible_devices_keyword(flag):
+            return "CUDA_VISIBLE_DEVICES" if not flag else "DEVICES"
+        def again(flag):
+            return "DEVICES" if flag else "CUDA_VISIBLE_DEVICES"
+        """,
+        ["PRT701", "PRT701"],
+    ),
+    "cuda-code-after-an-npu-return": (
+        """
+        import torch
+        from transformers.utils import is_torch_npu_available
+        def synchronize():
+            if is_torch_npu_available():
+                return torch.npu.synchronize()
+            torch.cuda.synchronize()
+        def synchronize_too():
+            if not is_torch_npu_available():
+                torch.cuda.synchronize()
+            else:
+                torch.npu.synchronize()
+        """,
+        """
+        import torch
+        from transformers.utils import is_torch_npu_available
+        def synchronize():
+            if is_torch_npu_available():
+                print("an NPU")
+            torch.cuda.synchronize()
+        def synchronize_too(flag):
+            if not flag:
+                torch.cuda.synchronize()
+            else:
+                torch.npu.synchronize()
+        """,
+        ["PRT103", "PRT103"],
+    ),
+    "rocm-environment-branch": (  # verl single_controller/base/worker.py
+        """
+        import os
+        def visible_devices():
+            hip_val = os.environ.get("HIP_VISIBLE_DEVICES", None)
+            if hip_val:
+                os.environ["CUDA_VISIBLE_DEVICES"] = os.environ.pop("HIP_VISIBLE_DEVICES")
+        """,
+        """
+        import os
+        def visible_devices():
+            val = os.environ.get("MY_DEVICES", None)
+            if val:
+                os.environ["CUDA_VISIBLE_DEVICES"] = val
+        """,
+        ["PRT701"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -508,6 +570,30 @@ def test_the_cuda_variant_of_a_file_kept_for_another_backend_is_not_reported(tmp
     cpu_sibling_only = ["images/accelerate-gpu-deepspeed/Dockerfile", "wf/train_gpu.py"]
     expected = ["alone/docker-cuda/Dockerfile", "wf/train_cuda_only.py"] + (cpu_sibling_only if target == "npu" else [])
     assert reported == sorted(expected)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_container_files_beside_another_accelerators_directory_are_the_cuda_variant(tmp_path, target: str) -> None:
+    """verl: docker/ascend/ holds the NPU images, so the Dockerfiles elsewhere in docker/
+    (docker/Dockerfile.stable.vllm, docker/verl0.4-cu124-.../Dockerfile.base) are the CUDA
+    variants. A directory named for an accelerator without container files in it does not
+    count, nor does anything that is not a container file."""
+    from conftest import linter_for
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    cuda_image = "FROM nvcr.io/nvidia/pytorch:24.07-py3\n"
+    for directory in ("docker/ascend", "docker/verl0.4-cu124", "docker/rocm", "plain", "plain/npu"):
+        (tmp_path / directory).mkdir(parents=True)
+    (tmp_path / "docker/ascend/Dockerfile.ascend").write_text("FROM ascendai/cann:8.0\n")
+    (tmp_path / "docker/rocm/Dockerfile.rocm").write_text("FROM rocm/pytorch:latest\n")
+    (tmp_path / "docker/Dockerfile.stable").write_text(cuda_image)
+    (tmp_path / "docker/verl0.4-cu124/Dockerfile.base").write_text(cuda_image)
+    (tmp_path / "docker/run.sh").write_text("#!/bin/bash\nexport CUDA_VISIBLE_DEVICES=0\n")
+    (tmp_path / "plain/Dockerfile").write_text(cuda_image)
+    (tmp_path / "plain/npu/kernel.py").write_text("print('npu')\n")
+    report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
+    reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
+    assert reported == ["docker/run.sh", "plain/Dockerfile"]
 
 
 @pytest.mark.parametrize("target", TARGETS)

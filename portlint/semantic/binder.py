@@ -451,7 +451,8 @@ class Binder:
         classified = self.classify(node.test)
         # Earlier rungs of the ladder this `if` is an `elif` of: (all test other backends,
         # one does).
-        all_other, any_other = self._rungs.pop(id(node), (True, False))
+        rung = self._rungs.pop(id(node), None)  # (None: not an elif of a ladder)
+        all_other, any_other = rung if rung is not None else (True, False)
         several = any_other
         if classified is not None and classified[0].kind == g.CUDA and not several:
             for test in g.ladder_tests(node)[1:]:
@@ -462,10 +463,13 @@ class Binder:
         all_other = all_other and other_rung
         if g.is_elif(node):
             self._rungs[id(node.orelse[0])] = (all_other, any_other or other_rung)
-        elif node.orelse and all_other:
-            # `if npu: ... elif xpu: ... else: <cuda>`: the default rung of a ladder that
-            # tests other backends (where CUDA machines go).
+        elif all_other and (node.orelse or g.terminates(node.body)):
+            # `if npu: ... elif xpu: ... else: <cuda>` (or `if npu: return ...` and the rest of
+            # the block): the default rung of a ladder that tests other backends (where CUDA
+            # machines go).
             else_guard = Guard(g.CUDA, None, False, True)
+        elif _negated_backend_test(classified) and rung is None:
+            body_guard = Guard(g.CUDA, None, False, True)  # `if not is_npu(): <cuda> else: <npu>`
         self.visit_test(node.test, (body_guard, else_guard))
         self.visit_guarded_block(node.body, body_guard)
         self.visit_guarded_block(node.orelse, else_guard)
@@ -473,7 +477,15 @@ class Binder:
             self.guards.append(else_guard)  # `if not cuda: return`: the rest of the block (visit_block ends it)
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
-        body_guard, else_guard = self.branch_guards(node.test, self.classify(node.test))
+        classified = self.classify(node.test)
+        body_guard, else_guard = self.branch_guards(node.test, classified)
+        if classified is not None and classified[0].kind == g.OTHER:
+            # `"ASCEND_RT_VISIBLE_DEVICES" if is_npu() else "CUDA_VISIBLE_DEVICES"` (or `not
+            # is_npu()` and the branches swapped): the other branch is the CUDA default
+            if classified[1]:
+                body_guard = Guard(g.CUDA, None, False, True)
+            else:
+                else_guard = Guard(g.CUDA, None, False, True)
         self.visit_test(node.test, (body_guard, else_guard))
         self.visit_guarded(node.body, body_guard)
         self.visit_guarded(node.orelse, else_guard)
@@ -528,6 +540,11 @@ class Binder:
         if node.guard is not None:
             self.visit(node.guard)
         self.visit_block(node.body)
+
+
+def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:
+    """``not is_npu_available()``: a test that another backend is absent."""
+    return classified is not None and classified[0].kind == g.OTHER and classified[1]
 
 
 def _test_requirement(decorators: list[ast.expr]) -> Guard | None:

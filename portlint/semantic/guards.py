@@ -96,6 +96,9 @@ def is_cuda_predicate_name(name: str) -> bool:
     return bool(_CUDA_PREDICATE.match(name)) and bool(_CUDA_NAMED.search(name))
 
 
+# Variables that only another backend's runtime sets or reads: a test of them is a test of it.
+_OTHER_DEVICE_VARIABLES = frozenset({"HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ASCEND_RT_VISIBLE_DEVICES",
+                                     "ZE_AFFINITY_MASK", "HABANA_VISIBLE_DEVICES", "MLU_VISIBLE_DEVICES"})
 # Skip decorators and calls whose condition (first argument) decides where a test runs.
 SKIP_CONDITIONS = frozenset({"unittest.skipIf", "unittest.skipUnless", "pytest.mark.skipif"})
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
@@ -279,6 +282,8 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
             return Test("version"), False
     if name is not None and _VERSION_CALL.search(name):
         return Test("version"), False
+    if qualname in ("os.environ.get", "os.getenv") and node.args and _string(node.args[0]) in _OTHER_DEVICE_VARIABLES:
+        return Test(OTHER), False  # `os.environ.get("HIP_VISIBLE_DEVICES")`: set on ROCm machines
     if name is not None and _CUDA_NAMED.search(name) and (qualname is None or not qualname.startswith("torch.")):
         return Test("cuda-specific"), False
     # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
