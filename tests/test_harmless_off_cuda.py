@@ -436,8 +436,12 @@ CASES = {
                 torch.cuda.synchronize()
             else:
                 torch.npu.synchronize()
+        def check(device):
+            if "npu" in str(device) and not is_torch_npu_available():
+                raise ValueError("no NPU")
+            torch.cuda.synchronize()
         """,
-        ["PRT103", "PRT103"],
+        ["PRT103", "PRT103", "PRT103"],
     ),
     "rocm-environment-branch": (  # verl single_controller/base/worker.py
         """

@@ -463,10 +463,11 @@ class Binder:
         all_other = all_other and other_rung
         if g.is_elif(node):
             self._rungs[id(node.orelse[0])] = (all_other, any_other or other_rung)
-        elif all_other and (node.orelse or g.terminates(node.body)):
+        elif all_other and (node.orelse or (node.body and isinstance(node.body[-1], ast.Return))):
             # `if npu: ... elif xpu: ... else: <cuda>` (or `if npu: return ...` and the rest of
             # the block): the default rung of a ladder that tests other backends (where CUDA
-            # machines go).
+            # machines go). (`if xpu and not is_xpu_available(): raise ...` rejects a setting:
+            # the rest of the block is no CUDA rung.)
             else_guard = Guard(g.CUDA, None, False, True)
         elif _negated_backend_test(classified) and rung is None:
             body_guard = Guard(g.CUDA, None, False, True)  # `if not is_npu(): <cuda> else: <npu>`
