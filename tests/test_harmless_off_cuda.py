@@ -647,14 +647,22 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
             runs-on: ubuntu-latest
             env:
               CUDA_VISIBLE_DEVICES: "0"
+          l20:
+            runs-on: ["${{ needs.setup.outputs.runner-label || 'L20x8' }}"]
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
+          expression:
+            runs-on: ${{ matrix.runner }}
+            env:
+              CUDA_VISIBLE_DEVICES: "0"
         """)
     found = lint(workflow, target)
     # (the CUDA image that makes a job NVIDIA's is still reported: PRT922)
-    assert [(f.code, f.line) for f in found] == [("PRT922", 17), ("PRT701", 23)]
+    assert [(f.code, f.line) for f in found] == [("PRT922", 17), ("PRT701", 23), ("PRT701", 31)]
     # the same file outside .github/workflows is a config, not a CI workflow: all four are
     # reported (and the CUDA image, PRT922)
     elsewhere = lint(workflow.replace(".github/workflows/", "ci/"), target)
-    assert sorted(f.code for f in elsewhere) == ["PRT701"] * 4 + ["PRT922"]
+    assert sorted(f.code for f in elsewhere) == ["PRT701"] * 6 + ["PRT922"]
 
 
 @pytest.mark.parametrize(("target", "min_torch", "reported"), [

@@ -36,7 +36,10 @@ _MATRIX = re.compile(r"(?:^|\.)matrix(?:\.|$)")
 _CONDA_FILES = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
 _GPUS_OPTION = re.compile(r"(?:^|\s)--gpus[\s=]")
 _CUDA_IMAGE = re.compile(r"(?i)nvidia|cuda")
-_GPU_LABEL = re.compile(r"(?i)nvidia|cuda|(?<![a-z])gpus?(?![a-z])")
+# A runner label naming a GPU, or an NVIDIA data-centre GPU model (`L20x8`: eight L20s).
+_GPU_LABEL = re.compile(r"(?i)nvidia|cuda|(?<![a-z0-9])(?:gpus?|a100|a10g?|a800|h100|h200|h800|h20|l4|l20|l40s?|t4"
+                        r"|v100|b200|gb200|rtx\d*)(?:x\d+)?(?![a-z0-9])")
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def check(text: str, path: str, index: "RuleIndex", kind: str = "yaml", **_: object) -> "list[Finding] | None":
@@ -62,6 +65,14 @@ def _job_of(entry: Entry) -> str | None:
     return parts[1] if len(parts) > 1 and parts[0] == "jobs" else None
 
 
+def _literal_labels(value: str) -> str:
+    """The labels a ``runs-on`` value names as written: in an expression (``${{ inputs.runner
+    || 'L20x8' }}``) only its quoted literals."""
+    if "${{" not in value:
+        return value
+    return " ".join(a or b for a, b in _QUOTED.findall(value))
+
+
 def _hardware(entry: Entry) -> bool:
     """The entry names a job's runner or container image."""
     part = entry.path.split(".")[2:3]
@@ -83,7 +94,7 @@ def _nvidia_jobs(found: list[Entry], path: str) -> frozenset[str]:
         part, key, value = parts[2], entry.key, entry.value
         if (part == "container" and ((key == "options" and _GPUS_OPTION.search(value))
                                      or (key in ("image", "container") and _CUDA_IMAGE.search(value)))) \
-                or (part == "runs-on" and "${{" not in value and _GPU_LABEL.search(value)):
+                or (part == "runs-on" and _GPU_LABEL.search(_literal_labels(value))):
             jobs.add(parts[1])
     return frozenset(jobs)
 
