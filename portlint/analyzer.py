@@ -23,7 +23,7 @@ from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
-from portlint.valueflow import ValueFlow
+from portlint.valueflow import ValueFlow, nodes
 from portlint.semantic import Binder, SemanticModel
 from portlint.semantic import guards as g
 from portlint.semantic.guards import Guard
@@ -144,7 +144,7 @@ class _Analyzer(Binder):
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         if "add_argument" in self.text:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
-            for node in ast.walk(tree):
+            for node in nodes(tree):
                 if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
                     value = node.value
                     self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
