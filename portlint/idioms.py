@@ -101,6 +101,8 @@ _DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device
 )
 def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
+    if not node.keywords and len(node.args) <= 2:
+        return None
     counts = [k.value for k in node.keywords if k.arg in _PROCESS_COUNT_KEYWORDS]
     if len(node.args) > 2 and isinstance(node.func, (ast.Attribute, ast.Name)) and query(node.func) in _SPAWNS:
         counts.append(node.args[2])
@@ -141,6 +143,8 @@ def _int_device(query: Resolver, value: ast.expr) -> bool:
 )
 def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
+    if not node.keywords:
+        return None
     value = next((k.value for k in node.keywords if k.arg == "device"), None)
     func = node.func
     if value is None or not isinstance(func, (ast.Attribute, ast.Name)):
@@ -194,9 +198,6 @@ def _refuses(body: list[ast.stmt]) -> bool:
     ("is_available",),
 )
 def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
-    starting = getattr(query, "starting", None)
-    if starting is not None and not starting():
-        return None  # a library's feature that needs CUDA kernels, not a program refusing to start
     if isinstance(node, ast.Assert):
         test = node.test
     elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
@@ -205,8 +206,12 @@ def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[s
         test = node.test.operand
     else:
         return None
-    if (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))
-            and query(test.func) in _AVAILABILITY):
+    if not (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))):
+        return None
+    starting = getattr(query, "starting", None)
+    if starting is not None and not starting():
+        return None  # a library's feature that needs CUDA kernels, not a program refusing to start
+    if query(test.func) in _AVAILABILITY:
         # Reported at the `assert` / `if` keyword: the check's own rewrite (PRT102 lets every
         # accelerator through) is kept; this finding is the advice about the CPU.
         keyword = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno,
