@@ -41,15 +41,22 @@ class Idiom:
     default_pattern: str
     match: MatchFunction
     deferred: bool = False  # reported by the analyzer after the traversal, never matched in it
+    # The idiom matches a call only where a value it passes is an integer (a literal or by value
+    # flow): the first argument of a call to one of these names (``f(i)``, ``x.f(i)``), or the
+    # value of one of these keywords. Lets the engine skip a file where none can be one
+    # (``RuleIndex.worth_analyzing``).
+    int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None
 
 
 IDIOMS: dict[str, Idiom] = {}
 
 
 def idiom(name: str, summary: str, node_types: tuple[type, ...], needles: tuple[str, ...],
-          default_pattern: str = ".*", deferred: bool = False) -> Callable[[MatchFunction], MatchFunction]:
+          default_pattern: str = ".*", deferred: bool = False,
+          int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None,
+          ) -> Callable[[MatchFunction], MatchFunction]:
     def register(function: MatchFunction) -> MatchFunction:
-        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred)
+        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred, int_slots)
         return function
 
     return register
@@ -140,6 +147,7 @@ def _int_device(query: Resolver, value: ast.expr) -> bool:
     "`device=i` with an int (literal or by value flow) in a torch call: a CUDA device index",
     (ast.Call,),
     ("device",),
+    int_slots=((), ("device",)),
 )
 def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
@@ -160,7 +168,7 @@ def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str
 
 
 @idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
-       (ast.Call,), ("device",))
+       (ast.Call,), ("device",), int_slots=(("device",), ()))
 def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if not isinstance(node, ast.Call):
         return None

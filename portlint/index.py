@@ -6,14 +6,16 @@ match here?" with dictionary look-ups, never by looping over rules.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
 from portlint.findings import Fix
 from portlint.portability import fill_template, unportable_uses
-from portlint.prefilter import Prefilter, build_prefilter
+from portlint.prefilter import ANY, Prefilter, build_prefilter
 from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
 from portlint.semantic.guards import DEFAULT_GUARDS
+from portlint.valueflow import int_value_possible
 from portlint.versions import Version, format_version
 
 
@@ -44,6 +46,7 @@ class RuleIndex:
     prefilter: Prefilter = field(default_factory=Prefilter)
     text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
+    _screened: tuple[str | None, int] = (None, 0)  # the last text screened and its verdict
 
     def fix_for(self, matcher: Matcher) -> "FixPlan":
         """The best fix for this matcher under the target and ``min-torch`` (cached)."""
@@ -54,7 +57,20 @@ class RuleIndex:
 
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""
-        return self.prefilter.could_match(text)
+        return self._screen(text) != 0
+
+    def worth_analyzing(self, text: str, tree: ast.Module) -> bool:
+        """After the prefilter kept ``text``: False when only matchers that need an integer
+        value could fire and no call of ``tree`` passes one that may be an int."""
+        prefilter = self.prefilter
+        return self._screen(text) == ANY or int_value_possible(tree, prefilter.int_calls, prefilter.int_keywords)
+
+    def _screen(self, text: str) -> int:
+        last, verdict = self._screened
+        if last is not text:
+            verdict = self.prefilter.screen(text)
+            self._screened = (text, verdict)
+        return verdict
 
 
 @dataclass(frozen=True)
