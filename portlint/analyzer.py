@@ -786,6 +786,9 @@ class _Analyzer(Binder):
     def visit_constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, str):
+            screen = self.index.anywhere_screen()  # (the index may change: portlint/report/joint.py)
+            if screen is not None and screen.fullmatch(value) is None:
+                return  # no "anywhere" literal matches (one test for all of them)
             for matcher in self.index.literals.get("anywhere", ()):
                 if matcher.pattern is not None and matcher.pattern.fullmatch(value):
                     self.report(matcher, node, value)

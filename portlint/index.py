@@ -46,6 +46,8 @@ class RuleIndex:
     prefilter: Prefilter = field(default_factory=Prefilter)
     text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
+    _anywhere: re.Pattern[str] | None = None  # see ``anywhere_screen``
+    _anywhere_built: bool = False
     _screened: tuple[str | None, int] = (None, 0)  # the last text screened and its verdict
 
     def fix_for(self, matcher: Matcher) -> "FixPlan":
@@ -54,6 +56,21 @@ class RuleIndex:
         if key not in self._fix_cache:
             self._fix_cache[key] = _choose_fix(matcher, self.target, self.min_torch)
         return self._fix_cache[key]
+
+    def anywhere_screen(self) -> re.Pattern[str] | None:
+        """One pattern that fully matches a string exactly when one of the "anywhere" literal
+        matchers' patterns does (their alternation): a string constant is tested once, not
+        once per matcher. None when they cannot be combined (different flags, patterns of
+        another regex engine)."""
+        if not self._anywhere_built:
+            self._anywhere_built = True
+            patterns = [m.pattern for m in self.literals.get("anywhere", ())]
+            if patterns and all(type(p) is re.Pattern and p.flags == patterns[0].flags for p in patterns):
+                try:
+                    self._anywhere = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+                except re.error:
+                    self._anywhere = None
+        return self._anywhere
 
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""
