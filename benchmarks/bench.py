@@ -312,8 +312,9 @@ def measure(argv: list[str], cwd: Path = REPO) -> Sample:
 
 
 def portlint_argv() -> list[str]:
-    script = Path(sys.executable).with_name("portlint")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "portlint"]
+    # `python -m portlint` run in this checkout (``measure``'s cwd) times this checkout's code,
+    # not whatever the environment has installed (an editable install of another worktree).
+    return [sys.executable, "-m", "portlint"]
 
 
 def build_commands(args: argparse.Namespace) -> tuple[list[Command], Path, bytes]:

@@ -23,7 +23,7 @@ from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
 from portlint.rules import Matcher
-from portlint.valueflow import ValueFlow
+from portlint.valueflow import ValueFlow, nodes
 from portlint.semantic import Binder, SemanticModel
 from portlint.semantic import guards as g
 from portlint.semantic.guards import Guard
@@ -35,6 +35,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Stands for the device variable's name until the whole file has been seen (see
 # ``_finish_device_sites``): the planner needs every binding of the file.
 _DEVICE_MARK = "\x00device\x00"
+_UNRESOLVED = object()  # visit_chain: the caller did not resolve the chain
 
 
 def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
@@ -148,7 +149,7 @@ class _Analyzer(Binder):
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
         if "add_argument" in self.text:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
-            for node in ast.walk(tree):
+            for node in nodes(tree):
                 if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
                     value = node.value
                     self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
@@ -420,8 +421,9 @@ class _Analyzer(Binder):
         if qualname is not None:
             self._match_symbol(node, qualname, None)
 
-    def visit_chain(self, node: ast.expr, call: ast.Call | None = None) -> None:
-        """A Name or an Attribute chain: symbols first, then attribute matchers."""
+    def visit_chain(self, node: ast.expr, call: ast.Call | None = None, resolved: object = _UNRESOLVED) -> None:
+        """A Name or an Attribute chain: symbols first, then attribute matchers. ``resolved``:
+        ``self.resolve(node)``, when the caller has just computed it (a call's callee)."""
         if type(node) is ast.Name:
             if type(node.ctx) is not ast.Load or call is None:
                 self.visit_name(node)  # type: ignore[arg-type]
@@ -432,7 +434,12 @@ class _Analyzer(Binder):
             if qualname is not None:
                 self._match_symbol(node, qualname, call)
             return
-        qualname = self.resolve(node) if self.index.symbols else None
+        if not self.index.symbols:
+            qualname = None
+        elif resolved is _UNRESOLVED:
+            qualname = self.resolve(node)
+        else:
+            qualname = resolved  # type: ignore[assignment]
         if qualname is not None and self._match_symbol(node, qualname, call):
             self._reference_root(node)
             return
@@ -583,14 +590,14 @@ class _Analyzer(Binder):
             if qualname in g.SKIP_CONDITIONS and node.args and g.skips_off_cuda(
                     qualname, node.args[0], self.resolve, self.index.guard_names):
                 # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
-                self.visit_chain(func, call=node)
+                self.visit_chain(func, call=node, resolved=qualname)
                 self.visit_guarded(node.args[0], Guard(g.SKIP))
                 for arg in node.args[1:]:
                     self.visit(arg)
                 for keyword in node.keywords:
                     self.visit(keyword.value)
                 return
-            self.visit_chain(func, call=node)
+            self.visit_chain(func, call=node, resolved=qualname)  # (nothing bound since)
         else:
             self.visit(func)
         shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
@@ -815,6 +822,9 @@ class _Analyzer(Binder):
     def visit_constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, str):
+            screen = self.index.anywhere_screen()  # (the index may change: portlint/report/joint.py)
+            if screen is not None and screen.fullmatch(value) is None:
+                return  # no "anywhere" literal matches (one test for all of them)
             for matcher in self.index.literals.get("anywhere", ()):
                 if matcher.pattern is not None and matcher.pattern.fullmatch(value):
                     self.report(matcher, node, value)

@@ -181,6 +181,9 @@ def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...],
         # (With several indexes, one whose own prefilter rules the file out finds what
         # `portlint check` finds then: only unused noqa comments.)
         wanted = indexes if len(indexes) == 1 else tuple(index for index in indexes if index.could_match(text))
+        # (Kept for matchers that need an integer value only, and no call passes one: what
+        # the analysis would find, nothing.)
+        wanted = tuple(index for index in wanted if index.worth_analyzing(text, tree))
         if analysis is not None and len(wanted) > 1:
             found = analysis(tree, text, path, wanted)
         else:

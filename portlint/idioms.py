@@ -41,15 +41,22 @@ class Idiom:
     default_pattern: str
     match: MatchFunction
     deferred: bool = False  # reported by the analyzer after the traversal, never matched in it
+    # The idiom matches a call only where a value it passes is an integer (a literal or by value
+    # flow): the first argument of a call to one of these names (``f(i)``, ``x.f(i)``), or the
+    # value of one of these keywords. Lets the engine skip a file where none can be one
+    # (``RuleIndex.worth_analyzing``).
+    int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None
 
 
 IDIOMS: dict[str, Idiom] = {}
 
 
 def idiom(name: str, summary: str, node_types: tuple[type, ...], needles: tuple[str, ...],
-          default_pattern: str = ".*", deferred: bool = False) -> Callable[[MatchFunction], MatchFunction]:
+          default_pattern: str = ".*", deferred: bool = False,
+          int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None,
+          ) -> Callable[[MatchFunction], MatchFunction]:
     def register(function: MatchFunction) -> MatchFunction:
-        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred)
+        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred, int_slots)
         return function
 
     return register
@@ -101,6 +108,8 @@ _DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device
 )
 def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
+    if not node.keywords and len(node.args) <= 2:
+        return None
     counts = [k.value for k in node.keywords if k.arg in _PROCESS_COUNT_KEYWORDS]
     if len(node.args) > 2 and isinstance(node.func, (ast.Attribute, ast.Name)) and query(node.func) in _SPAWNS:
         counts.append(node.args[2])
@@ -138,9 +147,12 @@ def _int_device(query: Resolver, value: ast.expr) -> bool:
     "`device=i` with an int (literal or by value flow) in a torch call: a CUDA device index",
     (ast.Call,),
     ("device",),
+    int_slots=((), ("device",)),
 )
 def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
+    if not node.keywords:
+        return None
     value = next((k.value for k in node.keywords if k.arg == "device"), None)
     func = node.func
     if value is None or not isinstance(func, (ast.Attribute, ast.Name)):
@@ -156,7 +168,7 @@ def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str
 
 
 @idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
-       (ast.Call,), ("device",))
+       (ast.Call,), ("device",), int_slots=(("device",), ()))
 def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if not isinstance(node, ast.Call):
         return None
@@ -194,9 +206,6 @@ def _refuses(body: list[ast.stmt]) -> bool:
     ("is_available",),
 )
 def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
-    starting = getattr(query, "starting", None)
-    if starting is not None and not starting():
-        return None  # a library's feature that needs CUDA kernels, not a program refusing to start
     if isinstance(node, ast.Assert):
         test = node.test
     elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
@@ -205,8 +214,12 @@ def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[s
         test = node.test.operand
     else:
         return None
-    if (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))
-            and query(test.func) in _AVAILABILITY):
+    if not (isinstance(test, ast.Call) and not test.args and isinstance(test.func, (ast.Attribute, ast.Name))):
+        return None
+    starting = getattr(query, "starting", None)
+    if starting is not None and not starting():
+        return None  # a library's feature that needs CUDA kernels, not a program refusing to start
+    if query(test.func) in _AVAILABILITY:
         # Reported at the `assert` / `if` keyword: the check's own rewrite (PRT102 lets every
         # accelerator through) is kept; this finding is the advice about the CPU.
         keyword = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno,

@@ -6,14 +6,16 @@ match here?" with dictionary look-ups, never by looping over rules.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
 from portlint.findings import Finding, Fix
 from portlint.portability import fill_template, unportable_uses
-from portlint.prefilter import Prefilter, build_prefilter
+from portlint.prefilter import ANY, Prefilter, build_prefilter
 from portlint.rules import TEXT_MATCHER_KINDS, Context, Matcher, Rule, Ruleset
 from portlint.semantic.guards import DEFAULT_GUARDS
+from portlint.valueflow import int_value_possible
 from portlint.versions import Version, format_version
 
 
@@ -48,6 +50,9 @@ class RuleIndex:
     prefilter: Prefilter = field(default_factory=Prefilter)
     text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
     _fix_cache: dict[int, FixPlan] = field(default_factory=dict)
+    _anywhere: re.Pattern[str] | None = None  # see ``anywhere_screen``
+    _anywhere_built: bool = False
+    _screened: tuple[str | None, int] = (None, 0)  # the last text screened and its verdict
 
     def fix_for(self, matcher: Matcher) -> "FixPlan":
         """The best fix for this matcher under the target and ``min-torch`` (cached)."""
@@ -62,9 +67,37 @@ class RuleIndex:
             return findings
         return [finding for finding in findings if finding.code not in self.fixed_codes]
 
+    def anywhere_screen(self) -> re.Pattern[str] | None:
+        """One pattern that fully matches a string exactly when one of the "anywhere" literal
+        matchers' patterns does (their alternation): a string constant is tested once, not
+        once per matcher. None when they cannot be combined (different flags, patterns of
+        another regex engine)."""
+        if not self._anywhere_built:
+            self._anywhere_built = True
+            patterns = [m.pattern for m in self.literals.get("anywhere", ())]
+            if patterns and all(type(p) is re.Pattern and p.flags == patterns[0].flags for p in patterns):
+                try:
+                    self._anywhere = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+                except re.error:
+                    self._anywhere = None
+        return self._anywhere
+
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""
-        return self.prefilter.could_match(text)
+        return self._screen(text) != 0
+
+    def worth_analyzing(self, text: str, tree: ast.Module) -> bool:
+        """After the prefilter kept ``text``: False when only matchers that need an integer
+        value could fire and no call of ``tree`` passes one that may be an int."""
+        prefilter = self.prefilter
+        return self._screen(text) == ANY or int_value_possible(tree, prefilter.int_calls, prefilter.int_keywords)
+
+    def _screen(self, text: str) -> int:
+        last, verdict = self._screened
+        if last is not text:
+            verdict = self.prefilter.screen(text)
+            self._screened = (text, verdict)
+        return verdict
 
 
 @dataclass(frozen=True)

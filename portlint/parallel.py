@@ -209,7 +209,10 @@ class _Worker:
 
 class _Pool:
     """Worker processes, each fed one chunk of items at a time through its own pipe, so
-    that the parent always knows which item a dead worker was working on."""
+    that the parent always knows which items a dead worker held. A worker answers a whole
+    chunk in one message (one message per item cost ~5% of a run's CPU); when it dies
+    holding several items, they are tried again one per chunk, so that the death is
+    reported for the item that causes it."""
 
     def __init__(self, context, workers: int, initializer: Callable[..., None], initargs: tuple) -> None:  # type: ignore[no-untyped-def]
         self.context = context
@@ -258,26 +261,27 @@ class _Pool:
                     if message == "ready":
                         worker.ready = True
                         continue
-                    number, kind, value = message
-                    worker.held = [(n, i) for n, i in worker.held if n != number]
-                    if kind == "raise":
-                        raise value
-                    left -= 1
-                    yield value
+                    worker.held = []  # a chunk's answers come together
+                    for number, kind, value in message:
+                        if kind == "raise":
+                            raise value
+                        left -= 1
+                        yield value
                 if not died and worker.process.is_alive():
                     continue
                 self._forget(worker)
                 if not worker.ready:  # died starting: what it held was not begun
                     pending.extendleft([[entry] for entry in reversed(worker.held)])
                     continue
-                if worker.held:
-                    (_, item), rest = worker.held[0], worker.held[1:]
+                if len(worker.held) > 1:  # which one? each again on its own
+                    pending.extendleft([[entry] for entry in reversed(worker.held)])
+                elif worker.held:
+                    (_, item), = worker.held
                     reason = _crash_reason(worker.process.exitcode)
                     if crashed is None:
                         raise WorkerCrash(reason)
                     left -= 1
                     yield crashed(item, reason)  # type: ignore[arg-type]
-                    pending.extendleft([[entry] for entry in reversed(rest)])
 
     def _forget(self, worker: _Worker) -> None:
         """A dead worker leaves the pool (a new one takes its place, unless workers keep
@@ -301,7 +305,7 @@ class _Pool:
 
 
 def _worker_main(connection, initializer: Callable[..., None], initargs: tuple) -> None:  # type: ignore[no-untyped-def]
-    """A worker: initialize, then answer each chunk item by item until the pipe closes."""
+    """A worker: initialize, then answer each chunk (in one message) until the pipe closes."""
     initializer(*initargs)
     connection.send("ready")
     while True:
@@ -309,11 +313,13 @@ def _worker_main(connection, initializer: Callable[..., None], initargs: tuple) 
             function, chunk = connection.recv()
         except (EOFError, OSError):
             return
+        answers = []
         for number, item in chunk:
             try:
-                connection.send((number, "result", _call((function, item))))
+                answers.append((number, "result", _call((function, item))))
             except Exception as exc:  # noqa: BLE001 - sent back and raised in the parent
-                connection.send((number, "raise", exc))
+                answers.append((number, "raise", exc))
+        connection.send(answers)
 
 
 def _call(task: tuple[Callable[["Linter", T], R], T]) -> R:

@@ -38,6 +38,15 @@ rejects finds nothing, for both targets.
 
 Speed: each requirement's most selective part (its *key*) screens the text; only the
 requirements whose key occurs are evaluated in full (see ``Prefilter``).
+
+Integer devices: a matcher that fires only where a value is an integer (``.to(i)`` with
+``int_arg``, the ``int-device-keyword`` and ``int-torch-device`` idioms) has a text
+requirement that holds in most PyTorch files (``.to(``, ``device``), because the integer
+may arrive through a variable. Their requirements are kept apart (``int_values``): when
+only they hold, the text is read for a value passed there that may be an integer
+(``portlint/intscreen.py``); when there may be one, ``screen`` says ``INT_VALUES`` and the
+engine parses the file, then analyzes it only if the tree has one
+(``RuleIndex.worth_analyzing``, ``portlint/valueflow.py``'s ``int_value_possible``).
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable, NamedTuple
 
+from portlint.intscreen import int_value_in_text
 from portlint.rules import Matcher
 
 # Between two tokens inside brackets: whitespace, a backslash continuation, a comment. The
@@ -162,6 +172,10 @@ def _clause_implies(strong: frozenset[Needle], weak: frozenset[Needle]) -> bool:
     return all(any(s.implies(w) for w in weak) for s in strong)
 
 
+# ``Prefilter.screen``: no requirement holds / only integer-value ones / another one.
+NOTHING, INT_VALUES, ANY = 0, 1, 2
+
+
 @dataclass
 class Prefilter:
     """``could_match(text)``: False only when no requirement can hold.
@@ -178,6 +192,11 @@ class Prefilter:
     requirements: tuple[Requirement, ...] = ()
     always: bool = False  # some matcher has no requirement: every file must be parsed
     needles: tuple[str, ...] = ()  # one of these substrings occurs in every file kept
+    # The requirements of the matchers that need an integer value (see the module's docstring),
+    # and where those look: the first argument of calls to these names, these keywords' values.
+    int_values: "Prefilter | None" = None
+    int_calls: frozenset[str] = frozenset()
+    int_keywords: frozenset[str] = frozenset()
     _keys: dict[str, tuple[tuple[Requirement, bool], ...]] = field(default_factory=dict, repr=False)
     _by_pattern: tuple[Requirement, ...] = field(default=(), repr=False)
 
@@ -206,9 +225,23 @@ class Prefilter:
         self._by_pattern = tuple(by_pattern)
         if not self.needles:
             self.needles = tuple(sorted({*minimal, *(n.text for r in by_pattern
-                                                       for n in max(r.clauses, key=_selectivity))}))
+                                                       for n in max(r.clauses, key=_selectivity)),
+                                         *(self.int_values.needles if self.int_values is not None else ())}))
 
     def could_match(self, text: str) -> bool:
+        return self.screen(text) != NOTHING
+
+    def screen(self, text: str) -> int:
+        """ANY when some requirement holds, INT_VALUES when only integer-value ones do,
+        else NOTHING."""
+        if self._holds(text):
+            return ANY
+        if (self.int_values is not None and self.int_values._holds(text)
+                and int_value_in_text(text, self.int_calls, self.int_keywords)):
+            return INT_VALUES
+        return NOTHING
+
+    def _holds(self, text: str) -> bool:
         if self.always:
             return True
         if self._check(text):
@@ -380,11 +413,42 @@ def _dedupe_clauses(clauses: list[frozenset[Needle]]) -> tuple[frozenset[Needle]
 
 def build_prefilter(matchers: Iterable[Matcher]) -> Prefilter:
     requirements: list[Requirement] = []
+    int_requirements: list[Requirement] = []
+    calls: set[str] = set()
+    keywords: set[str] = set()
     for matcher in matchers:
         requirement = requirement_for(matcher)
         if requirement is None:
             return Prefilter(always=True)
-        requirements.append(requirement)
+        slots = int_slots(matcher)
+        if slots is None:
+            requirements.append(requirement)
+        else:
+            int_requirements.append(requirement)
+            calls.update(slots[0])
+            keywords.update(slots[1])
+    # (Reduced apart: a file kept for an integer-value requirement alone may be skipped.)
+    int_values = Prefilter(_weakest(int_requirements)) if int_requirements else None
+    return Prefilter(_weakest(requirements), int_values=int_values, int_calls=frozenset(calls),
+                     int_keywords=frozenset(keywords))
+
+
+def int_slots(matcher: Matcher) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """For a matcher that fires only where a value it looks at is an integer (see the
+    module's docstring): (called names whose first argument, keywords whose value); None
+    for any other matcher."""
+    if matcher.kind == "attribute":
+        if not matcher.int_arg or not matcher.name or not matcher.device_arg:
+            return None
+        return (matcher.name,), (matcher.device_arg,)  # `.to(i)`, `.to(device=i)`
+    if matcher.kind == "idiom" and matcher.name:
+        from portlint.idioms import IDIOMS
+
+        return IDIOMS[matcher.name].int_slots
+    return None
+
+
+def _weakest(requirements: list[Requirement]) -> tuple[Requirement, ...]:
     # Keep only the weakest requirements: if A holds whenever B does, B adds nothing.
     kept: list[Requirement] = []
     for requirement in sorted(set(requirements), key=_order):
@@ -397,7 +461,7 @@ def build_prefilter(matchers: Iterable[Matcher]) -> Prefilter:
             kept = [other for other in kept if not requirement.implies(other)]
             kept.append(requirement)
     kept.sort(key=_order)
-    return Prefilter(tuple(kept))
+    return tuple(kept)
 
 
 def _order(requirement: Requirement) -> tuple[int, int, list[Needle]]:

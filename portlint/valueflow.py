@@ -20,15 +20,19 @@ enclosing class, or the class attribute ``attr = value``.
 
 :meth:`ValueFlow.is_int` answers "is this an integer?" for device indexes: an int literal,
 ``int(...)``, a parameter annotated ``int``, or a name or attribute whose one definition
-is one of those.
+is one of those. :func:`int_names` is its cheap over-approximation for a whole file (no
+semantic model): the engine asks it before analyzing a file that only integer-device
+matchers could flag.
 """
 
 from __future__ import annotations
 
 import ast
+from collections import deque
 from dataclasses import dataclass
 
 from portlint.semantic import Binding, Scope, SemanticModel
+from portlint.semantic.guards import last_name
 from portlint.semantic.scopes import ASSIGNMENT, PARAMETER
 
 _MAX_DEPTH = 8  # value chains followed at most this far (a = b; b = c ...)
@@ -172,7 +176,7 @@ class ValueFlow:
 
     def _argument_calls(self) -> list[ast.Call]:
         if self._arguments is None:
-            self._arguments = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)
+            self._arguments = [node for node in nodes(self.tree) if isinstance(node, ast.Call)
                                and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
                                and isinstance(node.func.value, ast.Name)] if self.tree is not None else []
         return self._arguments
@@ -195,7 +199,7 @@ class ValueFlow:
                 if self_name is None or any(isinstance(d, ast.Name) and d.id == "staticmethod"
                                             for d in stmt.decorator_list):
                     continue
-                for node in ast.walk(stmt):
+                for node in _statements(stmt):
                     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                         value = node.value if not isinstance(node, ast.AugAssign) else None
                         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
@@ -204,6 +208,158 @@ class ValueFlow:
                                 table.setdefault(target.attr, []).append((value, stmt))
         self._attributes[id(klass)] = table
         return table
+
+
+def int_value_possible(tree: ast.Module, calls: frozenset[str], keywords: frozenset[str]) -> bool:
+    """Whether a call of the file passes a value ``ValueFlow.is_int`` might prove an int (an
+    int expression, or a name or attribute whose identifier is in :func:`int_names`) as the
+    first argument of a call to one of ``calls`` (``f(i)``, ``x.f(i)``) or as one of
+    ``keywords``. One walk of the file, no semantic model."""
+    values: dict[str, list[ast.expr]] = {}
+    found: set[str] = set()
+    candidates: set[str] = set()
+    for node in nodes(tree):
+        if type(node) is ast.Call:
+            called = last_name(node.func)  # type: ignore[attr-defined]
+            passed = [k.value for k in node.keywords if k.arg in keywords]  # type: ignore[attr-defined]
+            if called in calls and node.args:  # type: ignore[attr-defined]
+                passed.append(node.args[0])  # type: ignore[attr-defined]
+            for value in passed:
+                if _int_expression(value):
+                    return True
+                name = last_name(value)
+                if name is not None:
+                    candidates.add(name)
+        _definitions(node, values, found)
+    return bool(candidates) and not candidates.isdisjoint(_int_like(values, found))
+
+
+def int_names(tree: ast.Module) -> frozenset[str]:
+    """Identifiers that may hold an int by value flow: a superset of the names and
+    attribute names ``ValueFlow.is_int`` can prove to be ints, from one walk of the file.
+
+    Every definition value flow follows is recorded under the identifier it defines,
+    ignoring scopes: an assignment's (or walrus's) value under each name or attribute
+    name of its target (for a tuple target, every element's value), a parameter's default
+    under the parameter, a keyword argument's value under the keyword (``Config(gpu=0)``),
+    an ``add_argument`` default under its ``dest``. An identifier is int-like when one of
+    its values is an int expression or an int-like identifier, or when it is a parameter
+    annotated ``int`` (an ``add_argument`` with ``type=int``). Following any chain
+    ``is_int`` follows backwards, each identifier on it is int-like (sound: never smaller
+    than what value flow proves; scopes, single definitions and depth are ignored)."""
+    values: dict[str, list[ast.expr]] = {}
+    found: set[str] = set()
+    for node in nodes(tree):
+        _definitions(node, values, found)
+    return frozenset(_int_like(values, found))
+
+
+def nodes(tree: ast.AST):  # type: ignore[no-untyped-def]
+    """Every node below ``tree``, in no particular order (faster than ``ast.walk``)."""
+    stack = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST = ast.AST
+    while stack:
+        node = pop()
+        yield node
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                extend(item for item in child if isinstance(item, AST))
+            elif isinstance(child, AST):
+                push(child)
+
+
+def _definitions(node: ast.AST, values: dict[str, list[ast.expr]], found: set[str]) -> None:
+    """Record the definitions ``node`` makes (see :func:`int_names`)."""
+    kind = type(node)
+    if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.NamedExpr:
+        value = node.value  # type: ignore[attr-defined]
+        if value is None:
+            return
+        elements = value.elts if isinstance(value, (ast.Tuple, ast.List)) else ()
+        for target in node.targets if kind is ast.Assign else [node.target]:  # type: ignore[attr-defined]
+            for name, element_of_tuple in _target_names(target):
+                given = values.setdefault(name, [])
+                given.append(value)
+                if element_of_tuple:
+                    given.extend(elements)
+    elif kind is ast.arguments:
+        positional = [*node.posonlyargs, *node.args]  # type: ignore[attr-defined]
+        defaults = node.defaults  # type: ignore[attr-defined]
+        for arg, default in [*zip(positional[len(positional) - len(defaults):], defaults),
+                             *zip(node.kwonlyargs, node.kw_defaults)]:  # type: ignore[attr-defined]
+            if default is not None:
+                values.setdefault(arg.arg, []).append(default)
+        for arg in [*positional, node.vararg, *node.kwonlyargs, node.kwarg]:  # type: ignore[attr-defined]
+            if arg is not None and _is_int_annotation(arg.annotation):
+                found.add(arg.arg)
+    elif kind is ast.Call:
+        for keyword in node.keywords:  # type: ignore[attr-defined]
+            if keyword.arg is not None:
+                values.setdefault(keyword.arg, []).append(keyword.value)
+        func = node.func  # type: ignore[attr-defined]
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            dest = _argument_dest(node)  # type: ignore[arg-type]
+            if dest is not None:
+                for keyword in node.keywords:  # type: ignore[attr-defined]
+                    if keyword.arg == "default":
+                        values.setdefault(dest, []).append(keyword.value)
+                    elif keyword.arg == "type" and _is_int_annotation(keyword.value):
+                        found.add(dest)
+
+
+def _int_like(values: dict[str, list[ast.expr]], found: set[str]) -> set[str]:
+    """``found`` (int-annotated) plus every identifier with an int value, directly or through
+    other identifiers: propagated backwards along "name = other_name" (a work list: linear)."""
+    users: dict[str, list[str]] = {}
+    for name, given in values.items():
+        for value in given:
+            if name not in found and _int_expression(value):
+                found.add(name)
+            source = last_name(value)
+            if source is not None:
+                users.setdefault(source, []).append(name)
+    pending = list(found)
+    while pending:
+        for name in users.get(pending.pop(), ()):
+            if name not in found:
+                found.add(name)
+                pending.append(name)
+    return found
+
+
+def may_be_int(expr: ast.expr, names: frozenset[str]) -> bool:
+    """Whether ``ValueFlow.is_int`` could hold for ``expr`` (``names``: :func:`int_names`)."""
+    return _int_expression(expr) or last_name(expr) in names
+
+
+def _target_names(target: ast.expr, element: bool = False):  # type: ignore[no-untyped-def]
+    """(identifier, inside a tuple/list target) for each name or attribute a target binds."""
+    if isinstance(target, (ast.Name, ast.Attribute)):
+        yield last_name(target), element
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for item in target.elts:
+            yield from _target_names(item, True)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value, element)
+
+
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements(node: ast.stmt):  # type: ignore[no-untyped-def]
+    """The statements in ``node`` (itself included), in ``ast.walk``'s order: a breadth-first
+    walk that does not enter expressions (no statement is inside one; every ancestor of a
+    statement is a statement, an ``except`` handler or a ``case``)."""
+    todo = deque([node])
+    while todo:
+        node = todo.popleft()
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                todo.extend(item for item in child if isinstance(item, _BLOCKS))
+        yield node
 
 
 def _binding_definition(binding: Binding) -> Definition | None:

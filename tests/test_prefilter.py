@@ -206,3 +206,152 @@ def test_literal_values_must_start_after_a_quote() -> None:
     for text in ['x = "cuda"', "x = 'cuda:0'", 'x = f"cuda:{i}"', 'x = "cuda:%d" % i',
                  'x = """cuda"""', 'x = rb"cuda"', 'x = "cuda:" + str(i)']:
         assert prefilter.could_match(text), text
+
+
+# Integer devices: the value reaches `.to(...)` / `device=` / `torch.device(...)` through names.
+_INT_FLOWS = [
+    "import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument('--gpu-id', type=int)\n"
+    "args = parser.parse_args()\nmodel.to(args.gpu_id)\n",
+    "import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument('--gpu', default=0)\n"
+    "args = parser.parse_args()\nmodel.to(args.gpu)\n",
+    "from dataclasses import dataclass\n@dataclass\nclass Cfg:\n    gpu: int = 0\ncfg = Cfg()\nx = x.to(cfg.gpu)\n",
+    "class Cfg:\n    gpu = None\ncfg = Cfg(gpu=1)\nx = x.to(cfg.gpu)\n",
+    "name, rank = 'x', 1\nx = x.to(rank)\n",
+    "import torch\nif (n := 3):\n    t = torch.zeros(2, device=n)\n",
+    "class T:\n    index = 0\n    def go(self, x):\n        return x.to(self.index)\n",
+    "import os\nrank = int(os.environ['RANK'])\ngpu = rank\ndev = gpu\nx = x.to(dev)\n",
+    "import torch\nclass C:\n    def __init__(self, g: int):\n        self.g = g\n    def run(self):\n"
+    "        return torch.ones(1, device=self.g)\n",
+    "import torch\ndef f(k=-1):\n    return torch.device(k)\n",
+    "import torch\nx = torch.empty(3, device=(0))\ny = x.to(device=2)\n",
+]
+
+
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+def test_integer_value_screen_never_hides_a_finding(target: str) -> None:
+    """Differential: a file kept by the text prefilter only for integer-device matchers, then
+    judged by the text screen or the tree screen to pass no value that may be an int, has no
+    finding."""
+    import ast
+
+    from portlint.analyzer import analyze
+    from portlint.prefilter import INT_VALUES
+
+    index = linter_for(target).index
+    prefilter = index.prefilter
+    assert prefilter.int_values is not None
+    by_text = by_tree = flagged = 0
+    texts = [*_every_snippet(), *((f"trap{i}", t) for i, t in enumerate(_TEXT_TRAPS)),
+             *((f"flow{i}", t) for i, t in enumerate(_INT_FLOWS))]
+    for name, text in texts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        found = analyze(tree, text, name, index)
+        if name.startswith("flow"):
+            assert any(f.code == "PRT406" for f in found), text  # value flow proves the int
+            flagged += 1
+        if prefilter._holds(text) or not prefilter.int_values._holds(text):
+            continue
+        if not index.could_match(text):
+            by_text += 1
+            assert found == [], (name, found)
+        elif not index.worth_analyzing(text, tree):
+            assert prefilter.screen(text) == INT_VALUES
+            by_tree += 1
+            assert found == [], (name, found)
+    assert by_text and flagged
+
+
+def test_integer_device_files_without_an_integer_are_not_analyzed() -> None:
+    import ast
+
+    from portlint.prefilter import INT_VALUES
+
+    index = linter_for("agnostic").index
+    for text in ["import torch\nx = x.to(device)\n",
+                 "import torch\ndevice = torch.device('cpu')\nx = torch.zeros(2, device=device).to(torch.float16)\n",
+                 "import torch\ndef f(x, n: int, device=None):\n    return x.to(device)[:n]\n"]:
+        assert not index.could_match(text), text  # the text screen: never parsed
+        # beyond the text screen (a non-ASCII name): parsed, but not analyzed
+        beyond = "é = 1\n" + text
+        assert index.prefilter.screen(beyond) == INT_VALUES, text
+        assert not index.worth_analyzing(beyond, ast.parse(beyond)), text
+    for text in ["x = x.to(int(rank))", "gpu = 0\nx = x.to(gpu)", "def f(x, gpu: int):\n    return x.to(gpu)"]:
+        assert index.prefilter.screen(text) == INT_VALUES, text
+        assert index.worth_analyzing(text, ast.parse(text)), text
+
+
+# The text screen (portlint/intscreen.py) must see every int the tree screen sees.
+_TEXT_TRAPS = [
+    "x = x.to(\n    # a comment (\n    gpu_id\n)\ngpu_id = 0\n",
+    "(a,\n gpu) = ('x', 1)\nx = x.to(gpu)\n",
+    "gpu, \\\n  name = 1, 'x'\nx.to(gpu)\n",
+    "s = '(('\nrank = int(s)\nx.to(rank)\n",
+    "x.to((\n  -1))\n",
+    "import torch\ndef f(gpu: int):\n    return torch.zeros(1, device=gpu)\n",
+    "class A:\n    def __init__(self):\n        self.gpu = 3\n    def f(self, x):\n        return x.to(self.gpu)\n",
+    "a = b = 0\nx.to(a)\n",
+    "gpu = 1; x.to(gpu)\n",
+    "f = lambda gpu=0: x.to(gpu)\n",
+    "s = '#'; gpu = 0\nx.to(gpu)\n",
+    "# it's\ngpu = 0\nx.to(gpu)\n",
+    "k = r'\\''; gpu = (\n    2)\nx.to(gpu)\n",
+    "g = {'a': 1}\nrank: 'Optional[int]' = 0\nx.to(rank)\n",
+    "a, b = [0, (1)]\nx.to(b)\n",
+    "n = 'é'\nrank = +1\ny = x.to(rank)\n",
+    "x.to(device=(3))\n",
+    "def f(x, *, gpu=0):\n    return x.to(gpu)\n",
+    "dev = self_id\nself_id = 0\nx.to(dev)\n",
+    "x.to(y.z(0).w)\nw = int(s)\n",
+    "import torch\nd = torch.device(\n    i)\ni = 1\n",
+    "x.to(rank)\nrank = 0 if a else 1\nrank = 1\n",
+    "(x.to)(gpu)\n[a, gpu] = 'x', 1\n",
+    "x = x.to(\\\n    gpu)\ngpu=1\n",
+    's = f"{x.to(gpu)}"\ngpu = 0\n',
+    "p.add_argument('--gpu-id', type=int)\nargs = p.parse_args()\nx.to(args.gpu_id)\n",
+    'p.add_argument("rank", default=0)\nargs = p.parse_args()\nx.to(args.rank)\n',
+]
+
+
+def test_text_screen_keeps_what_the_tree_screen_keeps() -> None:
+    import ast
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    assert calls and keywords
+    texts = [*_TEXT_TRAPS, *_INT_FLOWS, *(text for _, text in _every_snippet())]
+    kept = 0
+    for text in texts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if int_value_possible(tree, calls, keywords):
+            kept += 1
+            assert int_value_in_text(text, calls, keywords), text
+    for text in _TEXT_TRAPS:
+        assert int_value_in_text(text, calls, keywords), text
+    assert kept > len(_TEXT_TRAPS)
+
+
+def test_text_screen_rejects_plain_device_code() -> None:
+    from portlint.intscreen import int_value_in_text
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    for text in [
+        "import torch\ndef f(x, device=None, dtype=torch.float32):\n    device = x.device if device is None else device\n"
+        "    return torch.zeros(2, device=device).to(dtype)\n",
+        "x = x.to(self.device)  # to(0) in a comment\ns = 'x.to(0)'\n",
+        "t = torch.arange(10, device=hidden.device).to(torch.long)[None, :]\n",
+        "def f(self, a, b):\n    dtype, device = a.dtype, a.device\n    return b.to(device=device, dtype=dtype)\n",
+        "import torch\nfor k in range(2):\n    x = torch.ones(1, device=k if k else 0)\n",  # not an int: a choice
+    ]:
+        assert not int_value_in_text(text, calls, keywords), text
+    for text in ["x.to(f'{a=}')", "x = 'ü'\nx.to(ｇpu)", "x.to(g := 1)"]:
+        assert int_value_in_text(text, calls, keywords), text  # beyond the reader

@@ -134,7 +134,8 @@ class Guard:
     cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
 
 
-def _last_name(node: ast.expr) -> str | None:
+def last_name(node: ast.expr) -> str | None:
+    """The name an expression ends with: `x` of `a.b.x`, `x` of `x`; None for other expressions."""
     if isinstance(node, ast.Attribute):
         return node.attr
     if isinstance(node, ast.Name):
@@ -260,7 +261,7 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
 def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) -> tuple[Test, bool] | None:
     func = node.func
     qualname = resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
-    name = _last_name(func)
+    name = last_name(func)
     if qualname == "torch.cuda.is_available" or (name in guards and not node.args):
         return Test(CUDA), False
     if qualname == "torch.accelerator.is_available":
@@ -398,7 +399,7 @@ def requires_a_package(decorator: ast.expr) -> bool:
     where a package (or feature) is missing, so imports in the test have that fallback."""
     if isinstance(decorator, ast.Call):
         decorator = decorator.func
-    name = _last_name(decorator)
+    name = last_name(decorator)
     return name is not None and name.startswith(("require_", "requires_"))
 
 
@@ -494,7 +495,7 @@ def _exception_names(handler: ast.ExceptHandler) -> set[str] | None:
     if handler.type is None:
         return None
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return {name for name in (_last_name(t) for t in types) if name is not None}
+    return {name for name in (last_name(t) for t in types) if name is not None}
 
 
 def ladder_tests(node: ast.If) -> list[ast.expr]:
@@ -519,5 +520,5 @@ def terminates(body: list[ast.stmt]) -> bool:
         return False
     last = body[-1]
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-        return _last_name(last.value.func) in ("exit", "quit", "_exit")
+        return last_name(last.value.func) in ("exit", "quit", "_exit")
     return isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break))
