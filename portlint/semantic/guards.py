@@ -361,7 +361,7 @@ def requires_cuda(decorator: ast.expr) -> bool:
     that skips the test (a function or a whole class) where CUDA is missing."""
     if isinstance(decorator, ast.Call):
         decorator = decorator.func
-    name = _last_name(decorator)
+    name = last_name(decorator)
     return name is not None and bool(_CUDA_REQUIREMENT.match(name))
 
 
