@@ -261,14 +261,11 @@ class Binder:
         self.visit_block(node.orelse)
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
-        expected_failure = False
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-            expected_failure = expected_failure or g.expects_failure(item, self.resolve)
-        # `with self.assertRaises(RuntimeError): model.to(0)`: a failure there is the point
-        self.visit_guarded_block(node.body, Guard(g.PROTECTED) if expected_failure else None)
+        self.visit_block(node.body)
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:

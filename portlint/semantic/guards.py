@@ -350,10 +350,8 @@ def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards
 # `@require_cuda`, `@require_torch_gpu`, `@require_multi_gpu`, `@require_cuda_or_xpu`: a test
 # decorator that skips the test where CUDA is missing (not `@require_non_cpu`, any accelerator).
 _CUDA_REQUIREMENT = re.compile(r"(?i)^requires?_(?!non_|no_|not_)\w*?(?:cuda|gpu|nvidia)")
-# Calls that end a test as skipped (`self.skipTest(...)`, `pytest.skip(...)`) or that expect
-# the code of their `with` block to fail (`self.assertRaises(...)`, `pytest.raises(...)`).
+# Calls that end a test as skipped (`self.skipTest(...)`, `pytest.skip(...)`).
 _SKIP_CALLS = frozenset({"skipTest", "pytest.skip", "unittest.SkipTest", "SkipTest", "pytest.skip.Exception"})
-_EXPECT_FAILURE = frozenset({"assertRaises", "assertRaisesRegex", "pytest.raises"})
 
 
 def requires_cuda(decorator: ast.expr) -> bool:
@@ -385,13 +383,6 @@ def skips_test(body: list[ast.stmt], resolve: Resolver) -> bool:
     if isinstance(last, ast.Raise) and last.exc is not None:
         return _call_name(last.exc, resolve) in _SKIP_CALLS
     return False
-
-
-def expects_failure(item: ast.withitem, resolve: Resolver) -> bool:
-    """``with self.assertRaises(RuntimeError):``, ``with pytest.raises(...):``: the block is
-    expected to fail, wherever it runs."""
-    expr = item.context_expr
-    return isinstance(expr, ast.Call) and _call_name(expr, resolve) in _EXPECT_FAILURE
 
 
 def requires_a_package(decorator: ast.expr) -> bool:
