@@ -118,6 +118,7 @@ class _Analyzer(Binder):
         # Value flow (portlint/valueflow.py): a use in a device position reports the value's
         # definition; ``_use`` is (context, line) of the use while that definition is matched.
         self._flow: ValueFlow | None = None
+        self._query: _Query | None = None
         self._use: tuple[str, int] | None = None
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
@@ -177,6 +178,7 @@ class _Analyzer(Binder):
         them, not by a later cyclic collection that must first walk them all (a few ms per
         1,000 lines, on every change in the language server)."""
         self._dispatch = {}
+        self._query = None
         if not keep_model:
             for scope in self.model.scopes:
                 scope.bindings.clear()
@@ -319,9 +321,10 @@ class _Analyzer(Binder):
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
+            query = self.query
             for matcher in self.index.idioms[type(node)]:
                 assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, self.query, matcher.pattern)
+                matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
                 if matched is not None:
                     count = len(self.findings)
                     at = node
@@ -366,7 +369,10 @@ class _Analyzer(Binder):
 
     @property
     def query(self) -> "_Query":
-        return _Query(self)
+        query = self._query
+        if query is None:
+            query = self._query = _Query(self)  # (stateless: one per analyzer)
+        return query
 
     # ------------------------------------------------------------------ visitors
 
@@ -786,9 +792,8 @@ class _Analyzer(Binder):
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:
         if name is None:
             return
-        for pattern, ctx in self.index.name_contexts:
-            if pattern.search(name):
-                self.check_value(value, ctx)
+        for ctx in self.index.contexts_named(name):
+            self.check_value(value, ctx)
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:  # type: ignore[override]
         if self.index.name_contexts:
