@@ -111,6 +111,7 @@ class _Analyzer(Binder):
         self.idiom_findings: list[Finding] = []
         for node_type in index.idioms:
             self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
@@ -457,7 +458,13 @@ class _Analyzer(Binder):
                     if self._attribute_applies(matcher, call):
                         self._report_attribute(matcher, node, call)
                         break
-        self.visit(node.value)
+        value = node.value
+        if type(value) is ast.Attribute and self._plain_chains:
+            # `a.b.c` resolved to Q: `a.b` (the same root, nothing bound since) resolves to Q
+            # without ".c", or to None with it
+            self.visit_chain(value, None, None if qualname is None else qualname[:-len(node.attr) - 1])
+        else:
+            self.visit(value)
 
     def _reference_root(self, node: ast.expr) -> None:
         """Count the use of a chain's root name that is not visited further."""
