@@ -631,7 +631,7 @@ class _Analyzer(Binder):
             for arg in node.args:
                 self._dtype_slots[id(arg)] = node
         elif type(func) is ast.Name and not (qualname or "").startswith("torch"):
-            self._foreign_args.update(id(arg) for arg in node.args)
+            self._foreign_args.update(map(id, node.args))
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
