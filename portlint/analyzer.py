@@ -423,8 +423,10 @@ class _Analyzer(Binder):
             return
         if binding is not None:
             qualname = binding.qualified
-        else:
+        elif self.model.stars:  # (else ``resolve`` would look the name up again, for None)
             qualname = self.resolve(node)
+        else:
+            return
         if qualname is not None:
             self._match_symbol(node, qualname, None)
 

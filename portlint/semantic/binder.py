@@ -104,15 +104,25 @@ class Binder:
         if fields is None:
             fields = self._child_fields[type(node)] = tuple(
                 name for name in node._fields if name not in _LEAF_FIELDS)
-        visit = self.visit
+        # (``visit`` inlined: one call less per node)
+        dispatch = self._dispatch
+        generic = self.generic_visit
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        visit(item)
+                        method = dispatch.get(type(item))
+                        if method is not None:
+                            method(item)
+                        else:
+                            generic(item)
             elif isinstance(value, ast.AST):
-                visit(value)
+                method = dispatch.get(type(value))
+                if method is not None:
+                    method(value)
+                else:
+                    generic(value)
 
     def visit_block(self, body: list[ast.stmt]) -> None:
         """A statement list: guards an early return adds end with the block."""
