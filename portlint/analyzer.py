@@ -111,6 +111,7 @@ class _Analyzer(Binder):
         self.idiom_findings: list[Finding] = []
         for node_type in index.idioms:
             self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
@@ -118,6 +119,7 @@ class _Analyzer(Binder):
         # Value flow (portlint/valueflow.py): a use in a device position reports the value's
         # definition; ``_use`` is (context, line) of the use while that definition is matched.
         self._flow: ValueFlow | None = None
+        self._query: _Query | None = None
         self._use: tuple[str, int] | None = None
         self._flow_depth = 0
         self._flow_owners: list[ast.AST] | None = None  # the definition's scopes while it is matched
@@ -177,6 +179,7 @@ class _Analyzer(Binder):
         them, not by a later cyclic collection that must first walk them all (a few ms per
         1,000 lines, on every change in the language server)."""
         self._dispatch = {}
+        self._query = None
         if not keep_model:
             for scope in self.model.scopes:
                 scope.bindings.clear()
@@ -319,9 +322,10 @@ class _Analyzer(Binder):
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
+            query = self.query
             for matcher in self.index.idioms[type(node)]:
                 assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, self.query, matcher.pattern)
+                matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
                 if matched is not None:
                     count = len(self.findings)
                     at = node
@@ -366,7 +370,10 @@ class _Analyzer(Binder):
 
     @property
     def query(self) -> "_Query":
-        return _Query(self)
+        query = self._query
+        if query is None:
+            query = self._query = _Query(self)  # (stateless: one per analyzer)
+        return query
 
     # ------------------------------------------------------------------ visitors
 
@@ -416,8 +423,10 @@ class _Analyzer(Binder):
             return
         if binding is not None:
             qualname = binding.qualified
-        else:
+        elif self.model.stars:  # (else ``resolve`` would look the name up again, for None)
             qualname = self.resolve(node)
+        else:
+            return
         if qualname is not None:
             self._match_symbol(node, qualname, None)
 
@@ -451,7 +460,13 @@ class _Analyzer(Binder):
                     if self._attribute_applies(matcher, call):
                         self._report_attribute(matcher, node, call)
                         break
-        self.visit(node.value)
+        value = node.value
+        if type(value) is ast.Attribute and self._plain_chains:
+            # `a.b.c` resolved to Q: `a.b` (the same root, nothing bound since) resolves to Q
+            # without ".c", or to None with it
+            self.visit_chain(value, None, None if qualname is None else qualname[:-len(node.attr) - 1])
+        else:
+            self.visit(value)
 
     def _reference_root(self, node: ast.expr) -> None:
         """Count the use of a chain's root name that is not visited further."""
@@ -618,7 +633,7 @@ class _Analyzer(Binder):
             for arg in node.args:
                 self._dtype_slots[id(arg)] = node
         elif type(func) is ast.Name and not (qualname or "").startswith("torch"):
-            self._foreign_args.update(id(arg) for arg in node.args)
+            self._foreign_args.update(map(id, node.args))
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
@@ -786,9 +801,8 @@ class _Analyzer(Binder):
     def _check_named_value(self, name: str | None, value: ast.expr) -> None:
         if name is None:
             return
-        for pattern, ctx in self.index.name_contexts:
-            if pattern.search(name):
-                self.check_value(value, ctx)
+        for ctx in self.index.contexts_named(name):
+            self.check_value(value, ctx)
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:  # type: ignore[override]
         if self.index.name_contexts:

@@ -53,6 +53,7 @@ class RuleIndex:
     _anywhere: re.Pattern[str] | None = None  # see ``anywhere_screen``
     _anywhere_built: bool = False
     _screened: tuple[str | None, int] = (None, 0)  # the last text screened and its verdict
+    _named: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see ``contexts_named``
 
     def fix_for(self, matcher: Matcher) -> "FixPlan":
         """The best fix for this matcher under the target and ``min-torch`` (cached)."""
@@ -81,6 +82,14 @@ class RuleIndex:
                 except re.error:
                     self._anywhere = None
         return self._anywhere
+
+    def contexts_named(self, name: str) -> tuple[str, ...]:
+        """The contexts whose ``names`` pattern finds ``name`` (in ``name_contexts`` order),
+        cached: the same variable names recur in every file."""
+        found = self._named.get(name)
+        if found is None:
+            found = self._named[name] = tuple(ctx for pattern, ctx in self.name_contexts if pattern.search(name))
+        return found
 
     def could_match(self, text: str) -> bool:
         """The prefilter: False means no active rule can fire anywhere in ``text``."""

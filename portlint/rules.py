@@ -710,6 +710,16 @@ def _regex(text: str, path: str, code: str | None, key: str) -> re.Pattern[str]:
 
 def is_shipped(path: str) -> bool:
     try:
-        return Path(path).resolve().parent == default_ruleset_dir().resolve()
+        return Path(path).resolve().parent == _shipped_dir()
     except OSError:
         return False
+
+
+_SHIPPED_DIR: list[Path] = []
+
+
+def _shipped_dir() -> Path:
+    """``default_ruleset_dir()``, resolved once (every shipped pattern asks)."""
+    if not _SHIPPED_DIR:
+        _SHIPPED_DIR.append(default_ruleset_dir().resolve())
+    return _SHIPPED_DIR[0]

@@ -104,15 +104,25 @@ class Binder:
         if fields is None:
             fields = self._child_fields[type(node)] = tuple(
                 name for name in node._fields if name not in _LEAF_FIELDS)
-        visit = self.visit
+        # (``visit`` inlined: one call less per node)
+        dispatch = self._dispatch
+        generic = self.generic_visit
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        visit(item)
+                        method = dispatch.get(type(item))
+                        if method is not None:
+                            method(item)
+                        else:
+                            generic(item)
             elif isinstance(value, ast.AST):
-                visit(value)
+                method = dispatch.get(type(value))
+                if method is not None:
+                    method(value)
+                else:
+                    generic(value)
 
     def visit_block(self, body: list[ast.stmt]) -> None:
         """A statement list: guards an early return adds end with the block."""
@@ -389,11 +399,14 @@ class Binder:
             return False
         known = self._tests_other_backend.get(id(owner))
         if known is None:
-            if self._branch_tests is None and self._tree is not None:
-                self._branch_tests = branch_tests(self._tree)
-            tests = (self._branch_tests or {}).get(id(owner))
-            if tests is None:  # (not a function of this module)
-                tests = [node.test for node in ast.walk(owner) if isinstance(node, (ast.If, ast.IfExp, ast.While))]
+            walked = self._branch_tests
+            if walked is None:
+                walked = self._branch_tests = {}
+            tests = walked.get(id(owner))
+            if tests is None:  # the owner alone is walked (a function: not the whole file)
+                for key, found in branch_tests(owner).items():  # type: ignore[arg-type]
+                    walked.setdefault(key, found)
+                tests = walked[id(owner)]
             known = False
             for test in tests:
                 found = self.classify(test)
@@ -569,11 +582,11 @@ _CONDITIONALS = (ast.If, ast.IfExp, ast.While)
 _FUNCTIONS_AND_LAMBDAS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def branch_tests(tree: ast.Module) -> dict[int, list[ast.expr]]:
-    """id(the module or a function) -> the tests of the ifs, conditional expressions and
-    whiles anywhere inside it (what ``ast.walk`` of it finds), in one walk of the file
-    instead of one walk per function that has a CUDA test (the language server checks a
-    1,000-line file on every change)."""
+def branch_tests(tree: ast.AST) -> dict[int, list[ast.expr]]:
+    """id(``tree``, a module or a function, or a function inside it) -> the tests of the
+    ifs, conditional expressions and whiles anywhere inside it (what ``ast.walk`` of it
+    finds), in one walk of ``tree`` instead of one walk per function that has a CUDA test
+    (the language server checks a 1,000-line file on every change)."""
     found: dict[int, list[ast.expr]] = {id(tree): []}
     fields: dict[type, tuple[str, ...]] = {}
     stack: list[tuple[ast.AST, tuple[list[ast.expr], ...]]] = [(tree, (found[id(tree)],))]

@@ -167,7 +167,11 @@ class SemanticModel:
         """A name load: resolve it, count the use, remember it if nothing binds it."""
         name = node.id
         self.identifiers.add(name)
-        binding = self.lookup(name)
+        scope = self.scope
+        # (``lookup``'s first step inlined: most names are bound in the current scope)
+        binding = None if scope.declared else scope.bindings.get(name)
+        if binding is None:
+            binding = self.lookup(name)
         if self.loads is not None:
             self.loads.append((node, self.scope))
         if binding is not None:
@@ -200,6 +204,9 @@ class SemanticModel:
         through imports and aliases: ``th.cuda.synchronize`` -> ``torch.cuda.synchronize``
         after ``import torch as th``; None when the root is bound to anything else or to
         nothing (see :meth:`star_candidates` for ``from m import *``)."""
+        if type(node) is ast.Name:  # (the common case, without the chain's list)
+            binding = self.lookup(node.id, scope)  # type: ignore[attr-defined]
+            return None if binding is None else binding.qualified
         parts = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
