@@ -447,6 +447,56 @@ CASES = {
         """,
         ["PRT701"],
     ),
+    "body-of-a-test-skipped-off-cuda": (  # mmengine tests: the skip decorator guards the body too
+        """
+        import unittest
+        import pytest
+        import torch
+        @unittest.skipUnless(torch.cuda.device_count() > 1, "two GPUs")
+        def test_a():
+            torch.cuda.set_device(0)
+        @pytest.mark.skipif(not torch.cuda.is_available(), reason="a GPU")
+        def test_b():
+            torch.cuda.set_device(0)
+        @unittest.skipIf(not torch.cuda.is_available(), "a GPU")
+        class T(unittest.TestCase):
+            def test_c(self):
+                torch.cuda.set_device(0)
+        """,
+        """
+        import unittest
+        import pytest
+        import torch
+        @unittest.skipUnless(torch.cuda.device_count() < 2, "at most one GPU")
+        def test_a():
+            torch.cuda.set_device(0)
+        @pytest.mark.skipif(sys.platform == "win32", reason="not on Windows")
+        def test_b():
+            torch.cuda.set_device(0)
+        @unittest.skipIf(torch.cuda.is_available(), "no GPU")
+        class T(unittest.TestCase):
+            def test_c(self):
+                torch.cuda.set_device(0)
+        """,
+        ["PRT101", "PRT101", "PRT101", "PRT101", "PRT102"],
+    ),
+    "test-that-returns-off-cuda": (  # mmengine tests
+        """
+        import torch
+        def test_sync():
+            if not torch.cuda.is_available():
+                return
+            torch.cuda.synchronize()
+        """,
+        """
+        import torch
+        def sync():
+            if not torch.cuda.is_available():
+                return
+            torch.cuda.synchronize()
+        """,
+        ["PRT102", "PRT103"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

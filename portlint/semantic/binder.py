@@ -301,7 +301,7 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
-            guard = _test_requirement(node.decorator_list)
+            guard = self.test_requirement(node.decorator_list)
             if guard is not None:
                 self._deferred.append((node, self.model.scope, (*self.context(), guard)))
                 return
@@ -311,7 +311,7 @@ class Binder:
         self.visit_all([*node.decorator_list, *node.bases, *(k.value for k in node.keywords)])
         model = self.model
         model.push("class", node)
-        self.visit_guarded_block(node.body, _test_requirement(node.decorator_list))
+        self.visit_guarded_block(node.body, self.test_requirement(node.decorator_list))
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -416,6 +416,33 @@ class Binder:
             self._tests_other_backend[id(owner)] = known
         return known
 
+    def _ends_a_test(self, body: list[ast.stmt]) -> bool:
+        """``return`` (no value) in a test function (``def test_x():``): it ends the test
+        as a pass, like a skip."""
+        last = body[-1] if body else None
+        if not isinstance(last, ast.Return) or last.value is not None:
+            return False
+        scope = self.model.scope
+        return scope.is_function and getattr(scope.node, "name", "").startswith("test")
+
+    def test_requirement(self, decorators: list[ast.expr]) -> Guard | None:
+        """The guard a test decorator puts on a test function or class: a skip condition that
+        skips it off CUDA (``@unittest.skipUnless(torch.cuda.device_count() > 1, ...)``,
+        ``@pytest.mark.skipif(not torch.cuda.is_available(), ...)``) or ``@require_cuda``
+        (SKIP); ``@require_bnb`` skips it where the package is missing, so imports there are
+        optional (OPTIONAL)."""
+        for decorator in decorators:
+            if g.requires_cuda(decorator):
+                return Guard(g.SKIP)
+            if isinstance(decorator, ast.Call) and decorator.args and isinstance(decorator.func, (ast.Attribute, ast.Name)):
+                qualname = self.resolve(decorator.func)
+                if qualname in g.SKIP_CONDITIONS and g.skips_off_cuda(
+                        qualname, decorator.args[0], self.resolve, self.guard_names):
+                    return Guard(g.SKIP)
+        if any(g.requires_a_package(decorator) for decorator in decorators):
+            return Guard(g.OPTIONAL)
+        return None
+
     def visit_annotation(self, node: ast.expr) -> None:
         """A type annotation (of a parameter, a return, an annotated assignment)."""
         self.visit(node)
@@ -449,8 +476,8 @@ class Binder:
                     guard.test_findings.extend(range(start, end))
 
     def visit_if(self, node: ast.If) -> None:
-        if not node.orelse and g.skips_test(node.body, self.resolve) and g.skips_off_cuda(
-                "unittest.skipIf", node.test, self.resolve, self.guard_names):
+        if not node.orelse and (g.skips_test(node.body, self.resolve) or self._ends_a_test(node.body)) \
+                and g.skips_off_cuda("unittest.skipIf", node.test, self.resolve, self.guard_names):
             # `if not torch.cuda.is_available(): self.skipTest(...)`: off CUDA the test is
             # skipped, its working non-CUDA path; the rest of the block runs only on CUDA
             skip = Guard(g.SKIP, node.test)
@@ -558,15 +585,6 @@ def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:
     return classified is not None and classified[0].kind == g.OTHER and classified[1]
 
 
-def _test_requirement(decorators: list[ast.expr]) -> Guard | None:
-    """The guard a test decorator puts on a test function or class: ``@require_cuda`` skips
-    it off CUDA (SKIP); ``@require_bnb`` skips it where the package is missing, so imports
-    there are optional (OPTIONAL)."""
-    if any(g.requires_cuda(decorator) for decorator in decorators):
-        return Guard(g.SKIP)
-    if any(g.requires_a_package(decorator) for decorator in decorators):
-        return Guard(g.OPTIONAL)
-    return None
 
 
 def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
