@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from portlint import rendering
 from portlint.devicevar import DevicePlanner
-from portlint.semantic.scopes import ASSIGNMENT
+from portlint.semantic.scopes import ASSIGNMENT, IMPORT
 from portlint.findings import Finding, Fix
 from portlint.idioms import IDIOMS
 from portlint.index import RuleIndex
@@ -497,6 +497,8 @@ class _Analyzer(Binder):
                     return True  # `dtype_byte_size(torch.float64)`: a question about the dtype
                 if not matcher.displayed and id(current) in self._displayed:
                     return True  # `print(torch.cuda.is_available())` fails nowhere
+                if self._chosen_per_backend(current):
+                    return True  # `if is_npu_available(): from torch.npu.amp import GradScaler else: ...`
                 if self._symbol_applies(matcher, call if outermost else None):
                     self.report(matcher, current, name, call=call if outermost else None)
                     return True
@@ -506,6 +508,29 @@ class _Analyzer(Binder):
             name = name.rsplit(".", 1)[0]
             outermost = False
         return self._match_symbol_prefix(node, qualname)
+
+    def _chosen_per_backend(self, node: ast.expr) -> bool:
+        """The name at the root of ``node`` is also imported from another backend's module in
+        its scope (an import ladder: ``if is_npu_available(): from torch.npu.amp import
+        GradScaler`` ... ``else: from torch.cuda.amp import GradScaler``): what it refers to
+        is chosen per backend, its CUDA binding is one rung of that choice."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if type(node) is not ast.Name:
+            return False
+        names, seen = [node.id], set()
+        while names:  # (an alias, `scaler_type = GradScaler`, is followed to its name)
+            name = names.pop()
+            seen.add(name)
+            bindings = self.model.meaning(name, self.model.scope)
+            for binding in bindings:
+                if binding.kind == IMPORT and len(bindings) > 1 and binding.qualified is not None \
+                        and _OTHER_BACKEND_MODULE.match(binding.qualified):
+                    return True
+                value = getattr(binding.statement, "value", None)
+                if binding.kind == ASSIGNMENT and type(value) is ast.Name and value.id not in seen and len(seen) < 4:
+                    names.append(value.id)
+        return False
 
     def _match_symbol_prefix(self, node: ast.expr, qualname: str) -> bool:
         prefixes = self.index.symbol_prefixes
@@ -1357,6 +1382,9 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+# Modules of another backend: a name also imported from one of them is chosen per backend.
+_OTHER_BACKEND_MODULE = re.compile(r"(?:torch\.(?:npu|mlu|xpu|musa|hpu|mps)|torch_npu|torch_mlu|torch_musa"
+                                   r"|intel_extension_for_pytorch|habana_frameworks)(?:\.|$)")
 _AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 _DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device_count"})
 # methods whose result stays on the device of their receiver

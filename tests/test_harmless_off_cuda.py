@@ -497,6 +497,36 @@ CASES = {
         """,
         ["PRT102", "PRT103"],
     ),
+    "name-imported-per-backend": (  # mmengine optim/optimizer/amp_optimizer_wrapper.py
+        """
+        from mmengine.device import is_mlu_available, is_npu_available
+        if is_npu_available():
+            from torch.npu.amp import GradScaler
+        elif is_mlu_available():
+            from torch.mlu.amp import GradScaler
+        else:
+            from torch.cuda.amp import GradScaler
+        class Wrapper:
+            def __init__(self, fsdp, loss_scale):
+                scaler_type = ShardedGradScaler if fsdp else GradScaler
+                plain = GradScaler
+                self.loss_scaler = plain(init_scale=loss_scale)
+                self.other = GradScaler()
+        """,
+        """
+        from mmengine.device import is_mlu_available, is_npu_available
+        if is_npu_available():
+            print("npu")
+        else:
+            from torch.cuda.amp import GradScaler
+        class Wrapper:
+            def __init__(self, fsdp, loss_scale):
+                plain = GradScaler
+                self.loss_scaler = plain(init_scale=loss_scale)
+                self.other = GradScaler()
+        """,
+        ["PRT302", "PRT302", "PRT302"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
