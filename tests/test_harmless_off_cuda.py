@@ -527,6 +527,25 @@ CASES = {
         """,
         ["PRT302", "PRT302", "PRT302"],
     ),
+    "cuda-sub-case-of-a-test": (  # mmengine tests/test_optim/test_optimizer/test_optimizer.py
+        """
+        import torch
+        def test_optimizer():
+            model = torch.nn.Linear(2, 2)
+            if torch.cuda.is_available() and torch.distributed.is_nccl_available():
+                model = torch.nn.DataParallel(model.cuda())
+                torch.cuda.synchronize()
+        """,
+        """
+        import torch
+        def build_optimizer():
+            model = torch.nn.Linear(2, 2)
+            if torch.cuda.is_available():
+                model = torch.nn.DataParallel(model.cuda())
+                torch.cuda.synchronize()
+        """,
+        ["PRT102", "PRT103", "PRT404"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

@@ -420,8 +420,10 @@ class Binder:
         """``return`` (no value) in a test function (``def test_x():``): it ends the test
         as a pass, like a skip."""
         last = body[-1] if body else None
-        if not isinstance(last, ast.Return) or last.value is not None:
-            return False
+        return isinstance(last, ast.Return) and last.value is None and self._in_test_function()
+
+    def _in_test_function(self) -> bool:
+        """The current scope is a test function (``def test_x():``)."""
         scope = self.model.scope
         return scope.is_function and getattr(scope.node, "name", "").startswith("test")
 
@@ -484,6 +486,15 @@ class Binder:
             self.visit_guarded(node.test, skip)
             self.visit_block(node.body)
             self.guards.append(skip)  # (visit_block of the enclosing block ends it)
+            return
+        if not node.orelse and self._in_test_function() and not g.terminates(node.body) \
+                and not g.skips_test(node.body, self.resolve) \
+                and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
+            # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test: off CUDA that part
+            # of the test is skipped, like a skipped test
+            skip = Guard(g.SKIP, node.test)
+            self.visit_guarded(node.test, skip)
+            self.visit_guarded_block(node.body, skip)
             return
         classified = self.classify(node.test)
         # Earlier rungs of the ladder this `if` is an `elif` of: (all test other backends,
