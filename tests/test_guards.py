@@ -506,9 +506,13 @@ def test_guards_setting_rejects_non_names(tmp_path) -> None:
     ("torch.cuda.is_available() and use_amp", "cuda", False),
     ("check_cuda_p2p_ib_support()", "cuda-specific", False),
     ("not check_cuda_p2p_ib_support()", "cuda-specific", True),
+    ('os.environ.get("PJRT_DEVICE", "") == "TPU"', "other", False),
+    ('os.environ.get("HIP_VISIBLE_DEVICES") is not None', "other", False),
+    ('os.environ.get("TPU_NAME") is None', "other", True),
+    ('os.getenv("TPU_NAME") is not None or os.environ.get("PJRT_DEVICE") == "TPU"', "other", False),
 ])
 def test_classify(test: str, kind: str, negated: bool) -> None:
-    tree = ast.parse("import torch\nfrom packaging import version\n" + test)
+    tree = ast.parse("import os\nimport torch\nfrom packaging import version\n" + test)
     from portlint.semantic import build_model
 
     model = build_model(tree)

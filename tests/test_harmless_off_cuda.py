@@ -546,6 +546,48 @@ CASES = {
         """,
         ["PRT102", "PRT103", "PRT404"],
     ),
+    "cuda-only-assertions": (  # accelerate test_utils/scripts/test_notebook.py
+        """
+        import torch
+        def assert_clean_fork():
+            if torch.cuda.is_available():
+                assert not torch._C._cuda_isInBadFork(), "tainted"
+                assert torch.cuda.device_count() > 0
+        """,
+        """
+        import torch
+        def assert_clean_fork():
+            if torch.cuda.is_available():
+                assert not torch._C._cuda_isInBadFork(), "tainted"
+                torch.cuda.synchronize()
+        """,
+        ["PRT102", "PRT103", "PRT114"],
+    ),
+    "cuda-test-in-a-rung-after-another-backend": (  # accelerate launchers.py (Colab: TPU, then GPU)
+        """
+        import os
+        import torch
+        def launch(function, in_colab):
+            if in_colab and (os.environ.get("TPU_NAME") is not None or os.environ.get("PJRT_DEVICE", "") == "TPU"):
+                function(tpu=True)
+            elif in_colab and (not torch.cuda.is_available() or torch.cuda.device_count() < 2):
+                function()
+            else:
+                function(spawn=True)
+        """,
+        """
+        import os
+        import torch
+        def launch(function, in_colab):
+            if in_colab and os.environ.get("TPU_NAME_OF_MINE") is not None:
+                function(tpu=True)
+            elif in_colab and (not torch.cuda.is_available() or torch.cuda.device_count() < 2):
+                function()
+            else:
+                function(spawn=True)
+        """,
+        ["PRT101", "PRT102"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -798,3 +840,19 @@ def test_code_a_test_expects_to_fail_is_still_reported(target: str) -> None:
                     model.cuda()
         """
     assert sorted(codes(code, target)) == (["PRT002", "PRT404"] if target == "npu" else ["PRT404"])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_rung_after_another_backend_still_reports_its_body(target: str) -> None:
+    # Only the rung's own CUDA test is part of the ladder's choice: its body also runs off
+    # CUDA (`not torch.cuda.is_available()`), so CUDA code there is still reported.
+    code = """
+    import os
+    import torch
+    def launch(function, in_colab):
+        if os.environ.get("PJRT_DEVICE", "") == "TPU":
+            function(tpu=True)
+        elif in_colab and not torch.cuda.is_available():
+            torch.cuda.synchronize()
+    """
+    assert codes(code, target) == ["PRT103"]

@@ -487,11 +487,11 @@ class Binder:
             self.visit_block(node.body)
             self.guards.append(skip)  # (visit_block of the enclosing block ends it)
             return
-        if not node.orelse and self._in_test_function() and not g.terminates(node.body) \
-                and not g.skips_test(node.body, self.resolve) \
+        if not node.orelse and (self._in_test_function() or _only_asserts(node.body)) \
+                and not g.terminates(node.body) and not g.skips_test(node.body, self.resolve) \
                 and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
-            # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test: off CUDA that part
-            # of the test is skipped, like a skipped test
+            # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test, or `<asserts only>`
+            # anywhere: off CUDA that check is skipped, like a skipped test
             skip = Guard(g.SKIP, node.test)
             self.visit_guarded(node.test, skip)
             self.visit_guarded_block(node.body, skip)
@@ -519,11 +519,25 @@ class Binder:
             else_guard = Guard(g.CUDA, None, False, True)
         elif _negated_backend_test(classified) and rung is None:
             body_guard = Guard(g.CUDA, None, False, True)  # `if not is_npu(): <cuda> else: <npu>`
-        self.visit_test(node.test, (body_guard, else_guard))
+        test_guards: tuple[Guard | None, ...] = (body_guard, else_guard)
+        if classified is None and any_other and self._tests_cuda_somewhere(node.test):
+            # `elif in_colab and (not torch.cuda.is_available() or n < 2):` after a rung for
+            # another backend: the CUDA test is part of a ladder's choice, its branch no CUDA path
+            test_guards += (self.branch_guards(node.test, (g.Test(g.CUDA), False), True)[0],)
+        self.visit_test(node.test, test_guards)
         self.visit_guarded_block(node.body, body_guard)
         self.visit_guarded_block(node.orelse, else_guard)
         if else_guard is not None and not node.orelse and g.terminates(node.body):
             self.guards.append(else_guard)  # `if not cuda: return`: the rest of the block (visit_block ends it)
+
+    def _tests_cuda_somewhere(self, test: ast.expr) -> bool:
+        """Some part of a condition that is nothing known as a whole tests CUDA."""
+        for part in ast.walk(test):
+            if part is not test and isinstance(part, (ast.Call, ast.Compare, ast.Attribute)):
+                found = self.classify(part)
+                if found is not None and found[0].kind == g.CUDA:
+                    return True
+        return False
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         classified = self.classify(node.test)
@@ -589,6 +603,11 @@ class Binder:
         if node.guard is not None:
             self.visit(node.guard)
         self.visit_block(node.body)
+
+
+def _only_asserts(body: list[ast.stmt]) -> bool:
+    """A block of assert statements only (a check, no effects)."""
+    return all(isinstance(statement, ast.Assert) for statement in body)
 
 
 def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:

@@ -98,7 +98,8 @@ def is_cuda_predicate_name(name: str) -> bool:
 
 # Variables that only another backend's runtime sets or reads: a test of them is a test of it.
 _OTHER_DEVICE_VARIABLES = frozenset({"HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ASCEND_RT_VISIBLE_DEVICES",
-                                     "ZE_AFFINITY_MASK", "HABANA_VISIBLE_DEVICES", "MLU_VISIBLE_DEVICES"})
+                                     "ZE_AFFINITY_MASK", "HABANA_VISIBLE_DEVICES", "MLU_VISIBLE_DEVICES",
+                                     "TPU_NAME", "XRT_TPU_CONFIG", "COLAB_TPU_ADDR"})
 # Skip decorators and calls whose condition (first argument) decides where a test runs.
 SKIP_CONDITIONS = frozenset({"unittest.skipIf", "unittest.skipUnless", "pytest.mark.skipif"})
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
@@ -178,7 +179,7 @@ def _tested_value_kind(node: ast.expr) -> str | None:
         lowered = value.lower()
         if lowered in _CUDA_TEST_VALUES:
             return "cuda-setting"
-        if lowered in _OTHER_TEST_VALUES:
+        if lowered in _OTHER_TEST_VALUES or lowered in OTHER_BACKENDS:  # `PJRT_DEVICE == "TPU"`
             return OTHER
         return None
     if isinstance(node, ast.Attribute) and node.attr.isupper():  # an enum member: DeviceType.CUDA
@@ -238,8 +239,9 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
         kinds = {p[0].kind for p in known if not p[1]}
         if CUDA in kinds and (kinds & {OTHER, "several", "accelerator"}):
             return Test("several", any(p[0].device for p in known)), False
-        if known and len(known) == len(parts) and kinds == {CUDA} and all(not p[1] for p in known):
-            return Test(CUDA, any(p[0].device for p in known)), False
+        if known and len(known) == len(parts) and len(kinds) == 1 and kinds <= {CUDA, OTHER} \
+                and all(not p[1] for p in known):  # `a == "TPU" or b is not None`: one backend tested twice
+            return Test(kinds.pop(), any(p[0].device for p in known)), False
         return None
     if isinstance(node, ast.Call):
         return _classify_call(node, resolve, guards)
@@ -427,6 +429,10 @@ def _classify_compare(node: ast.Compare, resolve: Resolver) -> tuple[Test, bool]
         if build in ("torch.version.cuda", "torch.version.hip"):  # which build of torch this is
             kind = Test(CUDA) if build.endswith("cuda") else Test(OTHER)
             return kind, isinstance(op, ast.Is)
+        if isinstance(left, ast.Call):  # `os.environ.get("TPU_NAME") is not None`: the call's own test
+            found = _classify_call(left, resolve, frozenset())
+            if found is not None and found[0].kind == OTHER:
+                return found[0], found[1] ^ isinstance(op, ast.Is)
     if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
         for literal in (left, right):
             kind = _tested_value_kind(literal)
