@@ -16,10 +16,11 @@ field. Keys (kebab-case, as ruff):
 ``per-file-ignores`` ``{"glob" = ["CODE", ...]}``
 ``exclude``          globs of paths not to check (replaces nothing: added to the built-ins)
 ``rulesets``         extra ruleset files, relative to the config file
-``min-torch``        oldest torch the project supports, a string (default ``"2.6"``);
-                     fixes that need a newer torch are not offered
+``min-torch``        oldest torch the project supports, a string (default: the lower bound
+                     of the project's torch requirement, see portlint/project.py, else
+                     ``"2.6"``); fixes that need a newer torch are not offered
 ``target-version``   oldest Python the fixed code must parse on, ``"py310"`` (default: the
-                     lower bound of the project's ``requires-python``, else ``"py39"``)
+                     lower bound the project declares, else ``"py39"``)
 ``respect-gitignore`` skip files that ``.gitignore`` files ignore (default true)
 ``force-exclude``    apply ``exclude`` to files named on the command line (default false)
 ``include``          the kinds of file a directory walk checks (default: all of
@@ -188,7 +189,8 @@ class Settings:
     exclude: tuple[str, ...] = setting((), check_strings, "globs of paths not to check")
     rulesets: tuple[Path, ...] = setting((), check_paths, "extra ruleset files")
     min_torch: Version = setting(parse_version(DEFAULT_MIN_TORCH), check_min_torch,
-                                 "oldest torch the project supports", findings=True)
+                                 "oldest torch the project supports (default: its torch requirement, else 2.6)",
+                                 findings=True)
     target_version: tuple[int, int] | None = setting(
         None, check_target_version, "oldest Python the fixed code must parse on, like \"py310\" (default: the "
         "project's requires-python, else py39)")

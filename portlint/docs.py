@@ -216,7 +216,7 @@ def reference_markdown(rules: list[Rule]) -> str:
              "replacement code, marked `[safe]` (`portlint fix` applies it: behaviour on a CUDA "
              "machine is unchanged) or `[unsafe]` (applied only with `--unsafe-fixes`: review it), "
              "or advice when no code can be written for you. When a fix needs a newer torch than "
-             "the project's `min-torch` (default 2.6), the next option is used. In replacement "
+             "the project's `min-torch` (default: the lower bound of the project's torch requirement, else 2.6), the next option is used. In replacement "
              "code, `{index}` is the device index of the flagged string, `{args}` the call's "
              "arguments, `{sep_args}` the same with a leading comma, `{name}` the flagged name, "
              "`{source}` the flagged code, and `{device}` a module-level device variable "

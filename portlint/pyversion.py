@@ -1,9 +1,9 @@
 """Fixed code must be valid on the oldest Python the project supports, whatever Python
 runs portlint.
 
-The oldest Python is the ``target-version`` setting (``"py310"``), else the lower bound of
-the project's ``requires-python`` (the ``[project]`` table of the pyproject.toml the
-settings come from), else 3.9 (the oldest Python of torch 2.6).
+The oldest Python is the ``target-version`` setting (``"py310"``), else the lower bound the
+project declares (``requires-python``, ``python_requires``: see portlint/project.py), else
+3.9 (the oldest Python of torch 2.6).
 
 ``ast.parse(feature_version=...)`` does not reject the PEP 701 f-strings of Python 3.12
 (``f"{x["key"]}"``, a backslash or a comment inside ``{...}``), so f-strings are checked
@@ -20,11 +20,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from portlint.project import declared_in
+
 DEFAULT_OLDEST = (3, 9)
 PEP701 = (3, 12)
 _PREFIX = re.compile(r"[rRbBuUfF]*")
 _TARGET = re.compile(r"py3(\d{1,2})")
-_LOWER_BOUND = re.compile(r">=\s*3\.(\d+)|~=\s*3\.(\d+)|==\s*3\.(\d+)")
 
 
 def parse_target_version(value: str) -> tuple[int, int] | None:
@@ -38,27 +39,11 @@ def oldest_python(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     if configured:
         return configured
     config = getattr(settings, "config_file", None)
-    if config is not None and Path(config).name == "pyproject.toml":
-        found = _requires_python(Path(config))
+    if config is not None:
+        found = declared_in(Path(config).parent).python
         if found is not None:
             return found
     return DEFAULT_OLDEST
-
-
-def _requires_python(path: Path) -> tuple[int, int] | None:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as handle:
-            spec = tomllib.load(handle).get("project", {}).get("requires-python")
-    except (OSError, ValueError):
-        return None
-    if not isinstance(spec, str):
-        return None
-    bounds = [int(next(g for g in m.groups() if g)) for m in _LOWER_BOUND.finditer(spec)]
-    return (3, max(bounds)) if bounds else None
 
 
 # --------------------------------------------------------------------------- f-strings

@@ -25,4 +25,6 @@ def parse_version(text: str) -> Version:
 
 
 def format_version(version: Version) -> str:
-    return "any" if version == ANY else ".".join(str(p) for p in version)
+    if version == ANY:
+        return "any"
+    return ".".join(str(p) for p in (version if len(version) > 1 else (*version, 0)))  # (2,) -> "2.0"

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from portlint.config import (Settings, check_codes, check_min_torch, check_target, config_in, load_config,
                              load_settings, path_matches)
 from portlint.errors import ConfigError
+from portlint.project import declared_in, project_root
 
 if TYPE_CHECKING:
     from portlint.discovery import Discovery
@@ -71,6 +73,8 @@ class Workspace:
                 raise ConfigError(f"config file not found: {self.config}")
             self._fixed = self._apply(load_settings(self.config))
         self._fallback: Settings | None = None
+        self._roots: dict[str, str] = {}  # directory -> its project root ("" when none)
+        self._declared: dict[tuple[Settings, str], Settings] = {}
 
     # ------------------------------------------------------------------ settings
 
@@ -84,12 +88,40 @@ class Workspace:
         return self._fallback
 
     def settings_for(self, path: str | os.PathLike[str]) -> Settings:
-        """The settings of a file (or of a directory's files)."""
-        if self._fixed is not None:
-            return self._fixed
+        """The settings of a file (or of a directory's files): its configuration, then what
+        its project declares (``portlint.project``) where the configuration does not say."""
         absolute = os.path.abspath(path)
         directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
-        return self._settings_of_directory(Path(directory))
+        settings = self._fixed if self._fixed is not None else self._settings_of_directory(Path(directory))
+        return self._with_declared(settings, directory)
+
+    def _with_declared(self, settings: Settings, directory: str) -> Settings:
+        """``settings`` with the oldest torch and Python the project of ``directory``
+        declares, for the keys that neither its configuration nor the command line set."""
+        configured = dict(settings.sources)
+        if "min_torch" in configured and "target_version" in configured:
+            return settings
+        root = self._roots.get(directory)
+        if root is None:
+            found = project_root(Path(directory))
+            root = self._roots[directory] = str(found) if found is not None else ""
+        if not root:
+            return settings
+        key = (settings, root)
+        result = self._declared.get(key)
+        if result is None:
+            declared = declared_in(Path(root))
+            values: dict[str, Any] = {}
+            sources = dict(settings.sources)
+            if declared.torch is not None and "min_torch" not in configured:
+                values["min_torch"] = declared.torch
+                sources["min_torch"] = f"{Path(root) / declared.torch_where}"
+            if declared.python is not None and "target_version" not in configured:
+                values["target_version"] = declared.python
+                sources["target_version"] = f"{Path(root) / declared.python_where}"
+            result = replace(settings, **values, sources=tuple(sources.items())) if values else settings
+            self._declared[key] = result
+        return result
 
     def _settings_of_directory(self, directory: Path, fallback: bool = True) -> Settings | None:
         key = str(directory)
@@ -206,17 +238,14 @@ class Workspace:
 
     def groups(self, files: list[str]) -> list[tuple["Linter", list[str]]]:
         """The files by linter, in the order each linter is first met."""
-        if self._fixed is not None:
-            return [(self.linter_of(self._fixed), files)] if files else []
         by_directory: dict[str, Settings] = {}
         grouped: dict[Settings, list[str]] = {}
         for name in files:
             directory = os.path.dirname(name)
             settings = by_directory.get(directory)
             if settings is None:
-                settings = by_directory[directory] = self._settings_of_directory(
-                    Path(os.path.abspath(directory or os.curdir)))  # type: ignore[assignment]
-            grouped.setdefault(settings, []).append(name)  # type: ignore[arg-type]
+                settings = by_directory[directory] = self.settings_for(os.path.abspath(directory or os.curdir))
+            grouped.setdefault(settings, []).append(name)
         return [(self.linter_of(settings), names) for settings, names in grouped.items()]
 
     def check_paths(self, paths: list[str], *, jobs: int | None = None, cache: bool | Path = False,
