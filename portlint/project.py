@@ -58,19 +58,29 @@ class Declared:
 NOTHING = Declared()
 
 
-def project_root(directory: Path) -> Path | None:
-    """The nearest directory at or above ``directory`` holding project files, or None."""
+def project_root(directory: Path, known: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest directory at or above ``directory`` holding project files, or None.
+    ``known``: answers of earlier calls, extended with every directory walked."""
+    known = {} if known is None else known
+    walked = []
     current = directory
-    while True:
+    while current not in known:
+        walked.append(current)
         try:
             names = {p.name for p in current.iterdir()}
         except OSError:
             names = set()
         if names.intersection(PROJECT_FILES) or any(_is_requirements(n) for n in names):
-            return current
+            known[current] = current
+            break
         if ".git" in names or current.parent == current:
-            return None
+            known[current] = None
+            break
         current = current.parent
+    root = known[current]
+    for name in walked:
+        known[name] = root
+    return root
 
 
 def _is_requirements(name: str) -> bool:

@@ -73,7 +73,7 @@ class Workspace:
                 raise ConfigError(f"config file not found: {self.config}")
             self._fixed = self._apply(load_settings(self.config))
         self._fallback: Settings | None = None
-        self._roots: dict[str, str] = {}  # directory -> its project root ("" when none)
+        self._roots: dict[Path, Path | None] = {}  # directory -> its project root (portlint.project)
         self._declared: dict[tuple[Settings, str], Settings] = {}
 
     # ------------------------------------------------------------------ settings
@@ -101,12 +101,10 @@ class Workspace:
         configured = dict(settings.sources)
         if "min_torch" in configured and "target_version" in configured:
             return settings
-        root = self._roots.get(directory)
-        if root is None:
-            found = project_root(Path(directory))
-            root = self._roots[directory] = str(found) if found is not None else ""
-        if not root:
+        found = project_root(Path(directory), self._roots)
+        if found is None:
             return settings
+        root = str(found)
         key = (settings, root)
         result = self._declared.get(key)
         if result is None:

@@ -155,3 +155,13 @@ def test_files_are_grouped_by_their_projects_declaration(tmp_path: Path) -> None
     workspace = Workspace(cwd=tmp_path)
     groups = workspace.groups([str(tmp_path / "a" / "m.py"), str(tmp_path / "b" / "m.py")])
     assert sorted(linter.settings.min_torch for linter, _ in groups) == [(2, 1), (2, 6)]
+
+
+def test_project_roots_are_remembered_for_every_directory_walked(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": "", "a/b/c/m.py": "", "a/d/m.py": ""})
+    known: dict = {}
+    assert project_root(tmp_path / "a" / "b" / "c", known) == tmp_path
+    assert known[tmp_path / "a" / "b"] == tmp_path and known[tmp_path / "a"] == tmp_path
+    (tmp_path / "a" / "requirements.txt").write_text("torch>=2.0\n")
+    assert project_root(tmp_path / "a" / "d", known) == tmp_path  # answered from what was walked
+    assert project_root(tmp_path / "a" / "d") == tmp_path / "a"
