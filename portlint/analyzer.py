@@ -79,6 +79,8 @@ class _Analyzer(Binder):
         self.index = index
         self.text = text
         self.path = path
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.test_module = name.startswith("test_") or name.endswith("_test.py")
         self._lines: list[str] | None = None
         self._indent_unit: str | None = None
         self.findings: list[Finding] = []
