@@ -535,6 +535,27 @@ CASES = {
         """,
         ["PRT101", "PRT103"],
     ),
+    "check-that-rejects-a-cuda-request": (  # peft examples/cartridge_self_study, transformers testing_utils
+        """
+        import torch
+        def pick(device):
+            if device == "xpu" and not torch.xpu.is_available():
+                raise ValueError("XPU is unavailable")
+            if device == "cuda" and not torch.cuda.is_available():
+                raise ValueError("Requested device 'cuda' but CUDA is not available.")
+            return torch.device(device)
+        """,
+        """
+        import torch
+        def pick(device):
+            if device == "xpu" and not torch.xpu.is_available():
+                raise ValueError("XPU is unavailable")
+            if device == "cuda" and not torch.cuda.is_available():
+                device = "cpu"  # not rejected: on an NPU the default "cuda" silently runs on the CPU
+            return torch.device(device)
+        """,
+        ["PRT102", "PRT403"],
+    ),
     "name-imported-per-backend": (  # mmengine optim/optimizer/amp_optimizer_wrapper.py
         """
         from mmengine.device import is_mlu_available, is_npu_available

@@ -578,11 +578,36 @@ class Binder:
             else_guard = Guard(g.CUDA, None, False, True)
         elif _negated_backend_test(classified) and rung is None:
             body_guard = Guard(g.CUDA, None, False, True)  # `if not is_npu(): <cuda> else: <npu>`
-        self.visit_test(node.test, (body_guard, else_guard))
+        if self._rejects_a_cuda_request(node):
+            # `if device == "cuda" and not torch.cuda.is_available(): raise ...` rejects a CUDA
+            # request where CUDA is missing: right on every machine, like a skip condition
+            self.visit_guarded(node.test, Guard(g.SKIP, node.test))
+        else:
+            self.visit_test(node.test, (body_guard, else_guard))
         self.visit_guarded_block(node.body, body_guard)
         self.visit_guarded_block(node.orelse, else_guard)
         if else_guard is not None and not node.orelse and g.terminates(node.body):
             self.guards.append(else_guard)  # `if not cuda: return`: the rest of the block (visit_block ends it)
+
+    def _rejects_a_cuda_request(self, node: ast.If) -> bool:
+        """``if args.device == "cuda" and not torch.cuda.is_available(): raise ...``: a value's
+        device is CUDA and CUDA is missing (nothing else), and the body raises."""
+        test = node.test
+        if node.orelse or not node.body or not isinstance(node.body[-1], ast.Raise) \
+                or not isinstance(test, ast.BoolOp) or not isinstance(test.op, ast.And):
+            return False
+        requested = missing = False
+        for value in test.values:
+            found = self.classify(value)
+            if found is None or found[0].kind != g.CUDA:
+                return False
+            if found[0].device and not found[1]:
+                requested = True
+            elif not found[0].device and found[1]:
+                missing = True
+            else:
+                return False
+        return requested and missing
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         classified = self.classify(node.test)
