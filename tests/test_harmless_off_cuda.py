@@ -696,6 +696,31 @@ def test_a_package_check_only_covers_imports(target: str) -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_cuda_cases_left_out_of_a_test_off_cuda_are_not_reported(target: str) -> None:
+    """detectron2 tests/structures/test_rotated_boxes.py: `["cpu"] + (["cuda"] if
+    torch.cuda.is_available() else [])` in a test adds CUDA cases where CUDA is; off CUDA
+    they are left out, like a CUDA sub-case of the test. Outside a test, or choosing CUDA
+    instead of the CPU, the choice is still reported."""
+    harmless = """
+        import torch
+        def test_iou():
+            for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+                boxes = torch.zeros(2, 5, device=device)
+            extra = (torch.device("cuda", 0),) if torch.cuda.is_available() else ()
+        """
+    twin = """
+        import torch
+        def iou_devices():
+            return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        def test_iou():
+            for device in ["cuda"] if torch.cuda.is_available() else ["cpu"]:
+                boxes = torch.zeros(2, 5, device=device)
+        """
+    assert codes(harmless, target) == []
+    assert codes(twin, target).count("PRT102") == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_a_helper_runs_only_on_cuda_only_when_every_use_does(target: str) -> None:
     """A helper of tests skipped off CUDA gets their guard only when the file uses it nowhere
     else: a helper nothing in the file uses (another module may call it), one read at module

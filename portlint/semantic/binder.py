@@ -610,6 +610,14 @@ class Binder:
         return requested and missing
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
+        if isinstance(node.orelse, (ast.List, ast.Tuple)) and not node.orelse.elts and self._in_test_function() \
+                and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
+            # `for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):` in a
+            # test: off CUDA the CUDA cases are left out, like a CUDA sub-case of the test
+            skip = Guard(g.SKIP, node.test)
+            self.visit_guarded(node.test, skip)
+            self.visit_guarded(node.body, skip)
+            return
         classified = self.classify(node.test)
         body_guard, else_guard = self.branch_guards(node.test, classified)
         if classified is not None and classified[0].kind == g.OTHER:
