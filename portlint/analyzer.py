@@ -79,6 +79,8 @@ class _Analyzer(Binder):
         self.index = index
         self.text = text
         self.path = path
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.test_module = name.startswith("test_") or name.endswith("_test.py")
         self._lines: list[str] | None = None
         self._indent_unit: str | None = None
         self.findings: list[Finding] = []
@@ -563,6 +565,9 @@ class _Analyzer(Binder):
             return False
         if matcher.nargs is not None and (call is None or len(call.args) + len(call.keywords) != matcher.nargs):
             return False
+        if matcher.unless_keyword is not None and call is not None and any(
+                keyword.arg is None or keyword.arg == matcher.unless_keyword for keyword in call.keywords):
+            return False  # `fork_rng(devices=d, device_type="npu")` (or `**kwargs`: it may pass it)
         return True
 
     def _attribute_applies(self, matcher: Matcher, call: ast.Call | None) -> bool:
@@ -1015,7 +1020,7 @@ class _Analyzer(Binder):
             fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
-                text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
+                text = fix.replacement.replace("{sep_args}", ", ...").replace("{args_sep}", "..., ").replace("{args}", "...")
                 text = text.replace("{name}", matched.rsplit(".", 1)[-1])
                 fix = Fix(None, f"`{text}`", "manual", fix.min_torch)
         if fix is not None and fix.replacement is not None and "{" in fix.replacement:
@@ -1133,7 +1138,8 @@ class _Analyzer(Binder):
                 source: str | None = None, node: ast.AST | None = None, device_arg: str | None = None,
                 receiver: ast.expr | None = None) -> Fix:
         """Fill a replacement template's placeholders from the matched code."""
-        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": ""}
+        values = {"name": matched.rsplit(".", 1)[-1], "matched": matched, "index": "", "args": "", "sep_args": "",
+                  "args_sep": ""}
         if isinstance(node, ast.keyword):  # device_ids=[i]: {value} is `[i]`
             values["value"] = self.segment(node.value)
         if receiver is not None:
@@ -1164,6 +1170,7 @@ class _Analyzer(Binder):
             args = self.segment(_Span(first, last))
             values["args"] = args
             values["sep_args"] = ", " + args
+            values["args_sep"] = args + ", "
         replacement = fix.replacement or ""
         if "{device}" in replacement:
             device, defines = self._device_placeholder(replacement, span)

@@ -23,7 +23,7 @@ from portlint.versions import Version, parse_version
 
 DATA = Path(__file__).resolve().parent / "data" / "backend_api.json"
 DEVICE_MODULES = ("torch.cuda", "torch.xpu", "torch.mps", "torch.cpu", "torch.npu")
-PLACEHOLDERS = {"{device}": "DEVICE", "{args}": "", "{sep_args}": "", "{source}": "x", "{index}": "0", "{matched}": "x"}
+PLACEHOLDERS = {"{device}": "DEVICE", "{args}": "", "{sep_args}": "", "{args_sep}": "", "{source}": "x", "{index}": "0", "{matched}": "x"}
 
 
 @lru_cache(maxsize=1)

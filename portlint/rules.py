@@ -66,7 +66,7 @@ BUILTIN_CONTEXTS = ("anywhere",)
 class FixOption:
     """One candidate fix for one target: code that replaces the match, or prose advice."""
 
-    replace: str | None = None  # template: {source} {name} {index} {args} {sep_args}
+    replace: str | None = None  # template: {source} {name} {index} {args} {sep_args} {args_sep}
     hint: str | None = None
     substitute: tuple[str, str] | None = None  # replace the first OLD in the matched source by NEW
     whole_call: bool = False  # the replacement covers the whole call, not just the matched name
@@ -114,6 +114,7 @@ class Matcher:
     prefix: bool = False  # symbol: also matches unknown members below it
     call: bool | None = None  # symbol / attribute: only when called (True) / not called (False)
     nargs: int | None = None  # symbol / attribute: only with exactly this many arguments
+    unless_keyword: str | None = None  # symbol: not when the call passes this keyword (or **kwargs)
     first_arg: re.Pattern[str] | None = None  # attribute: regex on the first argument's source
     # attribute: only when the call passes a device, as its first argument or as this keyword
     # (``x.cuda(i)``, ``x.cuda(device=i)``); fills the {arg0} / {sep_rest} placeholders.
@@ -283,7 +284,8 @@ RULE_KEYS = {
     "noop_off_cuda", "fixed_in", *MATCHER_KINDS,
 }
 MATCHER_KEYS = {
-    "symbol": {"name", "prefix", "call", "nargs", "compared", "fix_as_dtype", "on_cpu", "displayed", "unsafe_as_value"},
+    "symbol": {"name", "prefix", "call", "nargs", "unless_keyword", "compared", "fix_as_dtype", "on_cpu", "displayed",
+               "unsafe_as_value"},
     "attribute": {"name", "call", "nargs", "first_arg", "device_arg", "int_arg", "on_cpu"},
     "literal": {"pattern", "contexts", "needles", "fstring"},
     "keyword": {"name", "value", "calls"},
@@ -453,6 +455,11 @@ def _parse_matcher(kind: str, raw: Any, rule: Rule, path: str) -> Matcher:
         if not isinstance(raw["nargs"], int) or isinstance(raw["nargs"], bool) or raw["nargs"] < 0:
             raise RulesetError(path, code, "'nargs' must be a non-negative integer")
         matcher.nargs = raw["nargs"]
+    if "unless_keyword" in raw:
+        keyword = raw["unless_keyword"]
+        if not isinstance(keyword, str) or not keyword.isidentifier():
+            raise RulesetError(path, code, "'unless_keyword' must be a keyword argument's name")
+        matcher.unless_keyword = keyword
     if "covered_by" in raw:
         names = _str_list(raw["covered_by"], path, code, "covered_by")
         if not all(DOTTED.match(name) for name in names):

@@ -183,3 +183,21 @@ def test_the_availability_check_used_as_a_value_is_an_unsafe_fix(code: str) -> N
     dependency); the rewritten check reads True there: not the same, so not safe (issue 10)."""
     assert _fix_of(code, "PRT102").applicability == "unsafe"
     assert _fix(code) == code  # `portlint fix` (safe fixes only) leaves it
+
+
+def test_a_device_choice_for_fork_rng_is_fixed_with_its_device_type() -> None:
+    """huggingface/peft psoft: `[w.device] if w.device.type == "cuda" else []` feeds
+    `torch.random.fork_rng(devices=...)`, whose device_type is "cuda" before torch 2.13. The
+    npu fix of the comparison alone would hand an NPU device to CUDA's get_rng_state (it ran
+    before: it forked the CPU only); the safe fixes together pass device_type="npu"."""
+    code = ("import torch\n"
+            "def init(w, seed):\n"
+            "    devices = [w.device] if w.device.type == \"cuda\" else []\n"
+            "    with torch.random.fork_rng(devices=devices):\n"
+            "        torch.manual_seed(seed)\n")
+    fixed = _fix(code, "npu")
+    assert 'w.device.type == "npu"' in fixed
+    assert 'torch.random.fork_rng(devices=devices, device_type="npu")' in fixed
+    assert _fix_of(code, "PRT116", "npu").applicability == "safe"
+    assert _fix_of(code, "PRT116").replacement is None  # agnostic: advice (torch.cpu has no get_rng_state)
+    assert [f.code for f in lint(code, "npu", "2.13")] == ["PRT403"]  # torch 2.13 forks the current accelerator

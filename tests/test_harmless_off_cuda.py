@@ -19,6 +19,31 @@ def codes(code: str, target: str, **kwargs) -> list[str]:
     return [f.code for f in lint(textwrap.dedent(code), target, **kwargs)]
 
 
+# Helpers of tests skipped off CUDA (peft's tensor-parallel workers): what the case below adds
+# decides whether they also run off CUDA.
+_SPAWNED_WORKERS = """
+        import unittest
+        import pytest
+        import torch
+        import torch.multiprocessing as mp
+        def _setup(rank):
+            torch.cuda.set_device(rank)
+        def _worker(rank, world_size):
+            _setup(rank)
+            x = torch.ones(2, device=torch.device("cuda", rank))
+        def _sync():
+            torch.cuda.synchronize()
+        @require_torch_gpu
+        class TestParallel:
+            def _spawn(self, fn):
+                mp.spawn(fn, args=(2,), nprocs=2)
+            def test_sync(self):
+                self._spawn(_worker)
+        @pytest.mark.skipif(not torch.cuda.is_available(), reason="a GPU")
+        def test_b():
+            _sync()
+"""
+
 # name: (harmless: nothing reported, flagged twin: the codes it must report)
 CASES = {
     "seed-next-to-torch-manual-seed": (
@@ -497,6 +522,40 @@ CASES = {
         """,
         ["PRT102", "PRT103"],
     ),
+    "helper-used-only-by-tests-skipped-off-cuda": (  # peft tests/test_gpu_examples.py (TP workers)
+        _SPAWNED_WORKERS + """
+        @unittest.skipUnless(torch.cuda.device_count() > 1, "two GPUs")
+        def test_c():
+            _sync()
+        """,
+        _SPAWNED_WORKERS + """
+        def test_cpu():
+            _sync()
+            _setup(0)
+        """,
+        ["PRT101", "PRT103"],
+    ),
+    "check-that-rejects-a-cuda-request": (  # peft examples/cartridge_self_study, transformers testing_utils
+        """
+        import torch
+        def pick(device):
+            if device == "xpu" and not torch.xpu.is_available():
+                raise ValueError("XPU is unavailable")
+            if device == "cuda" and not torch.cuda.is_available():
+                raise ValueError("Requested device 'cuda' but CUDA is not available.")
+            return torch.device(device)
+        """,
+        """
+        import torch
+        def pick(device):
+            if device == "xpu" and not torch.xpu.is_available():
+                raise ValueError("XPU is unavailable")
+            if device == "cuda" and not torch.cuda.is_available():
+                device = "cpu"  # not rejected: on an NPU the default "cuda" silently runs on the CPU
+            return torch.device(device)
+        """,
+        ["PRT102", "PRT403"],
+    ),
     "name-imported-per-backend": (  # mmengine optim/optimizer/amp_optimizer_wrapper.py
         """
         from mmengine.device import is_mlu_available, is_npu_available
@@ -676,6 +735,85 @@ def test_a_package_check_only_covers_imports(target: str) -> None:
             torch.cuda.synchronize()
         """
     assert codes(code, target) == ["PRT103"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_cuda_cases_left_out_of_a_test_off_cuda_are_not_reported(target: str) -> None:
+    """detectron2 tests/structures/test_rotated_boxes.py: `["cpu"] + (["cuda"] if
+    torch.cuda.is_available() else [])` in a test adds CUDA cases where CUDA is; off CUDA
+    they are left out, like a CUDA sub-case of the test. Outside a test, or choosing CUDA
+    instead of the CPU, the choice is still reported."""
+    harmless = """
+        import torch
+        def test_iou():
+            for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+                boxes = torch.zeros(2, 5, device=device)
+            extra = (torch.device("cuda", 0),) if torch.cuda.is_available() else ()
+        """
+    twin = """
+        import torch
+        def iou_devices():
+            return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        def test_iou():
+            for device in ["cuda"] if torch.cuda.is_available() else ["cpu"]:
+                boxes = torch.zeros(2, 5, device=device)
+        """
+    assert codes(harmless, target) == []
+    assert codes(twin, target).count("PRT102") == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_helper_runs_only_on_cuda_only_when_every_use_does(target: str) -> None:
+    """A helper of tests skipped off CUDA gets their guard only when the file uses it nowhere
+    else: a helper nothing in the file uses (another module may call it), one read at module
+    time, and every helper such helpers use, may run off CUDA."""
+    code = """
+        import torch
+        def _unused():
+            torch.cuda.synchronize()
+        def _inner():
+            torch.cuda.empty_cache()
+        def _outer():
+            _inner()
+        def _used_by_unused():
+            torch.cuda.ipc_collect()
+        def _unused_caller():
+            _used_by_unused()
+        def _at_module_time():
+            torch.cuda.set_device(0)
+        TABLE = {"set": _at_module_time}
+        def _cycle_a():
+            torch.cuda.reset_peak_memory_stats()
+            _cycle_b()
+        def _cycle_b():
+            _cycle_a()
+        @require_torch_gpu
+        def test_gpu():
+            _inner()
+            _used_by_unused()
+            _at_module_time()
+        def test_cpu():
+            _outer()
+        """
+    assert sorted(codes(code, target)) == ["PRT101", "PRT103", "PRT201", "PRT202", "PRT202"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_public_helper_of_skipped_tests_counts_in_a_test_module_only(target: str) -> None:
+    """Nothing imports a test module (``test_x.py``): its public helpers are called only where
+    the file calls them. Elsewhere only a private helper (``_x``) is."""
+    body = """
+        import torch
+        def initialize_distributed():
+            torch.cuda.set_device(0)
+        @require_torch_gpu
+        class TestMegatron:
+            def setUp(self):
+                initialize_distributed()
+        """
+    for path, expected in (("tests/test_megatron.py", []), ("tests/testing_utils.py", ["PRT101"]),
+                           ("megatron_test.py", [])):
+        assert codes(f"# file: {path}\n" + textwrap.dedent(body), target) == expected, path
 
 
 @pytest.mark.parametrize("target", TARGETS)

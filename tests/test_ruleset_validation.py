@@ -37,6 +37,7 @@ def load(tmp_path: Path, text: str):
     (('[[rule.symbol]]\nname = "acme.gpu"', ''), "has no matcher"),
     (('name = "acme.gpu"', 'name = "acme..gpu"'), "not a valid Python name"),
     (('name = "acme.gpu"', 'name = "acme.gpu"\nfoo = 1'), "unknown key 'foo'"),
+    (('name = "acme.gpu"', 'name = "acme.gpu"\nunless_keyword = "device type"'), "'unless_keyword' must be"),
     (('name = "acme.gpu"', 'name = "acme.gpu"\nagnostic = { since = "2.6" }'), "needs 'replace'"),
     (('name = "acme.gpu"', 'name = "acme.gpu"\nagnostic = { replace = "x", since = "two" }'), "since"),
     (('name = "acme.gpu"', 'name = "acme.gpu"\nnpu = { replace = "x", applicability = "maybe" }'), "applicability"),

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from portlint.semantic import guards as g
 from portlint.semantic.guards import Guard
 from portlint.semantic.scopes import (
-    ASSIGNMENT, CLASS, EXCEPT, FUNCTION, IMPORT, LOOP, MATCH, OTHER, PARAMETER, WITH, SemanticModel,
+    ASSIGNMENT, CLASS, EXCEPT, FUNCTION, IMPORT, LOOP, MATCH, OTHER, PARAMETER, WITH, Binding, SemanticModel,
 )
 
 # Fields holding only singletons without children or code (Load, Add, Eq, And...).
@@ -40,6 +40,8 @@ class Binder:
         self._rungs: dict[int, tuple[bool, bool]] = {}  # id(elif) -> its earlier rungs (see visit_if)
         self._store: tuple[str, ast.AST | None] = (OTHER, None)  # kind/statement for Name stores
         self._deferred: deque[tuple[ast.AST, Any, Any]] = deque()
+        self.test_module = False  # the file is a test module (``test_x.py``): nothing imports it
+        self._skipped_tests = False  # some test is skipped off CUDA by its decorators
         self._child_fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Callable[[Any], None]] = {
             ast.Name: self.visit_name,
@@ -84,11 +86,64 @@ class Binder:
         self._tree = tree
         self.visit_block(tree.body)
         self.model.module_time = False
+        helpers = self._helper_candidates() if self._skipped_tests else None
+        if helpers:
+            self._run_with_helpers(helpers)
         while self._deferred:
             node, scope, context = self._deferred.popleft()
             self.run_deferred(node, scope, context)
         self.model.scope = self.model.module
         return self.model
+
+    # ------------------------------------------------------------------ helpers of skipped tests
+
+    def _helper_candidates(self) -> dict[int, Binding]:
+        """id(def) -> binding of the module's functions that only the file itself calls: plain
+        (undecorated) defs bound once at module level, not read at module time (nor listed
+        in ``__all__``), not collected by a test runner (``test*``, ``setup_module`` ...),
+        and private (``_helper``) unless the file is a test module (``test_x.py``), which
+        nothing imports."""
+        module = self.model.module
+        seen: dict[str, int] = {}
+        for binding in module.history:
+            seen[binding.name] = seen.get(binding.name, 0) + 1
+        found: dict[int, Binding] = {}
+        for binding in module.history:
+            node = binding.node
+            name = binding.name
+            if (binding.kind != FUNCTION or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    or node.decorator_list or seen[name] != 1 or binding.uses
+                    or module.bindings.get(name) is not binding or name.startswith(("test", "pytest_", "__"))
+                    or name in _RUNNER_HOOKS
+                    or not (self.test_module or name.startswith("_"))):
+                continue
+            found[id(node)] = binding
+        return found
+
+    def _run_with_helpers(self, helpers: dict[int, Binding]) -> None:
+        """Run the deferred bodies; a helper function (see ``_helper_candidates``) used only
+        in tests skipped off CUDA (``@require_torch_gpu class T: ... mp.spawn(_worker)``),
+        or in helpers that are, runs only on CUDA too: its body gets their SKIP guard."""
+        held: list[tuple[ast.AST, Any, Any]] = []
+        bindings = list(helpers.values())
+        skipped_uses = dict.fromkeys(helpers, 0)  # id(def) -> its uses in skipped tests
+        deferred = self._deferred
+        while deferred:
+            node, scope, context = deferred.popleft()
+            if id(node) in helpers and scope is self.model.module:
+                held.append((node, scope, context))
+                continue
+            if not any(guard.kind == g.SKIP for guard in context):
+                self.run_deferred(node, scope, context)
+                continue
+            before = [binding.uses for binding in bindings]
+            self.run_deferred(node, scope, context)
+            for binding, uses in zip(bindings, before):
+                if binding.uses != uses:
+                    skipped_uses[id(binding.node)] += binding.uses - uses
+        skipped = _only_in_skipped_tests(helpers, held, skipped_uses)
+        for node, scope, context in held:
+            deferred.append((node, scope, (*context, Guard(g.SKIP)) if id(node) in skipped else context))
 
     def visit(self, node: ast.AST) -> None:
         method = self._dispatch.get(type(node))
@@ -303,6 +358,7 @@ class Binder:
             self.model.bind(node.name, FUNCTION, node, None, node)
             guard = self.test_requirement(node.decorator_list)
             if guard is not None:
+                self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
                 self._deferred.append((node, self.model.scope, (*self.context(), guard)))
                 return
         self._deferred.append((node, self.model.scope, self.context()))
@@ -311,7 +367,10 @@ class Binder:
         self.visit_all([*node.decorator_list, *node.bases, *(k.value for k in node.keywords)])
         model = self.model
         model.push("class", node)
-        self.visit_guarded_block(node.body, self.test_requirement(node.decorator_list))
+        guard = self.test_requirement(node.decorator_list)
+        if guard is not None and guard.kind == g.SKIP:
+            self._skipped_tests = True
+        self.visit_guarded_block(node.body, guard)
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -519,12 +578,17 @@ class Binder:
             else_guard = Guard(g.CUDA, None, False, True)
         elif _negated_backend_test(classified) and rung is None:
             body_guard = Guard(g.CUDA, None, False, True)  # `if not is_npu(): <cuda> else: <npu>`
-        test_guards: tuple[Guard | None, ...] = (body_guard, else_guard)
-        if classified is None and any_other and self._tests_cuda_somewhere(node.test):
-            # `elif in_colab and (not torch.cuda.is_available() or n < 2):` after a rung for
-            # another backend: the CUDA test is part of a ladder's choice, its branch no CUDA path
-            test_guards += (self.branch_guards(node.test, (g.Test(g.CUDA), False), True)[0],)
-        self.visit_test(node.test, test_guards)
+        if self._rejects_a_cuda_request(node):
+            # `if device == "cuda" and not torch.cuda.is_available(): raise ...` rejects a CUDA
+            # request where CUDA is missing: right on every machine, like a skip condition
+            self.visit_guarded(node.test, Guard(g.SKIP, node.test))
+        else:
+            test_guards: tuple[Guard | None, ...] = (body_guard, else_guard)
+            if classified is None and any_other and self._tests_cuda_somewhere(node.test):
+                # `elif in_colab and (not torch.cuda.is_available() or n < 2):` after a rung for
+                # another backend: the CUDA test is part of a ladder's choice, its branch no CUDA path
+                test_guards += (self.branch_guards(node.test, (g.Test(g.CUDA), False), True)[0],)
+            self.visit_test(node.test, test_guards)
         self.visit_guarded_block(node.body, body_guard)
         self.visit_guarded_block(node.orelse, else_guard)
         if else_guard is not None and not node.orelse and g.terminates(node.body):
@@ -539,7 +603,35 @@ class Binder:
                     return True
         return False
 
+    def _rejects_a_cuda_request(self, node: ast.If) -> bool:
+        """``if args.device == "cuda" and not torch.cuda.is_available(): raise ...``: a value's
+        device is CUDA and CUDA is missing (nothing else), and the body raises."""
+        test = node.test
+        if node.orelse or not node.body or not isinstance(node.body[-1], ast.Raise) \
+                or not isinstance(test, ast.BoolOp) or not isinstance(test.op, ast.And):
+            return False
+        requested = missing = False
+        for value in test.values:
+            found = self.classify(value)
+            if found is None or found[0].kind != g.CUDA:
+                return False
+            if found[0].device and not found[1]:
+                requested = True
+            elif not found[0].device and found[1]:
+                missing = True
+            else:
+                return False
+        return requested and missing
+
     def visit_if_exp(self, node: ast.IfExp) -> None:
+        if isinstance(node.orelse, (ast.List, ast.Tuple)) and not node.orelse.elts and self._in_test_function() \
+                and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
+            # `for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):` in a
+            # test: off CUDA the CUDA cases are left out, like a CUDA sub-case of the test
+            skip = Guard(g.SKIP, node.test)
+            self.visit_guarded(node.test, skip)
+            self.visit_guarded(node.body, skip)
+            return
         classified = self.classify(node.test)
         body_guard, else_guard = self.branch_guards(node.test, classified)
         if classified is not None and classified[0].kind == g.OTHER:
@@ -608,6 +700,42 @@ class Binder:
 def _only_asserts(body: list[ast.stmt]) -> bool:
     """A block of assert statements only (a check, no effects)."""
     return all(isinstance(statement, ast.Assert) for statement in body)
+
+
+# Functions a test runner calls itself (unittest and pytest module/function fixtures).
+_RUNNER_HOOKS = frozenset({"setUpModule", "tearDownModule", "setup_module", "teardown_module",
+                           "setup_function", "teardown_function", "setup", "teardown", "load_tests"})
+
+
+def _only_in_skipped_tests(helpers: dict[int, Binding], held: list[tuple[ast.AST, Any, Any]],
+                           skipped_uses: dict[int, int]) -> set[int]:
+    """ids of the helper defs in ``held`` that run only in tests skipped off CUDA: used there
+    (``skipped_uses``), or by helpers that are, and nowhere else. A helper used elsewhere (or
+    not at all in the file: something else calls it) may run off CUDA, and so may every
+    helper it uses."""
+    names = {binding.name: key for key, binding in helpers.items()}
+    uses: dict[int, set[int]] = {}  # id(helper def) -> the helpers its body names
+    for node, _, _ in held:
+        named = uses[id(node)] = set()
+        for child in ast.walk(node):
+            if type(child) is ast.Name and child.id in names and names[child.id] != id(node):
+                named.add(names[child.id])
+    used_by_helpers = {key for named in uses.values() for key in named}
+    off_cuda = _closure([key for key in uses
+                         if helpers[key].uses > skipped_uses[key]
+                         or (not skipped_uses[key] and key not in used_by_helpers)], uses)
+    return _closure([key for key in uses if skipped_uses[key] and key not in off_cuda], uses, off_cuda)
+
+
+def _closure(start: list[int], edges: dict[int, set[int]], blocked: set[int] | frozenset[int] = frozenset()) -> set[int]:
+    """``start`` and every key its ``edges`` reach, not through ``blocked``."""
+    reached = set(start)
+    while start:
+        for key in edges.get(start.pop(), ()):
+            if key not in reached and key not in blocked:
+                reached.add(key)
+                start.append(key)
+    return reached
 
 
 def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:
