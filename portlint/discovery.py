@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from portlint.config import Settings, path_matches
 from portlint.findings import FileError
-from portlint.kinds import TEST_DATA_KINDS, TEST_DIRS, VARIANTS, is_cuda_variant, is_shell_script, kind_of_name
+from portlint.kinds import (TEST_DATA_KINDS, TEST_DIRS, VARIANTS, is_cuda_variant, is_default_variant, is_shell_script,
+                            kind_of_name)
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -230,7 +231,9 @@ class _Walker:
             return False
         if kind == "dockerfile" and container_variant:
             return False
-        return not (self.in_variant or is_cuda_variant(name, names, VARIANTS[self.settings.target]))
+        accelerators = VARIANTS[self.settings.target]
+        return not (self.in_variant or is_cuda_variant(name, names, accelerators)
+                    or (kind != "notebook" and kind != "cuda" and is_default_variant(name, names, accelerators)))
 
 
 def _holds_containers(entry: os.DirEntry) -> bool:

@@ -994,3 +994,31 @@ def test_a_rung_after_another_backend_still_reports_its_body(target: str) -> Non
             torch.cuda.synchronize()
     """
     assert codes(code, target) == ["PRT103"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_default_of_a_file_kept_for_another_backend_is_the_cuda_variant(tmp_path, target: str) -> None:
+    """requirements.txt beside requirements_xpu.txt (huggingface/peft), dockerci.sh beside
+    dockerci_npu.sh (ms-swift), Dockerfile beside Dockerfile-cpu (yolov5): the file that names
+    no backend is the default, CUDA, variant (kinds.is_default_variant). Python files are
+    never: `utils.py` beside `utils_npu.py` is shared code."""
+    from conftest import linter_for
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    files = {
+        "sft/requirements.txt": "flash-attn\n", "sft/requirements_xpu.txt": "torch\n",
+        "ci/dockerci.sh": "docker run --gpus all image\n", "ci/dockerci_npu.sh": "docker run image\n",
+        "img/Dockerfile": "FROM nvcr.io/nvidia/pytorch:24.07-py3\n", "img/Dockerfile-cpu": "FROM python:3.11\n",
+        "alone/requirements.txt": "flash-attn\n", "alone/requirements_dev.txt": "pytest\n",
+        "cuda_named/requirements-cuda.txt": "flash-attn\n",
+        "py/utils.py": "import torch\ntorch.cuda.synchronize()\n", "py/utils_npu.py": "print('npu')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    report = linter_for(target).check_paths([str(tmp_path)], jobs=1)
+    reported = sorted({Path(f.path).resolve().relative_to(tmp_path.resolve()).as_posix() for f in report.findings})
+    always = ["alone/requirements.txt", "cuda_named/requirements-cuda.txt", "py/utils.py"]
+    # a CPU or XPU sibling is a non-CUDA path for the agnostic target; an NPU user needs an NPU one
+    agnostic_only = ["img/Dockerfile", "sft/requirements.txt"]
+    assert reported == sorted(always + (agnostic_only if target == "npu" else []))

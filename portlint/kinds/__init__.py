@@ -87,6 +87,21 @@ def is_cuda_variant(name: str, siblings: "list[str] | tuple[()]", accelerators: 
                for n in marked for accelerator in accelerators)
 
 
+def is_default_variant(name: str, siblings: "list[str] | tuple[()]", accelerators: "tuple[str, ...]" = _ACCELERATORS) -> bool:
+    """``name`` names no backend and a sibling is the same name with another backend's part
+    added (``requirements.txt`` beside ``requirements_xpu.txt``, ``Dockerfile`` beside
+    ``Dockerfile.npu``, ``train.sh`` beside ``train_npu.sh``): ``name`` is the default, the
+    CUDA variant, and the project keeps the other backend's in that sibling."""
+    parts = _NAME_PARTS.split(name.lower())
+    if any(_CUDA_PART.fullmatch(part) or part in _ACCELERATORS or part == "cpu" for part in parts):
+        return False
+    if _siblings_seen[0] is not siblings:
+        _siblings_seen[:] = [siblings, frozenset(tuple(_NAME_PARTS.split(s.lower())) for s in siblings)]
+    others: frozenset = _siblings_seen[1]  # type: ignore[assignment]
+    return any(tuple(parts[:n] + [accelerator] + parts[n:]) in others
+               for n in range(len(parts) + 1) for accelerator in accelerators)
+
+
 _SHELL_SHEBANG = re.compile(rb"#![ \t]*\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|z|k)?sh(?:[ \t]|\r?$|\n)")
 _SUFFIXES = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell",
              ".dockerfile": "dockerfile", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
