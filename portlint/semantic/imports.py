@@ -1,0 +1,43 @@
+"""The import facts of a file, collected by the binder's one traversal (portlint/variants.py
+reads them across files).
+
+A fact is a short string, cheap to keep in a result and in the cache: a status letter, then
+the statement. ``u`` the import runs unconditionally (as far as portlint can tell); ``b`` it
+runs only in a CUDA branch that has a non-CUDA path beside it (the CUDA rung of a ladder
+that also tests another backend, a value's-device test, a test skipped off CUDA); ``o``
+only where it succeeds (the ``try`` of an ``except ImportError`` fallback, a check that a
+package is installed, an ``except Exception`` handler). The statement: ``a.b,c`` for
+``import a.b, c``; ``..pkg.mod:x,y`` for ``from ..pkg.mod import x, y``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Sequence
+
+from portlint.semantic import guards as g
+
+UNCONDITIONAL = "u"
+BRANCH = "b"
+OPTIONAL = "o"
+
+
+def import_status(guards: Sequence[g.Guard]) -> str:
+    """The status letter of an import under ``guards`` (the binder's stack)."""
+    status = UNCONDITIONAL
+    for guard in guards:
+        kind = guard.kind
+        # (Not another backend's branch: a module only its own backend imports is no CUDA
+        # variant, and what it does wrong there is still wrong.)
+        if kind == g.SKIP or (kind == g.CUDA and (guard.device or guard.several)):
+            return BRANCH
+        if (kind == g.OPTIONAL and not guard.reraises) or kind == g.PROTECTED:
+            status = OPTIONAL
+    return status
+
+
+def import_fact(node: ast.Import | ast.ImportFrom, guards: Sequence[g.Guard]) -> str:
+    status = import_status(guards) if guards else UNCONDITIONAL
+    if isinstance(node, ast.Import):
+        return status + ",".join(alias.name for alias in node.names)
+    return f"{status}{'.' * node.level}{node.module or ''}:{','.join(alias.name for alias in node.names)}"
