@@ -137,15 +137,24 @@ class _Candidate:
     path: str
     parts: tuple[str, ...]
     fails: bool  # it imports a CUDA-only package at its top level
-    root: str  # its project's directory ("": anywhere)
+    roots: dict[str, str]  # the cache of ``_project_root``
     statuses: set[str] = field(default_factory=set)
     _depth: int = 0
+    _root: str | None = None
 
     @property
     def depth(self) -> int:
         if not self._depth:
             self._depth = _package_depth(self.path)
         return self._depth
+
+    @property
+    def root(self) -> str:
+        """Its project's directory and a separator ("": anywhere)."""
+        if self._root is None:
+            root = _project_root(self.path, self.roots)
+            self._root = root + os.sep if root else ""
+        return self._root
 
 
 def _targets(fact: str, importer: tuple[str, ...] | None) -> Iterable[tuple[str, tuple[str, ...]]]:
@@ -199,23 +208,26 @@ class _Graph:
 
     def note(self, importer: str, facts: Iterable[str]) -> None:
         """Record the statuses of ``importer``'s imports of the candidates."""
-        names = self.names
-        if names.isdisjoint(_SEPARATORS.split("\n".join([fact[1:] for fact in facts]))):
+        names = self.names.intersection(_SEPARATORS.split("\n".join([fact[1:] for fact in facts])))
+        if not names:
             return
         own: tuple[str, ...] | None = None
         for fact in facts:
-            if fact[0] == FAILS or names.isdisjoint(_SEPARATORS.split(fact[1:])):
+            if fact[0] == FAILS or not any(name in fact for name in names) \
+                    or names.isdisjoint(_SEPARATORS.split(fact[1:])):
                 continue
             if own is None:
                 absolute = _absolute(importer, self.directories)
                 own = tuple(os.path.splitext(absolute)[0].split(os.sep))
             for how, parts in _targets(fact, own):
-                for path in self.by_name.get(parts[-1], ()):
+                for path in self.by_name.get(parts[-1], ()) if parts else ():
                     candidate = self.candidates[path]
+                    if UNCONDITIONAL in candidate.statuses:
+                        continue  # decided: reported
                     if how == "rel":
                         hit = parts == candidate.parts
                     else:
-                        hit = len(parts) >= candidate.depth and candidate.parts[-len(parts):] == parts
+                        hit = candidate.parts[-len(parts):] == parts and len(parts) >= candidate.depth
                     if hit and path != absolute and absolute.startswith(candidate.root):
                         candidate.statuses.add(fact[0])
 
@@ -243,16 +255,12 @@ def variant_modules(findings: list[Finding], facts: dict[str, tuple[str, ...] | 
     candidates: dict[str, _Candidate] = {}
     roots: dict[str, str] = {}
     directories: dict[str, str] = {}
-    for finding in findings:
-        path = _absolute(finding.path, directories)
-        if path in candidates or finding.cell is not None:
-            continue
+    for name in {finding.path for finding in findings if finding.cell is None and finding.path.endswith(_PYTHON)}:
+        path = _absolute(name, directories)
         parts = _module_path(path)
-        if parts is None:
-            continue
-        own = facts.get(finding.path) or ()
-        root = _project_root(path, roots)
-        candidates[path] = _Candidate(path, parts, any(f[0] == FAILS for f in own), root + os.sep if root else "")
+        if parts is not None:
+            own = facts.get(name) or ()
+            candidates[path] = _Candidate(path, parts, any(f[0] == FAILS for f in own), roots)
     if not candidates:
         return set()
     graph = _Graph(candidates, directories)
@@ -274,8 +282,13 @@ def variant_modules(findings: list[Finding], facts: dict[str, tuple[str, ...] | 
         graph = _Graph({path: graph.candidates[path] for path in found}, directories)
         stems = [name.encode("utf-8", "surrogateescape") for name in graph.names]
         roots_wanted = tuple({candidate.root for candidate in graph.candidates.values()})
+        wanted: dict[str, bool] = {}  # display directory -> is it in a wanted project
         for name in unknown:
-            if not _absolute(name, graph.directories).startswith(roots_wanted):
+            directory = os.path.dirname(name)
+            inside = wanted.get(directory)
+            if inside is None:
+                inside = wanted[directory] = (_absolute(name, directories)).startswith(roots_wanted)
+            if not inside:
                 continue  # another project's file
             imported = _scan(name, stems, guard_names, max_size)
             if imported:
