@@ -203,7 +203,7 @@ class _Graph:
         self.by_name: dict[str, list[str]] = {}
         for path, candidate in candidates.items():
             self.by_name.setdefault(candidate.parts[-1], []).append(path)
-        self.names = frozenset(self.by_name)
+        self.names = set(self.by_name)  # (a name leaves when all its modules are ruled out)
         self.directories = directories  # display directory -> absolute
 
     def note(self, importer: str, facts: Iterable[str]) -> None:
@@ -230,6 +230,9 @@ class _Graph:
                         hit = candidate.parts[-len(parts):] == parts and len(parts) >= candidate.depth
                     if hit and path != absolute and absolute.startswith(candidate.root):
                         candidate.statuses.add(fact[0])
+                        if fact[0] == UNCONDITIONAL and all(
+                                UNCONDITIONAL in self.candidates[other].statuses for other in self.by_name[parts[-1]]):
+                            self.names.discard(parts[-1])
 
     def variants(self, tentative: bool = False) -> set[str]:
         """The candidates imported only conditionally (and imported at all). ``tentative``:
