@@ -3,10 +3,11 @@
 portlint checks files one by one; how a module is *imported* is known only across files.
 A module of the checked project that the project imports only conditionally is a variant:
 
-* only in a branch for one backend: the CUDA rung of a ladder that also tests another
-  backend (``if tool == "nsys": from .nvtx_profile import ...`` ``elif tool == "npu":``),
-  a value's-device test, another backend's branch, a test skipped off CUDA (the guards of
-  ``portlint/semantic/guards.py`` under which a CUDA call is not reported either); or
+* only in a CUDA branch that has a non-CUDA path beside it: the CUDA rung of a ladder that
+  also tests another backend (``if tool == "nsys": from .nvtx_profile import ...``
+  ``elif tool == "npu":``), a value's-device test, a test skipped off CUDA (the guards of
+  ``portlint/semantic/guards.py`` under which a CUDA call is not reported either; not
+  another backend's branch: what a module does wrong there is still wrong); or
 * only where the import succeeds (``try: from .nccl_engine import E`` ``except ImportError:
   E = None``, ``if is_nvtx_available():``, ``except Exception``), and the module itself
   cannot be imported off CUDA: at its top level it imports a CUDA-only package (``import
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from portlint.findings import Finding
-from portlint.semantic.imports import BRANCH, OPTIONAL, UNCONDITIONAL
+from portlint.semantic.imports import OPTIONAL, UNCONDITIONAL
 
 # NVIDIA's NVTX bindings (annotations for Nsight): a package only NVIDIA machines install,
 # beside the CUDA-only packages of the module rules (``RuleIndex.failing_modules``).
@@ -80,7 +81,7 @@ def _module_path(path: str) -> tuple[str, ...] | None:
     (``a/b/__init__.py`` -> (..., "a", "b")); None for another kind of file."""
     absolute = os.path.abspath(path)
     stem, suffix = os.path.splitext(absolute)
-    if suffix not in (".py", ".pyi"):
+    if suffix not in _PYTHON:
         return None
     parts = tuple(stem.split(os.sep))
     if parts[-1] == "__init__":
@@ -375,5 +376,4 @@ def drop_variant_findings(findings: list[Finding], facts: dict[str, tuple[str, .
     return [f for f in findings if f.code == UNUSED_NOQA or os.path.abspath(f.path) not in variants]
 
 
-__all__ = ["BRANCH", "OPTIONAL", "UNCONDITIONAL", "drop_variant_findings", "top_level_cuda_imports",
-           "variant_modules"]
+__all__ = ["drop_variant_findings", "top_level_cuda_imports", "variant_modules"]

@@ -230,3 +230,30 @@ def test_nsys_is_a_cuda_test(target: str) -> None:
     assert codes(ladder, target) == []
     alone = "import torch\n\ndef start(tool):\n    if tool == 'nsys':\n        torch.cuda.profiler.start()\n"
     assert codes(alone, target) == ["PRT109"]  # a CUDA test with no other path beside it
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_skipped_file_with_a_parenthesized_unconditional_import_keeps_the_findings(tmp_path: Path, target: str) -> None:
+    # plain.py names nothing CUDA (the prefilter skips it); its import spans lines
+    plain = "from pkg import (\n    fastpath,\n)\n\nprint(fastpath)\n"
+    make_tree(tmp_path, {"pkg/__init__.py": OPTIONAL_IMPORT, "pkg/fastpath.py": CUPY_ENGINE, "plain.py": plain})
+    assert "pkg/fastpath.py" in check(tmp_path, target)
+    (tmp_path / "plain.py").write_text("import pkg.fastpath_tools\n# fastpath is optional\n")
+    assert "pkg/fastpath.py" not in check(tmp_path, target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_two_levels_up(tmp_path: Path, target: str) -> None:
+    make_tree(tmp_path, {"pkg/__init__.py": "", "pkg/engines/__init__.py": "", "pkg/engines/fastpath.py": CUPY_ENGINE,
+                         "pkg/sub/__init__.py": "", "pkg/sub/load.py": "from ..engines import fastpath\n"})
+    assert "pkg/engines/fastpath.py" in check(tmp_path, target)
+    (tmp_path / "pkg/sub/load.py").write_text(
+        "try:\n    from ..engines import fastpath\nexcept ImportError:\n    fastpath = None\n")
+    assert "pkg/engines/fastpath.py" not in check(tmp_path, target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_module_with_its_own_cupy_fallback_imports_off_cuda(tmp_path: Path, target: str) -> None:
+    engine = CUPY_ENGINE.replace("import cupy as cp\n", "try:\n    import cupy as cp\nexcept ImportError:\n    cp = None\n")
+    make_tree(tmp_path, {"pkg/__init__.py": OPTIONAL_IMPORT, "pkg/fastpath.py": engine})
+    assert check(tmp_path, target)["pkg/fastpath.py"] == ["PRT103"]
