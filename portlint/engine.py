@@ -22,7 +22,7 @@ from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_bytes
-from portlint.variants import drop_variant_findings, top_level_cuda_imports
+from portlint.semantic.imports import top_level_cuda_imports
 
 
 class Linter:
@@ -106,6 +106,10 @@ class Linter:
     def drop_variants(self, report: Report) -> None:
         """The step across files (portlint/variants.py): the findings of modules the run
         imports only conditionally, and only on CUDA, are not reported."""
+        if not report.findings:
+            return
+        from portlint.variants import drop_variant_findings
+
         report.findings = drop_variant_findings(report.findings, report.imports, report.files,
                                                 self.index.guard_names, self.settings.max_file_size)
 

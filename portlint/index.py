@@ -197,7 +197,7 @@ def failing_modules(ruleset: Ruleset) -> frozenset[str]:
     """The CUDA-only packages, which a machine without CUDA does not have: the modules of
     the third-party rules that are on by default and have no Ascend build (not triton,
     not apex), and NVIDIA's nvtx."""
-    from portlint.variants import NVIDIA_ONLY_PACKAGES
+    from portlint.semantic.imports import NVIDIA_ONLY_PACKAGES
 
     return NVIDIA_ONLY_PACKAGES | frozenset(
         matcher.name for rule in ruleset.rules

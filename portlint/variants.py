@@ -36,41 +36,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from portlint.findings import Finding
-from portlint.semantic.imports import OPTIONAL, UNCONDITIONAL
+from portlint.semantic.imports import FAILS, OPTIONAL, UNCONDITIONAL
 
-# NVIDIA's NVTX bindings (annotations for Nsight): a package only NVIDIA machines install,
-# beside the CUDA-only packages of the module rules (``RuleIndex.failing_modules``).
-NVIDIA_ONLY_PACKAGES = frozenset({"nvtx"})
 _SEPARATORS = re.compile(r"[.,:\n]")
 _PYTHON = (".py", ".pyi")
-FAILS = "!"  # a fact ``!cupy``: the file imports this CUDA-only package at its top level
 UNUSED_NOQA = "PRT990"  # a stale `# noqa` is a finding about the comment, kept
-
-
-def top_level_cuda_imports(tree: ast.Module, failing: frozenset[str]) -> list[str]:
-    """The ``!name`` facts of a module: CUDA-only packages it imports whenever it is
-    imported (statements of its top level, also inside ``with``; not in a ``try``, an
-    ``if`` or a function)."""
-    facts: list[str] = []
-    stack = list(tree.body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            stack.extend(stmt.body)
-        elif isinstance(stmt, ast.Import):
-            facts.extend(FAILS + a.name for a in stmt.names if _package_in(a.name, failing))
-        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module and _package_in(stmt.module, failing):
-            facts.append(FAILS + stmt.module)
-    return facts
-
-
-def _package_in(dotted: str, names: frozenset[str]) -> bool:
-    while True:
-        if dotted in names:
-            return True
-        if "." not in dotted:
-            return False
-        dotted = dotted.rsplit(".", 1)[0]
 
 
 # --------------------------------------------------------------------------- the module graph
@@ -376,4 +346,4 @@ def drop_variant_findings(findings: list[Finding], facts: dict[str, tuple[str, .
     return [f for f in findings if f.code == UNUSED_NOQA or os.path.abspath(f.path) not in variants]
 
 
-__all__ = ["drop_variant_findings", "top_level_cuda_imports", "variant_modules"]
+__all__ = ["drop_variant_findings", "variant_modules"]

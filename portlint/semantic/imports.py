@@ -7,7 +7,9 @@ runs only in a CUDA branch that has a non-CUDA path beside it (the CUDA rung of 
 that also tests another backend, a value's-device test, a test skipped off CUDA); ``o``
 only where it succeeds (the ``try`` of an ``except ImportError`` fallback, a check that a
 package is installed, an ``except Exception`` handler). The statement: ``a.b,c`` for
-``import a.b, c``; ``..pkg.mod:x,y`` for ``from ..pkg.mod import x, y``.
+``import a.b, c``; ``..pkg.mod:x,y`` for ``from ..pkg.mod import x, y``. A file with
+findings also gets ``!cupy`` facts: CUDA-only packages its top level imports (it cannot be
+imported off CUDA).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from typing import Sequence
 
 from portlint.semantic import guards as g
 
+# NVIDIA's NVTX bindings (annotations for Nsight): a package only NVIDIA machines install,
+# beside the CUDA-only packages of the module rules (``RuleIndex.failing_modules``).
+NVIDIA_ONLY_PACKAGES = frozenset({"nvtx"})
+FAILS = "!"  # a fact ``!cupy``: the file imports this CUDA-only package at its top level
 UNCONDITIONAL = "u"
 BRANCH = "b"
 OPTIONAL = "o"
@@ -41,3 +47,29 @@ def import_fact(node: ast.Import | ast.ImportFrom, guards: Sequence[g.Guard]) ->
     if isinstance(node, ast.Import):
         return status + ",".join(alias.name for alias in node.names)
     return f"{status}{'.' * node.level}{node.module or ''}:{','.join(alias.name for alias in node.names)}"
+
+
+def top_level_cuda_imports(tree: ast.Module, failing: frozenset[str]) -> list[str]:
+    """The ``!name`` facts of a module: CUDA-only packages it imports whenever it is
+    imported (statements of its top level, also inside ``with``; not in a ``try``, an
+    ``if`` or a function)."""
+    facts: list[str] = []
+    stack = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            stack.extend(stmt.body)
+        elif isinstance(stmt, ast.Import):
+            facts.extend(FAILS + a.name for a in stmt.names if _package_in(a.name, failing))
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module and _package_in(stmt.module, failing):
+            facts.append(FAILS + stmt.module)
+    return facts
+
+
+def _package_in(dotted: str, names: frozenset[str]) -> bool:
+    while True:
+        if dotted in names:
+            return True
+        if "." not in dotted:
+            return False
+        dotted = dotted.rsplit(".", 1)[0]
