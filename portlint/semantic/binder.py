@@ -196,7 +196,9 @@ class Binder:
     def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
         model = self.model
         if self.imports is not None:
-            self.imports.append(import_fact(node, self.guards))
+            fact = import_fact(node, self.guards)
+            if fact is not None:
+                self.imports.append(fact)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

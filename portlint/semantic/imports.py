@@ -15,6 +15,7 @@ imported off CUDA).
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Sequence
 
 from portlint.semantic import guards as g
@@ -42,11 +43,23 @@ def import_status(guards: Sequence[g.Guard]) -> str:
     return status
 
 
-def import_fact(node: ast.Import | ast.ImportFrom, guards: Sequence[g.Guard]) -> str:
-    status = import_status(guards) if guards else UNCONDITIONAL
+# The standard library's modules: an absolute import of one never loads a module of the
+# project (the cache keeps fewer facts).
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
+
+
+def import_fact(node: ast.Import | ast.ImportFrom, guards: Sequence[g.Guard]) -> str | None:
+    """The fact of an import statement; None for the standard library's modules."""
     if isinstance(node, ast.Import):
-        return status + ",".join(alias.name for alias in node.names)
-    return f"{status}{'.' * node.level}{node.module or ''}:{','.join(alias.name for alias in node.names)}"
+        names = [alias.name for alias in node.names if alias.name.partition(".")[0] not in _STDLIB]
+        if not names:
+            return None
+        return (import_status(guards) if guards else UNCONDITIONAL) + ",".join(names)
+    module = node.module or ""
+    if not node.level and module.partition(".")[0] in _STDLIB:
+        return None
+    status = import_status(guards) if guards else UNCONDITIONAL
+    return f"{status}{'.' * node.level}{module}:{','.join(alias.name for alias in node.names)}"
 
 
 def top_level_cuda_imports(tree: ast.Module, failing: frozenset[str]) -> list[str]:
