@@ -38,15 +38,19 @@ _DEVICE_MARK = "\x00device\x00"
 _UNRESOLVED = object()  # visit_chain: the caller did not resolve the chain
 
 
-def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex) -> list[Finding]:
-    return analyze_with_model(tree, text, path, index, keep_model=False)[0]
+def analyze(tree: ast.Module, text: str, path: str, index: RuleIndex,
+            imports: list[str] | None = None) -> list[Finding]:
+    """The findings of a file; ``imports``: a list to fill with its import facts
+    (``portlint/semantic/imports.py``)."""
+    return analyze_with_model(tree, text, path, index, keep_model=False, imports=imports)[0]
 
 
 def analyze_with_model(tree: ast.Module, text: str, path: str, index: RuleIndex,
-                       keep_model: bool = True) -> tuple[list[Finding], SemanticModel]:
+                       keep_model: bool = True, imports: list[str] | None = None) -> tuple[list[Finding], SemanticModel]:
     """The findings and the file's semantic model (filled by the same traversal;
     ``keep_model=False``: emptied, the caller only wants the findings)."""
     analyzer = _Analyzer(index, text, path)
+    analyzer.imports = imports
     analyzer.run(tree)
     analyzer.release(keep_model)
     findings = analyzer.findings

@@ -42,7 +42,7 @@ from portlint.findings import FileError, FileResult, Finding, finding_from_json,
 if TYPE_CHECKING:
     from portlint.engine import Linter
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: results keep the file's import facts (portlint/variants.py)
 DEFAULT_DIRNAME = ".portlint_cache"
 RACY_SECONDS = 2.0
 _GITIGNORE = "# Created by portlint: the result cache. Safe to delete.\n*\n"
@@ -294,17 +294,21 @@ def result_to_json(result: FileResult) -> dict[str, Any] | None:
         "parsed": result.parsed,
         "error": None if error is None else error.reason,
         "findings": [finding_to_json(finding, path=False) for finding in result.findings],
+        "imports": None if result.imports is None else list(result.imports),
     }
 
 
 def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> FileResult | None:
     """Rebuild a result for ``path`` (this run's display path); None if malformed or if a
     position is out of range (below 1, an end before its start, or above ``limit``)."""
-    if not isinstance(payload, dict) or set(payload) != {"parsed", "error", "findings"}:
+    if not isinstance(payload, dict) or set(payload) != {"parsed", "error", "findings", "imports"}:
         return None
-    parsed, error, raw_findings = payload["parsed"], payload["error"], payload["findings"]
+    parsed, error, raw_findings, imports = payload["parsed"], payload["error"], payload["findings"], payload["imports"]
     if not isinstance(parsed, bool) or not (error is None or isinstance(error, str)) \
             or not isinstance(raw_findings, list):
+        return None
+    if imports is not None and not (isinstance(imports, list)
+                                    and all(isinstance(fact, str) and fact for fact in imports)):
         return None
     findings = []
     for raw in raw_findings:
@@ -312,7 +316,8 @@ def result_from_json(payload: Any, path: str, limit: int = 1 << 31) -> FileResul
         if finding is None or not _in_range(finding, limit):
             return None
         findings.append(finding)
-    return FileResult(path, findings, None if error is None else FileError(path, error), parsed)
+    return FileResult(path, findings, None if error is None else FileError(path, error), parsed,
+                      None if imports is None else tuple(imports))
 
 
 def _in_range(finding: Finding, limit: int) -> bool:

@@ -22,6 +22,7 @@ from portlint.kinds import kind_of
 from portlint.noqa import file_is_exempt, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_bytes
+from portlint.semantic.imports import top_level_cuda_imports
 
 
 class Linter:
@@ -81,8 +82,11 @@ class Linter:
         return self.check_files(found.files, found.errors, jobs=jobs, cache=cache, progress=progress)
 
     def check_files(self, files: list[str], errors: list[FileError] | None = None, *, jobs: int | None = None,
-                    cache: bool | Path = False, progress: Callable[[int, int], None] | None = None) -> Report:
-        """Check these files (found already); ``errors``: discovery's, for the report."""
+                    cache: bool | Path = False, progress: Callable[[int, int], None] | None = None,
+                    variants: bool = True) -> Report:
+        """Check these files (found already); ``errors``: discovery's, for the report.
+        ``variants``: drop the findings of CUDA variant modules (``drop_variants``; False
+        when the caller merges several reports and drops them from the whole)."""
         from portlint.parallel import check_files
 
         store = None
@@ -95,7 +99,19 @@ class Linter:
             store.save()
         report = self.collect(results, list(errors or ()), len(files))
         report.files_cached = cached
+        if variants:
+            self.drop_variants(report)
         return report
+
+    def drop_variants(self, report: Report) -> None:
+        """The step across files (portlint/variants.py): the findings of modules the run
+        imports only conditionally, and only on CUDA, are not reported."""
+        if not report.findings:
+            return
+        from portlint.variants import drop_variant_findings
+
+        report.findings = drop_variant_findings(report.findings, report.imports, report.files,
+                                                self.index.guard_names, self.settings.max_file_size)
 
     def collect(self, results: list[FileResult], errors: list[FileError], files: int) -> Report:
         findings: list[Finding] = []
@@ -107,7 +123,9 @@ class Linter:
                 all_errors.append(result.error)
             findings.extend(self._apply_per_file_ignores(result.path, result.findings))
         findings.sort(key=Finding.sort_key)
-        return Report(findings, all_errors, files, parsed, [result.path for result in results])
+        report = Report(findings, all_errors, files, parsed, [result.path for result in results])
+        report.imports = {result.path: result.imports for result in results}
+        return report
 
     def _apply_per_file_ignores(self, path: str, findings: list[Finding]) -> list[Finding]:
         if not findings or not self.settings.per_file_ignores:
@@ -184,16 +202,20 @@ def _parse_and_analyze(text: str, path: str, indexes: tuple[RuleIndex, ...],
         # (Kept for matchers that need an integer value only, and no call passes one: what
         # the analysis would find, nothing.)
         wanted = tuple(index for index in wanted if index.worth_analyzing(text, tree))
+        imports: list[str] = []  # the file's import facts, from the same traversal
         if analysis is not None and len(wanted) > 1:
-            found = analysis(tree, text, path, wanted)
+            found = analysis(tree, text, path, wanted, imports)
         else:
-            found = [analyze(tree, text, path, index) for index in wanted]
+            found = [analyze(tree, text, path, index, imports if number == 0 else None)
+                     for number, index in enumerate(wanted)]
         by_index = {id(index): each for index, each in zip(wanted, found)}
         findings = [finding for index in indexes
                     for finding in index.reported(suppress(by_index.get(id(index), []), text, path, index))]
+        if findings and wanted:  # (a module with findings: could it load off CUDA at all?)
+            imports.extend(top_level_cuda_imports(tree, indexes[0].failing_modules))
     except RecursionError:
         return FileResult(path, error=FileError(path, "cannot check: code nested too deep"), parsed=True)
-    return FileResult(path, findings, parsed=True)
+    return FileResult(path, findings, parsed=True, imports=tuple(imports) if wanted else None)
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))

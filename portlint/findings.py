@@ -88,6 +88,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     parsed: bool = False  # False when the prefilter skipped the file
+    # The file's import facts (portlint/semantic/imports.py, portlint/variants.py); None
+    # when the file was not analyzed.
+    imports: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Report:
     files_parsed: int
     files: list[str] = field(default_factory=list)  # the checked paths, in order (junit lists them)
     files_cached: int = 0  # results reused from the cache (see portlint/cache.py)
+    # path -> import facts of each checked file (None: not analyzed); see portlint/variants.py
+    imports: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the JSON codec

@@ -46,6 +46,9 @@ class RuleIndex:
     # walk), and their findings are dropped at the end (``reported``)
     fixed_codes: frozenset[str] = frozenset()
     known_codes: frozenset[str] = frozenset()  # every loaded rule, enabled or not (noqa checks)
+    # CUDA-only packages, whatever the selection: a module importing one at its top level
+    # cannot be imported off CUDA (portlint/variants.py)
+    failing_modules: frozenset[str] = frozenset()
     unused_noqa: Rule | None = None  # the enabled [[rule.noqa]] rule, see portlint/noqa.py
     prefilter: Prefilter = field(default_factory=Prefilter)
     text_matchers: dict[str, list[Matcher]] = field(default_factory=dict)  # non-Python files (portlint/kinds)
@@ -182,11 +185,24 @@ def build_index(ruleset: Ruleset, rules: list[Rule], target: str, min_torch: Ver
                     used_contexts.add(ctx)
     _index_contexts(index, [ruleset.contexts[name] for name in sorted(used_contexts) if name in ruleset.contexts])
     index.known_codes = frozenset(rule.code for rule in ruleset.rules)
+    index.failing_modules = failing_modules(ruleset)
     index.covering = frozenset(name for rule in active for m in rule.matchers for name in m.covered_by)
     index.unused_noqa = next((rule for rule in active if any(m.kind == "noqa" for m in rule.matchers)), None)
     index.prefilter = python_prefilter(active)
     index.needles = index.prefilter.needles
     return index
+
+
+def failing_modules(ruleset: Ruleset) -> frozenset[str]:
+    """The CUDA-only packages, which a machine without CUDA does not have: the modules of
+    the third-party rules that are on by default and have no Ascend build (not triton,
+    not apex), and NVIDIA's nvtx."""
+    from portlint.semantic.imports import NVIDIA_ONLY_PACKAGES
+
+    return NVIDIA_ONLY_PACKAGES | frozenset(
+        matcher.name for rule in ruleset.rules
+        if rule.family == "third-party" and not rule.opt_in and not rule.npu_build
+        for matcher in rule.matchers if matcher.kind == "module" and matcher.name)
 
 
 def python_prefilter(rules: list[Rule]) -> Prefilter:

@@ -259,9 +259,11 @@ class Workspace:
         reports = []
         for linter, files in groups:
             step = None if progress is None else _shifted(progress, offset, total)
-            reports.append(linter.check_files(files, [], jobs=jobs, cache=cache, progress=step))
+            reports.append(linter.check_files(files, [], jobs=jobs, cache=cache, progress=step, variants=False))
             offset += len(files)
-        return merge_reports(reports, found.errors, found.files)
+        merged = merge_reports(reports, found.errors, found.files)
+        self.default_linter.drop_variants(merged)  # (importers may be under another configuration)
+        return merged
 
     def fix_paths(self, paths: list[str], *, unsafe: bool = False, write: bool = True, jobs: int | None = 1,
                   cache: bool | Path = False) -> "FixRun":
@@ -305,6 +307,8 @@ def merge_reports(reports: list["Report"], errors: list, files: list[str]) -> "R
     order = {name: number for number, name in enumerate(files)}
     merged.files = sorted((name for report in reports for name in report.files), key=lambda n: order.get(n, -1))
     merged.files_cached = sum(r.files_cached for r in reports)
+    for report in reports:
+        merged.imports.update(report.imports)
     return merged
 
 

@@ -63,10 +63,10 @@ def test_internal_error_in_one_file_is_contained(tmp_path: Path, monkeypatch: py
     (tmp_path / "boom.py").write_text(CUDA + "# boom\n")
     real = engine.analyze
 
-    def analyze(tree, text, path, index):
+    def analyze(tree, text, path, index, *rest):
         if "boom" in path:
             raise KeyError("surprise")
-        return real(tree, text, path, index)
+        return real(tree, text, path, index, *rest)
 
     monkeypatch.setattr(engine, "analyze", analyze)
     report = linter_for("agnostic").check_paths([str(tmp_path)], jobs=1)

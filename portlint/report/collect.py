@@ -57,8 +57,10 @@ def check_targets(workspace, paths: list[str], targets: tuple[str, ...], *,
                     for linter, files in groups] for target in targets]
     else:
         linters = [[(TargetsLinter(linter.settings, linter.ruleset, targets), files) for linter, files in groups]]
-    reports = [merge_reports([linter.check_files(files, [], jobs=jobs, cache=cache) for linter, files in run],
-                             found.errors, found.files) for run in linters]
+    reports = [merge_reports([linter.check_files(files, [], jobs=jobs, cache=cache, variants=False)
+                              for linter, files in run], found.errors, found.files) for run in linters]
+    for report in reports:  # CUDA variant modules, as `portlint check` drops them (portlint/variants.py)
+        workspace.default_linter.drop_variants(report)
     combined = dataclasses.replace(reports[0], findings=[f for report in reports for f in report.findings])
     return {target: dataclasses.replace(combined, findings=[f for f in combined.findings if f.target == target])
             for target in targets}

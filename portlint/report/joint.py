@@ -122,15 +122,19 @@ class Analysis:
                             and index.deferred_idioms.keys() == first.deferred_idioms.keys() for index in indexes)
 
     def __call__(self, tree: ast.Module, text: str, path: str,
-                 indexes: tuple[RuleIndex, ...]) -> list[list[Finding]]:
-        """Each index's findings (before noqa); ``indexes``: some of ``self.indexes``."""
+                 indexes: tuple[RuleIndex, ...], imports: list[str] | None = None) -> list[list[Finding]]:
+        """Each index's findings (before noqa); ``indexes``: some of ``self.indexes``;
+        ``imports``: a list to fill with the file's import facts."""
         if len(indexes) > 1 and self.possible and (self.own_rules is None or not self.own_rules.could_match(text)):
             analyzer = _JointAnalyzer(indexes, text, path, self.shared)
+            analyzer.imports = imports
             try:
                 analyzer.run(tree)
                 return analyzer.results()
             except _Diverged:
-                pass
+                if imports is not None:
+                    imports.clear()
             finally:
                 analyzer.release(keep_model=False)
-        return [analyze(tree, text, path, index) for index in indexes]
+        return [analyze(tree, text, path, index, imports if number == 0 else None)
+                for number, index in enumerate(indexes)]

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from portlint.semantic import guards as g
 from portlint.semantic.guards import Guard
+from portlint.semantic.imports import import_fact
 from portlint.semantic.scopes import (
     ASSIGNMENT, CLASS, EXCEPT, FUNCTION, IMPORT, LOOP, MATCH, OTHER, PARAMETER, WITH, Binding, SemanticModel,
 )
@@ -42,6 +43,9 @@ class Binder:
         self._deferred: deque[tuple[ast.AST, Any, Any]] = deque()
         self.test_module = False  # the file is a test module (``test_x.py``): nothing imports it
         self._skipped_tests = False  # some test is skipped off CUDA by its decorators
+        # The file's imports with the guards they run under (portlint/variants.py), when
+        # a caller asks for them (a list); None: not collected.
+        self.imports: list[str] | None = None
         self._child_fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Callable[[Any], None]] = {
             ast.Name: self.visit_name,
@@ -246,6 +250,10 @@ class Binder:
 
     def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
         model = self.model
+        if self.imports is not None:
+            fact = import_fact(node, self.guards)
+            if fact is not None:
+                self.imports.append(fact)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -669,7 +677,11 @@ class Binder:
 
     def visit_try(self, node: Any) -> None:
         kind = g.try_body_kind(node.handlers)
-        self.visit_guarded_block(node.body, Guard(kind) if kind else None)
+        guard = None
+        if kind:
+            guard = Guard(kind)
+            guard.reraises = kind == g.OPTIONAL and g.import_errors_reraise(node.handlers)
+        self.visit_guarded_block(node.body, guard)
         for handler in node.handlers:
             fallback = Guard(g.FALLBACK) if g.is_fallback_handler(handler) else None
             self.visit_guarded(handler, fallback)

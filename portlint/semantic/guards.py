@@ -79,7 +79,7 @@ _VERSION_CALL = re.compile(r"(?i)(version|greater_or_equal|less_than|_ge$|_gte$|
 _DEVICE_LITERAL = re.compile(r"cuda(:\d+)?")
 _OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
 # In conditions only: values that mean CUDA (or another backend) when a program tests them.
-_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
+_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn", "nsys"})  # nsys: Nsight Systems
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
 # A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
 _CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
@@ -133,6 +133,7 @@ class Guard:
     test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
     accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
     cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
+    reraises: bool = False  # a try body whose ImportError handlers all raise: no fallback
 
 
 def last_name(node: ast.expr) -> str | None:
@@ -478,6 +479,16 @@ def try_body_kind(handlers: list[ast.ExceptHandler]) -> str | None:
         if names & _IMPORT_ERRORS:
             kind = OPTIONAL
     return kind
+
+
+def import_errors_reraise(handlers: list[ast.ExceptHandler]) -> bool:
+    """Every handler that catches an import error ends by raising (``except ImportError:
+    raise RuntimeError("install x")``): the failure is not handled, there is no fallback."""
+    for handler in handlers:
+        names = _exception_names(handler)
+        if names is not None and names & _IMPORT_ERRORS and not (handler.body and isinstance(handler.body[-1], ast.Raise)):
+            return False
+    return True
 
 
 def is_fallback_handler(handler: ast.ExceptHandler) -> bool:
