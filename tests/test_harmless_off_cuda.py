@@ -546,6 +546,71 @@ CASES = {
         """,
         ["PRT102", "PRT103", "PRT404"],
     ),
+    "cuda-method-of-a-per-backend-family": (  # mmengine model/base_model/data_preprocessor.py
+        """
+        import torch
+        from torch import nn
+        class Preprocessor(nn.Module):
+            def cuda(self, *args, **kwargs):
+                self._device = torch.device(torch.cuda.current_device())
+                return super().cuda()
+            def npu(self, *args, **kwargs):
+                self._device = torch.device(torch.npu.current_device())
+                return super().npu()
+        class Element:
+            def to(self, *args, **kwargs):
+                return Element(self.data.to(*args, **kwargs))
+            def cuda(self):
+                return Element(self.data.cuda())
+        """,
+        """
+        import torch
+        from torch import nn
+        class Preprocessor(nn.Module):
+            def cuda(self, *args, **kwargs):
+                self._device = torch.device(torch.cuda.current_device())
+                return super().cuda()
+            def cpu(self, *args, **kwargs):
+                self._device = torch.device("cpu")
+                return super().cpu()
+        class Element:
+            def cuda(self):
+                return Element(self.data.cuda())
+        def npu():
+            return torch.device("npu")
+        """,
+        ["PRT101", "PRT404", "PRT404"],
+    ),
+    "cuda-function-of-a-per-backend-family": (  # mmengine device/utils.py
+        """
+        import torch
+        def get_max_cuda_memory(device=None):
+            mem = torch.cuda.max_memory_allocated(device)
+            torch.cuda.reset_peak_memory_stats()
+            return mem
+        def get_max_musa_memory(device=None):
+            return torch.musa.max_memory_allocated(device)
+        def init_nccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="nccl")
+        def init_hccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="hccl")
+        """,
+        """
+        import torch
+        def get_max_cuda_memory(device=None):
+            mem = torch.cuda.max_memory_allocated(device)
+            torch.cuda.reset_peak_memory_stats()
+            return mem
+        def get_max_cpu_memory(device=None):
+            return 0
+        def init_nccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="nccl")
+        class Groups:
+            def init_hccl_group(self, ranks):
+                return torch.distributed.new_group(ranks, backend="hccl")
+        """,
+        ["PRT201", "PRT201", "PRT601"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

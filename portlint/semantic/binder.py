@@ -173,6 +173,11 @@ class Binder:
             # helper predicate (or of one named for a CUDA property, such as
             # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
+        elif _family_member(node.name, scope):
+            # `def cuda(self)` beside `def npu(self)`, `get_max_cuda_memory` beside
+            # `get_max_musa_memory`: the CUDA member of a per-backend family runs where CUDA
+            # is asked for; its siblings are the other backends' working paths
+            self.visit_guarded_block(node.body, Guard(g.CUDA, None, False, True))
         else:
             self.visit_block(node.body)
         model.pop()
@@ -589,6 +594,19 @@ class Binder:
         if node.guard is not None:
             self.visit(node.guard)
         self.visit_block(node.body)
+
+
+def _family_member(name: str, scope: Any) -> bool:
+    """``name`` is the CUDA member of a per-backend family defined in ``scope``: a function of
+    the same scope is named for another backend in its place (``get_max_musa_memory`` beside
+    ``get_max_cuda_memory``); for a ``cuda`` method, ``to`` counts too (the method every
+    device goes through)."""
+    siblings = g.family_siblings(name)
+    if not siblings:
+        return False
+    if name == "cuda" and scope.kind == "class":
+        siblings.append("to")
+    return any(binding.kind == FUNCTION and binding.name in siblings for binding in scope.history)
 
 
 def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:

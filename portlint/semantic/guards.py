@@ -96,6 +96,32 @@ def is_cuda_predicate_name(name: str) -> bool:
     return bool(_CUDA_PREDICATE.match(name)) and bool(_CUDA_NAMED.search(name))
 
 
+# The CUDA word of a per-backend family of functions, and the words of its other members:
+# `get_max_cuda_memory` beside `get_max_musa_memory`, `def cuda(self)` beside `def npu(self)`,
+# `init_nccl_group` beside `init_hccl_group`.
+_FAMILY_WORDS = {"cuda": OTHER_BACKENDS, "gpu": OTHER_BACKENDS, "nccl": ("hccl", "cncl", "mccl", "xccl", "ccl")}
+
+
+def family_siblings(name: str) -> list[str]:
+    """The names the other backends' members of a per-backend family would have, when ``name``
+    is the CUDA member's (its ``cuda``, ``gpu`` or ``nccl`` word replaced by another backend's:
+    ``get_max_cuda_memory`` -> ``get_max_npu_memory``, ``get_max_musa_memory`` ...); [] for a
+    name without such a word. Words are the parts between underscores, in any case."""
+    lowered = name.lower()
+    if "cuda" not in lowered and "gpu" not in lowered and "nccl" not in lowered:
+        return []
+    parts = name.split("_")
+    siblings = []
+    for n, part in enumerate(parts):
+        others = _FAMILY_WORDS.get(part.lower())
+        if others is None:
+            continue
+        for other in others:
+            word = other.upper() if part.isupper() else other.capitalize() if part[:1].isupper() else other
+            siblings.append("_".join([*parts[:n], word, *parts[n + 1:]]))
+    return siblings
+
+
 # Variables that only another backend's runtime sets or reads: a test of them is a test of it.
 _OTHER_DEVICE_VARIABLES = frozenset({"HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ASCEND_RT_VISIBLE_DEVICES",
                                      "ZE_AFFINITY_MASK", "HABANA_VISIBLE_DEVICES", "MLU_VISIBLE_DEVICES"})
