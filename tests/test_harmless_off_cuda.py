@@ -816,6 +816,77 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
     assert sorted(f.code for f in elsewhere) == ["PRT701"] * 6 + ["PRT922"]
 
 
+CIRCLECI = """\
+    # file: .circleci/test.yml
+    jobs:
+      build_cpu:
+        docker:
+          - image: cimg/python:3.10
+        resource_class: large
+        steps:
+          - run: pytest tests/
+      build_cuda:
+        machine:
+          image: linux-cuda-11:default
+        resource_class: gpu.nvidia.small.multi
+        steps:
+          - run: |
+              docker run --gpus all -t -d --name mm mm:gpu
+              export CUDA_VISIBLE_DEVICES=0
+      build_integration_test:
+        machine:
+          image: ubuntu-2004-cuda-11.4:202110-01
+        resource_class: gpu.nvidia.small
+        steps:
+          - run: docker run --gpus all -t -d --name mm mm:gpu
+      build_docker:
+        docker:
+          - image: cimg/python:3.10
+        steps:
+          - run: docker run --gpus all -t -d --name mm mm:gpu
+    """
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_circleci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> None:
+    """mmengine .circleci/test.yml: a job on a GPU resource class (or a CUDA machine image)
+    runs `docker run --gpus all` by design; its CUDA image is still reported, unless the job
+    is the CUDA variant of a job kept for another backend (`build_cuda` beside `build_cpu`:
+    for the agnostic target a CPU job counts, for the npu target only an NPU job)."""
+    found = [(f.code, f.line) for f in lint(textwrap.dedent(CIRCLECI), target)]
+    cuda_image = [("PRT922", 10)] if target == "npu" else []
+    assert found == [*cuda_image, ("PRT922", 18), ("PRT921", 26)]
+    # outside .circleci/ the same file is a config: everything is reported
+    elsewhere = lint(textwrap.dedent(CIRCLECI).replace(".circleci/", "ci/"), target)
+    assert sorted(f.code for f in elsewhere) == ["PRT701", "PRT921", "PRT921", "PRT921", "PRT922", "PRT922"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_github_job_testing_the_cuda_build_beside_a_cpu_job_is_a_variant(target: str) -> None:
+    """mmengine .github/workflows/merge_stage_test.yml: `build_cu102` runs a CUDA image (the
+    CUDA build of torch) beside `build_cpu_py`; without such a sibling the image is reported."""
+    workflow = textwrap.dedent("""\
+        # file: .github/workflows/merge.yml
+        jobs:
+          build_cpu_py:
+            runs-on: ubuntu-22.04
+            steps:
+              - run: pytest tests/
+          build_cu102:
+            runs-on: ubuntu-22.04
+            container:
+              image: pytorch/pytorch:1.8.1-cuda10.2-cudnn7-devel
+            steps:
+              - run: pytest tests/
+        """)
+    found = [(f.code, f.line) for f in lint(workflow, target)]
+    assert found == ([("PRT922", 9)] if target == "npu" else [])
+    alone = workflow.replace("build_cpu_py", "build_windows")
+    assert [(f.code, f.line) for f in lint(alone, target)] == [("PRT922", 9)]
+    npu_sibling = workflow.replace("build_cpu_py", "build_npu")
+    assert [(f.code, f.line) for f in lint(npu_sibling, target)] == []
+
+
 @pytest.mark.parametrize(("target", "min_torch", "reported"), [
     ("agnostic", "2.6", True),  # a CPU-only machine has no accelerator for the index
     ("agnostic", "2.4", True),
