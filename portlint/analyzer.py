@@ -618,6 +618,14 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if type(func) is ast.Name and func.id == "hasattr" and len(node.args) == 2 \
+                and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self.model.lookup("hasattr") is None:
+            # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
+            # an answer everywhere (what the answer guards is judged on its own)
+            self.model.reference(func)
+            self._reference_root(node.args[0])
+            self.visit(node.args[1])
+            return
         index = self.index
         qualname = None
         method = None

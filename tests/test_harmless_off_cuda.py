@@ -611,6 +611,21 @@ CASES = {
         """,
         ["PRT201", "PRT201", "PRT601"],
     ),
+    "hasattr-asks-about-the-api": (  # mmengine tests/test_optim/test_optimizer/test_optimizer_wrapper.py
+        """
+        import torch
+        HAS_BF16_QUERY = hasattr(torch.cuda, "is_bf16_supported")
+        HAS_AMP = hasattr(torch.cuda.amp, "GradScaler")
+        """,
+        """
+        import torch
+        BF16_QUERY = getattr(torch.cuda, "is_bf16_supported", None)
+        def hasattr(owner, name):
+            return owner
+        HAS_AMP = hasattr(torch.cuda, "amp")
+        """,
+        ["PRT100", "PRT100"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
