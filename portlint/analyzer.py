@@ -468,6 +468,13 @@ class _Analyzer(Binder):
         else:
             self.visit(value)
 
+    def _names_an_owner(self, func: ast.expr) -> bool:
+        """``func`` is ``hasattr`` (the builtin) or ``mock.patch.object``: its first argument
+        is only named, as the owner of an attribute, not used."""
+        if type(func) is ast.Name and func.id == "hasattr":
+            return self.model.lookup("hasattr") is None
+        return type(func) is ast.Attribute and func.attr == "object" and self.resolve(func) in g.OBJECT_PATCHERS
+
     def _reference_root(self, node: ast.expr) -> None:
         """Count the use of a chain's root name that is not visited further."""
         while isinstance(node, ast.Attribute):
@@ -483,9 +490,12 @@ class _Analyzer(Binder):
         current: ast.expr = node
         name = qualname
         outermost = True
+        mocked = [guard.mocked for guard in self.guards if guard.mocked]
         while True:
             if name in ignored:
                 return True
+            if mocked and any(name in names for names in mocked):
+                return True  # `@patch("torch.cuda.max_memory_allocated", MagicMock())`: the mock
             for matcher in symbols.get(name, ()):
                 if matcher.prefix and not outermost:
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
@@ -618,13 +628,13 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
-        if type(func) is ast.Name and func.id == "hasattr" and len(node.args) == 2 \
-                and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self.model.lookup("hasattr") is None:
+        if len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self._names_an_owner(func):
             # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
-            # an answer everywhere (what the answer guards is judged on its own)
-            self.model.reference(func)
+            # an answer everywhere (what the answer guards is judged on its own);
+            # `patch.object(torch.cuda, "device_count", ...)` names what it replaces
+            self.visit(func)
             self._reference_root(node.args[0])
-            self.visit(node.args[1])
+            self.visit_all([*node.args[1:], *(keyword.value for keyword in node.keywords)])
             return
         index = self.index
         qualname = None

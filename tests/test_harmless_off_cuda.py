@@ -626,6 +626,39 @@ CASES = {
         """,
         ["PRT100", "PRT100"],
     ),
+    "a-name-a-mock-replaces": (  # mmengine tests/test_runner/test_log_processor.py
+        """
+        from unittest import mock
+        from unittest.mock import MagicMock, patch
+        import torch
+        @patch("torch.cuda.max_memory_allocated", MagicMock())
+        def test_get_max_memory():
+            torch.cuda.max_memory_allocated.assert_called()
+        def test_count():
+            with mock.patch.object(torch.cuda, "device_count", return_value=2):
+                assert torch.cuda.device_count() == 2
+        @patch("torch.cuda.synchronize")
+        class TestSync:
+            def test_sync(self, sync):
+                torch.cuda.synchronize()
+        """,
+        """
+        from unittest import mock
+        from unittest.mock import MagicMock, patch
+        import torch
+        @patch("torch.cuda.reset_peak_memory_stats", MagicMock())
+        def test_get_max_memory():
+            torch.cuda.max_memory_allocated.assert_called()
+        def test_count():
+            with mock.patch.object(torch.cuda, "device_count", return_value=2):
+                pass
+            assert torch.cuda.device_count() == 2
+        class TestSync:
+            def test_sync(self):
+                torch.cuda.synchronize()
+        """,
+        ["PRT101", "PRT103", "PRT201"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

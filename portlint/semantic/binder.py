@@ -280,7 +280,7 @@ class Binder:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-        self.visit_block(node.body)
+        self.visit_guarded_block(node.body, self.mocks([item.context_expr for item in node.items]))
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -306,9 +306,10 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
-            guard = self.test_requirement(node.decorator_list)
-            if guard is not None:
-                self._deferred.append((node, self.model.scope, (*self.context(), guard)))
+            added = [guard for guard in (self.test_requirement(node.decorator_list), self.mocks(node.decorator_list))
+                     if guard is not None]
+            if added:
+                self._deferred.append((node, self.model.scope, (*self.context(), *added)))
                 return
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -316,7 +317,14 @@ class Binder:
         self.visit_all([*node.decorator_list, *node.bases, *(k.value for k in node.keywords)])
         model = self.model
         model.push("class", node)
-        self.visit_guarded_block(node.body, self.test_requirement(node.decorator_list))
+        mocks = self.mocks(node.decorator_list)
+        if mocks is not None:
+            self.guards.append(mocks)
+        try:
+            self.visit_guarded_block(node.body, self.test_requirement(node.decorator_list))
+        finally:
+            if mocks is not None:
+                self.guards.remove(mocks)
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -449,6 +457,13 @@ class Binder:
         if any(g.requires_a_package(decorator) for decorator in decorators):
             return Guard(g.OPTIONAL)
         return None
+
+    def mocks(self, nodes: list[ast.expr]) -> Guard | None:
+        """The guard of code where ``mock.patch`` decorators or context managers among
+        ``nodes`` replace names (``@patch("torch.cuda.device_count", lambda: 4)``): a use of
+        such a name there is a use of the mock, which works everywhere."""
+        names = frozenset(name for name in (g.mocked_name(node, self.resolve) for node in nodes) if name)
+        return Guard(g.OTHER, mocked=names) if names else None
 
     def visit_annotation(self, node: ast.expr) -> None:
         """A type annotation (of a parameter, a return, an annotated assignment)."""

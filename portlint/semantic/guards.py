@@ -158,6 +158,7 @@ class Guard:
     test_findings: list[int] = field(default_factory=list)  # finding numbers inside the test
     accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
     cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
+    mocked: frozenset[str] = frozenset()  # names a `mock.patch` replaces here (``torch.cuda.device_count``)
 
 
 def last_name(node: ast.expr) -> str | None:
@@ -409,6 +410,26 @@ def skips_test(body: list[ast.stmt], resolve: Resolver) -> bool:
     if isinstance(last, ast.Raise) and last.exc is not None:
         return _call_name(last.exc, resolve) in _SKIP_CALLS
     return False
+
+
+_PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
+OBJECT_PATCHERS = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
+
+
+def mocked_name(node: ast.expr, resolve: Resolver) -> str | None:
+    """The qualified name a ``mock.patch`` decorator or context manager replaces:
+    ``patch("torch.cuda.device_count", ...)``, ``patch.object(torch.cuda, "device_count", ...)``
+    -> ``torch.cuda.device_count``; None for anything else."""
+    if not isinstance(node, ast.Call) or not node.args or not isinstance(node.func, (ast.Attribute, ast.Name)):
+        return None
+    qualname = resolve(node.func)
+    if qualname in _PATCHERS:
+        return _string(node.args[0])
+    if qualname in OBJECT_PATCHERS and len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)):
+        owner, attribute = resolve(node.args[0]), _string(node.args[1])
+        if owner is not None and attribute is not None:
+            return f"{owner}.{attribute}"
+    return None
 
 
 def requires_a_package(decorator: ast.expr) -> bool:
