@@ -130,6 +130,7 @@ class _Analyzer(Binder):
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._among_several: set[int] = set()  # ids of "cuda" compared in `x == "cuda" or x == "mlu"`
         self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
         # ids of positional arguments of a function that is not torch's (`dtype_byte_size(
         # torch.float64)`): a dtype handed there creates no data that portlint can see
@@ -789,10 +790,31 @@ class _Analyzer(Binder):
         self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
         self.generic_visit(node)
 
+    def visit_bool_op(self, node: ast.BoolOp) -> None:  # type: ignore[override]
+        if self.index.compare_contexts:
+            self._mark_several_device_types(node)
+        super().visit_bool_op(node)
+
+    def _mark_several_device_types(self, node: ast.BoolOp) -> None:
+        """``device_type == "cuda" or device_type == "mlu"`` (``x != "cuda" and x != "mlu"``):
+        the spelled-out ``device_type in ("cuda", "mlu")``, "cuda" among several device types."""
+        wanted = ast.Eq if isinstance(node.op, ast.Or) else ast.NotEq
+        by_subject: dict[str, list[ast.Constant]] = {}
+        for value in node.values:
+            if type(value) is not ast.Compare or len(value.ops) != 1 or type(value.ops[0]) is not wanted:
+                continue
+            for subject, literal in ((value.left, value.comparators[0]), (value.comparators[0], value.left)):
+                if type(literal) is ast.Constant and isinstance(literal.value, str) and type(subject) is not ast.Constant:
+                    by_subject.setdefault(ast.dump(subject), []).append(literal)
+        for literals in by_subject.values():
+            if len(literals) > 1 and g.several_device_types([literal.value for literal in literals]):
+                self._among_several.update(id(literal) for literal in literals)
+
     def visit_compare(self, node: ast.Compare) -> None:
         for ctx in self.index.compare_contexts:
             for operand in (node.left, *node.comparators):
-                self.check_value(operand, ctx)
+                if id(operand) not in self._among_several:
+                    self.check_value(operand, ctx)
         self._operands.update(id(operand) for operand in (node.left, *node.comparators))
         for operand in (node.left, *node.comparators):
             self._compared.add(id(operand))

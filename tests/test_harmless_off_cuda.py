@@ -659,6 +659,21 @@ CASES = {
         """,
         ["PRT101", "PRT103", "PRT201"],
     ),
+    "cuda-among-several-device-types-spelled-out": (  # mmengine runner/amp.py
+        """
+        def autocast(device_type=None):
+            assert (device_type == "cuda" or device_type == "mlu" or device_type is None), "old torch"
+            if device_type != "cuda" and device_type != "xpu":
+                return None
+        """,
+        """
+        def autocast(device_type=None, other=None):
+            assert (device_type == "cuda" or other == "mlu" or device_type is None), "old torch"
+            if device_type != "cuda" and device_type != "cpu":
+                return None
+        """,
+        ["PRT403", "PRT403"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
