@@ -172,6 +172,13 @@ class _Analyzer(Binder):
             self._finish_device_sites()
         if self._dropped:
             self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
+        if self.tree is not None and _is_config_module(self.tree, self.path) \
+                and any(f.fix is not None and _runs_at_import(f.fix) for f in self.findings):
+            # a Python config (mmengine `_base_/default_runtime.py`): its globals are the
+            # config, and a lazy-import config cannot call what it imports
+            self.findings = [replace(f, fix=Fix(None, f.fix.hint or f"`{f.fix.replacement}`", "manual",
+                                                f.fix.min_torch))
+                             if f.fix is not None and _runs_at_import(f.fix) else f for f in self.findings]
 
     def release(self, keep_model: bool = True) -> None:
         """Break the reference cycles of the analyzer (its dispatch table holds its own
@@ -1422,6 +1429,41 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+_CONFIG_DIRS = frozenset({"config", "configs", "_base_"})
+_CONFIG_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.With, ast.Pass)
+
+
+def _is_config_module(tree: ast.Module, path: str) -> bool:
+    """A lazy-import config (mmengine's ``with read_base():`` configs and their ``_base_``
+    files): in a ``config``/``configs``/``_base_`` directory, nothing but imports and
+    assignments, and the names it imports are only values (``type=CheckpointHook``), never
+    called: the config system imports them lazily, and calling one raises there. (A yacs or
+    LazyConfig file calls ``CN()``/``L(...)``; an old-style config imports nothing.)"""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    if not _CONFIG_DIRS.intersection(parts):
+        return False
+    imported: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            imported.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names if alias.name != "*")
+        elif not (isinstance(stmt, _CONFIG_STATEMENTS)
+                  or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))):
+            return False
+    if not imported:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in imported and root.id != "read_base":
+                return False
+    return True
+
+
+def _runs_at_import(fix: Fix) -> bool:
+    """A fix that adds module-level code (the device variable) or calls something."""
+    return fix.replacement is not None and bool(fix.defines or fix.imports or "(" in fix.replacement)
 # Modules of another backend: a name also imported from one of them is chosen per backend.
 _OTHER_BACKEND_MODULE = re.compile(r"(?:torch\.(?:npu|mlu|xpu|musa|hpu|mps)|torch_npu|torch_mlu|torch_musa"
                                    r"|intel_extension_for_pytorch|habana_frameworks)(?:\.|$)")

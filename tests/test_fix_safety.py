@@ -183,3 +183,24 @@ def test_the_availability_check_used_as_a_value_is_an_unsafe_fix(code: str) -> N
     dependency); the rewritten check reads True there: not the same, so not safe (issue 10)."""
     assert _fix_of(code, "PRT102").applicability == "unsafe"
     assert _fix(code) == code  # `portlint fix` (safe fixes only) leaves it
+
+
+@pytest.mark.parametrize("path", ["configs/_base_/default_runtime.py", "tests/data/config/lazy/runtime.py"])
+def test_a_lazy_import_config_gets_no_code_that_runs_at_import(path: str) -> None:
+    """mmengine tests/data/config/lazy_module_config/_base_/default_runtime.py: a lazy-import
+    config cannot call what it imports (LazyAttr.__call__ raises): the agnostic backend fix
+    (a call of torch and a DEVICE variable) is advice there; the same lines in a module that
+    is not such a config are still rewritten."""
+    code = ("from mmengine.hooks import LoggerHook\n\n"
+            "default_hooks = dict(logger=dict(type=LoggerHook))\nenv_cfg = dict(dist_cfg=dict(backend='nccl'))\n")
+    linter = linter_for("agnostic", DEFAULT_MIN_TORCH)
+    assert fix_text(code, linter, path, unsafe=True).text == code
+    assert "get_default_backend_for_device" in fix_text(code, linter, "mmengine/runner/defaults.py", unsafe=True).text
+    script = code + "print(env_cfg)\n"  # a script, not a config
+    assert "get_default_backend_for_device" in fix_text(script, linter, path, unsafe=True).text
+    called = code.replace("type=LoggerHook", "hook=LoggerHook()")  # it calls what it imports: not lazy
+    assert "get_default_backend_for_device" in fix_text(called, linter, path, unsafe=True).text
+    plain = code.replace("from mmengine.hooks import LoggerHook", "").replace("type=LoggerHook", "type='LoggerHook'")
+    assert "get_default_backend_for_device" in fix_text(plain, linter, path, unsafe=True).text  # an old-style config
+    npu = fix_text(code, linter_for("npu", DEFAULT_MIN_TORCH), path, unsafe=True).text
+    assert "backend='hccl'" in npu
