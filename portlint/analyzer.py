@@ -1060,6 +1060,12 @@ class _Analyzer(Binder):
             # data it makes is not visible here; rewriting the name is not a cast
             hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
             fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
+        elif matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and _holds_a_timestamp(self._dtype_slots[id(node)], self.resolve):
+            # `torch.tensor(time.time(), dtype=torch.float64)`: in float32 a Unix time is
+            # rounded to 128 s (mmengine names its run directories after it)
+            fix = Fix(None, "keep float64 for a timestamp (float32 rounds a Unix time to 128 s): "
+                            "keep it on the CPU or send it as an integer", "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args}", "...")
@@ -1459,6 +1465,22 @@ def _is_config_module(tree: ast.Module, path: str) -> bool:
             if isinstance(root, ast.Name) and root.id in imported and root.id != "read_base":
                 return False
     return True
+
+
+_CLOCKS = frozenset({"time.time", "time.time_ns", "datetime.datetime.timestamp"})
+
+
+def _holds_a_timestamp(call: ast.Call, resolve: "g.Resolver") -> bool:
+    """The data ``call`` makes holds a clock reading (``torch.tensor(time.time(), ...)``,
+    ``torch.tensor([start.timestamp()], ...)``): seconds since 1970, which float32 cannot
+    hold to the second."""
+    for arg in call.args[:1]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+                if resolve(node.func) in _CLOCKS or (isinstance(node.func, ast.Attribute)
+                                                     and node.func.attr == "timestamp"):
+                    return True
+    return False
 
 
 def _runs_at_import(fix: Fix) -> bool:

@@ -204,3 +204,16 @@ def test_a_lazy_import_config_gets_no_code_that_runs_at_import(path: str) -> Non
     assert "get_default_backend_for_device" in fix_text(plain, linter, path, unsafe=True).text  # an old-style config
     npu = fix_text(code, linter_for("npu", DEFAULT_MIN_TORCH), path, unsafe=True).text
     assert "backend='hccl'" in npu
+
+
+def test_a_timestamp_keeps_float64() -> None:
+    """mmengine _strategy/base.py and runner/runner.py: `torch.tensor(time.time(),
+    dtype=torch.float64)` is broadcast and names the run's directory; float32 rounds a Unix
+    time to 128 s, so two runs two minutes apart would share a directory. The npu float32
+    fix is advice there; other float64 data still gets it."""
+    code = ("import time\nimport torch\nstamp = torch.tensor(time.time(), dtype=torch.float64)\n"
+            "other = torch.tensor(3.0, dtype=torch.float64)\n")
+    fixed = _fix(code, "npu", unsafe=True)
+    assert "torch.tensor(time.time(), dtype=torch.float64)" in fixed
+    assert "torch.tensor(3.0, dtype=torch.float32)" in fixed
+    assert "float32 rounds a Unix time" in _fix_of(code.split("other")[0], "PRT001", "npu").hint
