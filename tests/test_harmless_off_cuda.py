@@ -674,6 +674,27 @@ CASES = {
         """,
         ["PRT403", "PRT403"],
     ),
+    "smddp-rung-of-a-backend-ladder": (  # mmengine dist/utils.py get_comm_device
+        """
+        import torch
+        def get_comm_device(backend):
+            if backend == "hccl":
+                return torch.device("npu", torch.npu.current_device())
+            elif backend == "smddp":
+                return torch.device("cuda", torch.cuda.current_device())
+            return torch.device("cpu")
+        """,
+        """
+        import torch
+        def get_comm_device(backend):
+            if backend == "gloo":
+                return torch.device("cpu")
+            elif backend == "smddp2":
+                return torch.device("cuda", torch.cuda.current_device())
+            return torch.device("cpu")
+        """,
+        ["PRT101", "PRT401"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

@@ -79,7 +79,7 @@ _VERSION_CALL = re.compile(r"(?i)(version|greater_or_equal|less_than|_ge$|_gte$|
 _DEVICE_LITERAL = re.compile(r"cuda(:\d+)?")
 _OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
 # In conditions only: values that mean CUDA (or another backend) when a program tests them.
-_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn"})
+_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn", "smddp"})  # smddp: SageMaker DDP, NVIDIA only
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
 # A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
 _CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
