@@ -196,6 +196,14 @@ class _Analyzer(Binder):
     def mark(self) -> int:
         return len(self.findings)
 
+    def _in_test_code(self) -> bool:
+        """A test function, or any function of a test module (``test_*.py``, ``*_test.py``:
+        the helpers its tests call, ``_check_sgd_optimizer``)."""
+        if self._in_test_function():
+            return True
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return self.model.scope.is_function and (name.startswith("test_") or name.endswith("_test.py"))
+
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
         guards = super().branch_guards(test, classified, several)
         cuda = [guard for guard in guards if guard is not None and guard.kind == g.CUDA]

@@ -900,6 +900,25 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
     assert sorted(f.code for f in elsewhere) == ["PRT701"] * 6 + ["PRT922"]
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_cuda_sub_case_in_a_helper_of_a_test_module_is_skipped_off_cuda(target: str) -> None:
+    """detectron2 tests/layers/test_roi_align.py `_simple_roialign`, mmengine
+    test_optimizer.py `_check_sgd_optimizer`: a helper its tests call compares with CUDA
+    when CUDA is there; the same helper in library code is reported."""
+    code = textwrap.dedent("""\
+        # file: tests/layers/test_roi_align.py
+        import torch
+        def check_roialign(op, x):
+            out = op(x)
+            if torch.cuda.is_available():
+                assert torch.allclose(out, op(x.cuda()).cpu())
+            return out
+        """)
+    assert lint(code, target) == []
+    library = code.replace("tests/layers/test_roi_align.py", "detectron2/layers/roi_align.py")
+    assert [(f.code, f.line) for f in lint(library, target)] == [("PRT102", 4), ("PRT404", 5)]
+
+
 CIRCLECI = """\
     # file: .circleci/test.yml
     jobs:

@@ -440,6 +440,11 @@ class Binder:
         scope = self.model.scope
         return scope.is_function and getattr(scope.node, "name", "").startswith("test")
 
+    def _in_test_code(self) -> bool:
+        """The current scope is code of a test: a test function (the analyzer adds the
+        functions of a test module)."""
+        return self._in_test_function()
+
     def test_requirement(self, decorators: list[ast.expr]) -> Guard | None:
         """The guard a test decorator puts on a test function or class: a skip condition that
         skips it off CUDA (``@unittest.skipUnless(torch.cuda.device_count() > 1, ...)``,
@@ -507,7 +512,7 @@ class Binder:
             self.visit_block(node.body)
             self.guards.append(skip)  # (visit_block of the enclosing block ends it)
             return
-        if not node.orelse and self._in_test_function() and not g.terminates(node.body) \
+        if not node.orelse and self._in_test_code() and not g.terminates(node.body) \
                 and not g.skips_test(node.body, self.resolve) \
                 and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
             # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test: off CUDA that part
