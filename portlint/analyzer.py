@@ -76,6 +76,8 @@ def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[
 class _Analyzer(Binder):
     def __init__(self, index: RuleIndex, text: str, path: str) -> None:
         super().__init__(guard_names=index.guard_names)
+        if index.target == "npu":
+            self.family_words = g.NPU_FAMILY_WORDS
         self.index = index
         self.text = text
         self.path = path

@@ -588,8 +588,8 @@ CASES = {
             mem = torch.cuda.max_memory_allocated(device)
             torch.cuda.reset_peak_memory_stats()
             return mem
-        def get_max_musa_memory(device=None):
-            return torch.musa.max_memory_allocated(device)
+        def get_max_npu_memory(device=None):
+            return torch.npu.max_memory_allocated(device)
         def init_nccl_group(ranks):
             return torch.distributed.new_group(ranks, backend="nccl")
         def init_hccl_group(ranks):
@@ -898,6 +898,21 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
     # reported (and the CUDA image, PRT922)
     elsewhere = lint(workflow.replace(".github/workflows/", "ci/"), target)
     assert sorted(f.code for f in elsewhere) == ["PRT701"] * 6 + ["PRT922"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_family_without_an_npu_member_is_no_npu_path(target: str) -> None:
+    """mmengine device/utils.py: `get_max_cuda_memory` beside `get_max_musa_memory` only. Any
+    other backend's member is a non-CUDA path for the agnostic target; a port to the NPU
+    needs an NPU member (as for variant files)."""
+    code = """\
+        import torch
+        def get_max_cuda_memory(device=None):
+            return torch.cuda.max_memory_allocated(device)
+        def get_max_musa_memory(device=None):
+            return torch.musa.max_memory_allocated(device)
+        """
+    assert codes(code, target) == ([] if target == "agnostic" else ["PRT201"])
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -34,6 +34,7 @@ class Binder:
         self.model = model if model is not None else SemanticModel()
         self.guards: list[Guard] = []  # the guard context of the current node, outermost first
         self.guard_names = guard_names
+        self.family_words = g.FAMILY_WORDS  # the siblings that make a per-backend family (see run_deferred)
         self._tree: ast.Module | None = None
         self._tests_other_backend: dict[int, bool] = {}
         self._branch_tests: dict[int, list[ast.expr]] | None = None  # see ``branch_tests``
@@ -173,7 +174,7 @@ class Binder:
             # helper predicate (or of one named for a CUDA property, such as
             # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
-        elif _family_member(node.name, scope):
+        elif _family_member(node.name, scope, self.family_words):
             # `def cuda(self)` beside `def npu(self)`, `get_max_cuda_memory` beside
             # `get_max_musa_memory`: the CUDA member of a per-backend family runs where CUDA
             # is asked for; its siblings are the other backends' working paths
@@ -616,12 +617,12 @@ class Binder:
         self.visit_block(node.body)
 
 
-def _family_member(name: str, scope: Any) -> bool:
+def _family_member(name: str, scope: Any, words: dict[str, tuple[str, ...]]) -> bool:
     """``name`` is the CUDA member of a per-backend family defined in ``scope``: a function of
     the same scope is named for another backend in its place (``get_max_musa_memory`` beside
-    ``get_max_cuda_memory``); for a ``cuda`` method, ``to`` counts too (the method every
-    device goes through)."""
-    siblings = g.family_siblings(name)
+    ``get_max_cuda_memory``; ``words``: the backends that count); for a ``cuda`` method,
+    ``to`` counts too (the method every device goes through)."""
+    siblings = g.family_siblings(name, words)
     if not siblings:
         return False
     if name == "cuda" and scope.kind == "class":

@@ -98,22 +98,26 @@ def is_cuda_predicate_name(name: str) -> bool:
 
 # The CUDA word of a per-backend family of functions, and the words of its other members:
 # `get_max_cuda_memory` beside `get_max_musa_memory`, `def cuda(self)` beside `def npu(self)`,
-# `init_nccl_group` beside `init_hccl_group`.
-_FAMILY_WORDS = {"cuda": OTHER_BACKENDS, "gpu": OTHER_BACKENDS, "nccl": ("hccl", "cncl", "mccl", "xccl", "ccl")}
+# `init_nccl_group` beside `init_hccl_group`. ("gpu" is no such word: accelerate's `_gpu_gather`
+# beside `_tpu_gather` is the path of every device that is not XLA, the NPU's included.)
+FAMILY_WORDS = {"cuda": OTHER_BACKENDS, "nccl": ("hccl", "cncl", "mccl", "xccl", "ccl")}
+# For a port to the NPU only the NPU's member is its path (as for variant files).
+NPU_FAMILY_WORDS = {"cuda": ("npu", "ascend"), "nccl": ("hccl",)}
 
 
-def family_siblings(name: str) -> list[str]:
+def family_siblings(name: str, words: dict[str, tuple[str, ...]] = FAMILY_WORDS) -> list[str]:
     """The names the other backends' members of a per-backend family would have, when ``name``
-    is the CUDA member's (its ``cuda``, ``gpu`` or ``nccl`` word replaced by another backend's:
-    ``get_max_cuda_memory`` -> ``get_max_npu_memory``, ``get_max_musa_memory`` ...); [] for a
-    name without such a word. Words are the parts between underscores, in any case."""
+    is the CUDA member's (its ``cuda`` or ``nccl`` word replaced by another backend's, from
+    ``words``: ``get_max_cuda_memory`` -> ``get_max_npu_memory``, ``get_max_musa_memory``
+    ...); [] for a name without such a word. Words are the parts between underscores, in any
+    case."""
     lowered = name.lower()
-    if "cuda" not in lowered and "gpu" not in lowered and "nccl" not in lowered:
+    if "cuda" not in lowered and "nccl" not in lowered:
         return []
     parts = name.split("_")
     siblings = []
     for n, part in enumerate(parts):
-        others = _FAMILY_WORDS.get(part.lower())
+        others = words.get(part.lower())
         if others is None:
             continue
         for other in others:
