@@ -80,6 +80,8 @@ def _drop_inside_idioms(findings: list[Finding], idioms: list[Finding]) -> list[
 class _Analyzer(Binder):
     def __init__(self, index: RuleIndex, text: str, path: str) -> None:
         super().__init__(guard_names=index.guard_names)
+        if index.target == "npu":
+            self.family_words = g.NPU_FAMILY_WORDS
         self.index = index
         self.text = text
         self.path = path
@@ -136,6 +138,7 @@ class _Analyzer(Binder):
         self._cuda_guards: list[Guard] = []
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
+        self._among_several: set[int] = set()  # ids of "cuda" compared in `x == "cuda" or x == "mlu"`
         self._dtype_slots: dict[int, ast.Call] = {}  # id(value) -> the call it is the dtype of
         # ids of positional arguments of a function that is not torch's (`dtype_byte_size(
         # torch.float64)`): a dtype handed there creates no data that portlint can see
@@ -177,6 +180,13 @@ class _Analyzer(Binder):
             self._finish_device_sites()
         if self._dropped:
             self.findings = [f for n, f in enumerate(self.findings) if n not in self._dropped]
+        if self.tree is not None and _is_config_module(self.tree, self.path) \
+                and any(f.fix is not None and _runs_at_import(f.fix) for f in self.findings):
+            # a Python config (mmengine `_base_/default_runtime.py`): its globals are the
+            # config, and a lazy-import config cannot call what it imports
+            self.findings = [replace(f, fix=Fix(None, f.fix.hint or f"`{f.fix.replacement}`", "manual",
+                                                f.fix.min_torch))
+                             if f.fix is not None and _runs_at_import(f.fix) else f for f in self.findings]
 
     def release(self, keep_model: bool = True) -> None:
         """Break the reference cycles of the analyzer (its dispatch table holds its own
@@ -193,6 +203,14 @@ class _Analyzer(Binder):
 
     def mark(self) -> int:
         return len(self.findings)
+
+    def _in_test_code(self) -> bool:
+        """A test function, or any function of a test module (``test_*.py``, ``*_test.py``:
+        the helpers its tests call, ``_check_sgd_optimizer``)."""
+        if self._in_test_function():
+            return True
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return self.model.scope.is_function and (name.startswith("test_") or name.endswith("_test.py"))
 
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
         guards = super().branch_guards(test, classified, several)
@@ -474,6 +492,13 @@ class _Analyzer(Binder):
         else:
             self.visit(value)
 
+    def _names_an_owner(self, func: ast.expr) -> bool:
+        """``func`` is ``hasattr`` (the builtin) or ``mock.patch.object``: its first argument
+        is only named, as the owner of an attribute, not used."""
+        if type(func) is ast.Name and func.id == "hasattr":
+            return self.model.lookup("hasattr") is None
+        return type(func) is ast.Attribute and func.attr == "object" and self.resolve(func) in g.OBJECT_PATCHERS
+
     def _reference_root(self, node: ast.expr) -> None:
         """Count the use of a chain's root name that is not visited further."""
         while isinstance(node, ast.Attribute):
@@ -489,9 +514,12 @@ class _Analyzer(Binder):
         current: ast.expr = node
         name = qualname
         outermost = True
+        mocked = [guard.mocked for guard in self.guards if guard.mocked]
         while True:
             if name in ignored:
                 return True
+            if mocked and any(name in names for names in mocked):
+                return True  # `@patch("torch.cuda.max_memory_allocated", MagicMock())`: the mock
             for matcher in symbols.get(name, ()):
                 if matcher.prefix and not outermost:
                     continue  # a member below a prefix: _match_symbol_prefix reports the member
@@ -627,6 +655,14 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        if len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self._names_an_owner(func):
+            # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
+            # an answer everywhere (what the answer guards is judged on its own);
+            # `patch.object(torch.cuda, "device_count", ...)` names what it replaces
+            self.visit(func)
+            self._reference_root(node.args[0])
+            self.visit_all([*node.args[1:], *(keyword.value for keyword in node.keywords)])
+            return
         index = self.index
         qualname = None
         method = None
@@ -780,10 +816,31 @@ class _Analyzer(Binder):
         self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
         self.generic_visit(node)
 
+    def visit_bool_op(self, node: ast.BoolOp) -> None:  # type: ignore[override]
+        if self.index.compare_contexts:
+            self._mark_several_device_types(node)
+        super().visit_bool_op(node)
+
+    def _mark_several_device_types(self, node: ast.BoolOp) -> None:
+        """``device_type == "cuda" or device_type == "mlu"`` (``x != "cuda" and x != "mlu"``):
+        the spelled-out ``device_type in ("cuda", "mlu")``, "cuda" among several device types."""
+        wanted = ast.Eq if isinstance(node.op, ast.Or) else ast.NotEq
+        by_subject: dict[str, list[ast.Constant]] = {}
+        for value in node.values:
+            if type(value) is not ast.Compare or len(value.ops) != 1 or type(value.ops[0]) is not wanted:
+                continue
+            for subject, literal in ((value.left, value.comparators[0]), (value.comparators[0], value.left)):
+                if type(literal) is ast.Constant and isinstance(literal.value, str) and type(subject) is not ast.Constant:
+                    by_subject.setdefault(ast.dump(subject), []).append(literal)
+        for literals in by_subject.values():
+            if len(literals) > 1 and g.several_device_types([literal.value for literal in literals]):
+                self._among_several.update(id(literal) for literal in literals)
+
     def visit_compare(self, node: ast.Compare) -> None:
         for ctx in self.index.compare_contexts:
             for operand in (node.left, *node.comparators):
-                self.check_value(operand, ctx)
+                if id(operand) not in self._among_several:
+                    self.check_value(operand, ctx)
         self._operands.update(id(operand) for operand in (node.left, *node.comparators))
         for operand in (node.left, *node.comparators):
             self._compared.add(id(operand))
@@ -1022,6 +1079,12 @@ class _Analyzer(Binder):
             # data it makes is not visible here; rewriting the name is not a cast
             hints = [o.hint for o in matcher.rule.fixes.get(self.index.target, ()) if o.hint]
             fix = Fix(None, hints[0] if hints else fix.hint, "manual", fix.min_torch)
+        elif matcher.fix_as_dtype and fix is not None and fix.replacement is not None \
+                and _holds_a_timestamp(self._dtype_slots[id(node)], self.resolve):
+            # `torch.tensor(time.time(), dtype=torch.float64)`: in float32 a Unix time is
+            # rounded to 128 s (mmengine names its run directories after it)
+            fix = Fix(None, "keep float64 for a timestamp (float32 rounds a Unix time to 128 s): "
+                            "keep it on the CPU or send it as an integer", "manual", fix.min_torch)
         if plan.whole_call and call is None and fix is not None:
             if fix.replacement is not None:
                 text = fix.replacement.replace("{sep_args}", ", ...").replace("{args_sep}", "..., ").replace("{args}", "...")
@@ -1393,6 +1456,57 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+_CONFIG_DIRS = frozenset({"config", "configs", "_base_"})
+_CONFIG_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.With, ast.Pass)
+
+
+def _is_config_module(tree: ast.Module, path: str) -> bool:
+    """A lazy-import config (mmengine's ``with read_base():`` configs and their ``_base_``
+    files): in a ``config``/``configs``/``_base_`` directory, nothing but imports and
+    assignments, and the names it imports are only values (``type=CheckpointHook``), never
+    called: the config system imports them lazily, and calling one raises there. (A yacs or
+    LazyConfig file calls ``CN()``/``L(...)``; an old-style config imports nothing.)"""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    if not _CONFIG_DIRS.intersection(parts):
+        return False
+    imported: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            imported.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names if alias.name != "*")
+        elif not (isinstance(stmt, _CONFIG_STATEMENTS)
+                  or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))):
+            return False
+    if not imported:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in imported and root.id != "read_base":
+                return False
+    return True
+
+
+_CLOCKS = frozenset({"time.time", "time.time_ns", "datetime.datetime.timestamp"})
+
+
+def _holds_a_timestamp(call: ast.Call, resolve: "g.Resolver") -> bool:
+    """The data ``call`` makes holds a clock reading (``torch.tensor(time.time(), ...)``,
+    ``torch.tensor([start.timestamp()], ...)``): seconds since 1970, which float32 cannot
+    hold to the second."""
+    for arg in call.args[:1]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+                if resolve(node.func) in _CLOCKS or (isinstance(node.func, ast.Attribute)
+                                                     and node.func.attr == "timestamp"):
+                    return True
+    return False
+
+
+def _runs_at_import(fix: Fix) -> bool:
+    """A fix that adds module-level code (the device variable) or calls something."""
+    return fix.replacement is not None and bool(fix.defines or fix.imports or "(" in fix.replacement)
 # Modules of another backend: a name also imported from one of them is chosen per backend.
 _OTHER_BACKEND_MODULE = re.compile(r"(?:torch\.(?:npu|mlu|xpu|musa|hpu|mps)|torch_npu|torch_mlu|torch_musa"
                                    r"|intel_extension_for_pytorch|habana_frameworks)(?:\.|$)")

@@ -28,6 +28,9 @@ SKIP_DIRS = frozenset({
     "build", "dist", ".ipynb_checkpoints", ".hypothesis", ".direnv",
 })
 PYTHON_SUFFIXES = (".py", ".pyi")
+# Build outputs, skipped unless the directory is a package of the project's own
+# (mmengine/dist/: mmengine's torch.distributed wrappers, with an __init__.py).
+_OUTPUT_DIRS = frozenset({"build", "dist"})
 
 
 @dataclass
@@ -189,7 +192,8 @@ class _Walker:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                if (entry.name in SKIP_DIRS and not (entry.name in _OUTPUT_DIRS and (path / "__init__.py").is_file())) \
+                        or entry.name.endswith(".egg-info") or _is_virtualenv(path):
                     continue
                 if self.excluded(path, entry.name) or _ignored(specs, path, True):
                     continue

@@ -21,6 +21,16 @@ def test_skips_vcs_venv_cache_and_build_dirs(tmp_path: Path) -> None:
     assert names(tmp_path) == ["a.py", "pkg/b.py", "pkg/c.pyi"]
 
 
+def test_a_package_named_dist_or_build_is_source(tmp_path: Path) -> None:
+    """mmengine/dist/ (torch.distributed wrappers) is a package, not a build output."""
+    for rel in ["mmengine/dist/__init__.py", "mmengine/dist/utils.py", "dist/wheel_stub.py",
+                "build/lib/mmengine/x.py", "tools/build/__init__.py"]:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    assert names(tmp_path) == ["mmengine/dist/__init__.py", "mmengine/dist/utils.py", "tools/build/__init__.py"]
+
+
 def test_gitignore_is_honoured_and_can_be_disabled(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("generated/\n*_pb2.py\n!keep_pb2.py\n")
     for rel in ["a.py", "generated/g.py", "x_pb2.py", "keep_pb2.py", "sub/y_pb2.py"]:

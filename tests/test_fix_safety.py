@@ -201,3 +201,37 @@ def test_a_device_choice_for_fork_rng_is_fixed_with_its_device_type() -> None:
     assert _fix_of(code, "PRT116", "npu").applicability == "safe"
     assert _fix_of(code, "PRT116").replacement is None  # agnostic: advice (torch.cpu has no get_rng_state)
     assert [f.code for f in lint(code, "npu", "2.13")] == ["PRT403"]  # torch 2.13 forks the current accelerator
+
+
+@pytest.mark.parametrize("path", ["configs/_base_/default_runtime.py", "tests/data/config/lazy/runtime.py"])
+def test_a_lazy_import_config_gets_no_code_that_runs_at_import(path: str) -> None:
+    """mmengine tests/data/config/lazy_module_config/_base_/default_runtime.py: a lazy-import
+    config cannot call what it imports (LazyAttr.__call__ raises): the agnostic backend fix
+    (a call of torch and a DEVICE variable) is advice there; the same lines in a module that
+    is not such a config are still rewritten."""
+    code = ("from mmengine.hooks import LoggerHook\n\n"
+            "default_hooks = dict(logger=dict(type=LoggerHook))\nenv_cfg = dict(dist_cfg=dict(backend='nccl'))\n")
+    linter = linter_for("agnostic", DEFAULT_MIN_TORCH)
+    assert fix_text(code, linter, path, unsafe=True).text == code
+    assert "get_default_backend_for_device" in fix_text(code, linter, "mmengine/runner/defaults.py", unsafe=True).text
+    script = code + "print(env_cfg)\n"  # a script, not a config
+    assert "get_default_backend_for_device" in fix_text(script, linter, path, unsafe=True).text
+    called = code.replace("type=LoggerHook", "hook=LoggerHook()")  # it calls what it imports: not lazy
+    assert "get_default_backend_for_device" in fix_text(called, linter, path, unsafe=True).text
+    plain = code.replace("from mmengine.hooks import LoggerHook", "").replace("type=LoggerHook", "type='LoggerHook'")
+    assert "get_default_backend_for_device" in fix_text(plain, linter, path, unsafe=True).text  # an old-style config
+    npu = fix_text(code, linter_for("npu", DEFAULT_MIN_TORCH), path, unsafe=True).text
+    assert "backend='hccl'" in npu
+
+
+def test_a_timestamp_keeps_float64() -> None:
+    """mmengine _strategy/base.py and runner/runner.py: `torch.tensor(time.time(),
+    dtype=torch.float64)` is broadcast and names the run's directory; float32 rounds a Unix
+    time to 128 s, so two runs two minutes apart would share a directory. The npu float32
+    fix is advice there; other float64 data still gets it."""
+    code = ("import time\nimport torch\nstamp = torch.tensor(time.time(), dtype=torch.float64)\n"
+            "other = torch.tensor(3.0, dtype=torch.float64)\n")
+    fixed = _fix(code, "npu", unsafe=True)
+    assert "torch.tensor(time.time(), dtype=torch.float64)" in fixed
+    assert "torch.tensor(3.0, dtype=torch.float32)" in fixed
+    assert "float32 rounds a Unix time" in _fix_of(code.split("other")[0], "PRT001", "npu").hint

@@ -528,3 +528,13 @@ def test_a_second_test_in_an_and_chain_is_not_under_the_first(target: str) -> No
     code = 'import torch\nif device.type == "cuda" and torch.cuda.is_available():\n    model.to(device)\n'
     assert [c for c, _ in found(code, target)] == ["PRT403", "PRT102"]
     assert found('import torch\nok = x.is_cuda and torch.cuda.get_device_capability()[0] >= 8\n', target) == []
+
+
+def test_family_siblings_replace_the_cuda_word_in_its_case() -> None:
+    assert "get_max_npu_memory" in g.family_siblings("get_max_cuda_memory")
+    assert "to_NPU" in g.family_siblings("to_CUDA")
+    assert g.family_siblings("_gpu_gather") == []  # accelerate: beside _tpu_gather, every non-XLA device's path
+    assert g.family_siblings("get_max_cuda_memory", g.NPU_FAMILY_WORDS) == ["get_max_npu_memory", "get_max_ascend_memory"]
+    assert "init_hccl" in g.family_siblings("init_nccl")
+    assert g.family_siblings("cudagraph_step") == []  # a word, not a part of one
+    assert g.family_siblings("collect_results_cpu") == []

@@ -647,6 +647,155 @@ CASES = {
         """,
         ["PRT101", "PRT102"],
     ),
+    "cuda-method-of-a-per-backend-family": (  # mmengine model/base_model/data_preprocessor.py
+        """
+        import torch
+        from torch import nn
+        class Preprocessor(nn.Module):
+            def cuda(self, *args, **kwargs):
+                self._device = torch.device(torch.cuda.current_device())
+                return super().cuda()
+            def npu(self, *args, **kwargs):
+                self._device = torch.device(torch.npu.current_device())
+                return super().npu()
+        class Element:
+            def to(self, *args, **kwargs):
+                return Element(self.data.to(*args, **kwargs))
+            def cuda(self):
+                return Element(self.data.cuda())
+        """,
+        """
+        import torch
+        from torch import nn
+        class Preprocessor(nn.Module):
+            def cuda(self, *args, **kwargs):
+                self._device = torch.device(torch.cuda.current_device())
+                return super().cuda()
+            def cpu(self, *args, **kwargs):
+                self._device = torch.device("cpu")
+                return super().cpu()
+        class Element:
+            def cuda(self):
+                return Element(self.data.cuda())
+        def npu():
+            return torch.device("npu")
+        """,
+        ["PRT101", "PRT404", "PRT404"],
+    ),
+    "cuda-function-of-a-per-backend-family": (  # mmengine device/utils.py
+        """
+        import torch
+        def get_max_cuda_memory(device=None):
+            mem = torch.cuda.max_memory_allocated(device)
+            torch.cuda.reset_peak_memory_stats()
+            return mem
+        def get_max_npu_memory(device=None):
+            return torch.npu.max_memory_allocated(device)
+        def init_nccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="nccl")
+        def init_hccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="hccl")
+        """,
+        """
+        import torch
+        def get_max_cuda_memory(device=None):
+            mem = torch.cuda.max_memory_allocated(device)
+            torch.cuda.reset_peak_memory_stats()
+            return mem
+        def get_max_cpu_memory(device=None):
+            return 0
+        def init_nccl_group(ranks):
+            return torch.distributed.new_group(ranks, backend="nccl")
+        class Groups:
+            def init_hccl_group(self, ranks):
+                return torch.distributed.new_group(ranks, backend="hccl")
+        """,
+        ["PRT201", "PRT201", "PRT601"],
+    ),
+    "hasattr-asks-about-the-api": (  # mmengine tests/test_optim/test_optimizer/test_optimizer_wrapper.py
+        """
+        import torch
+        HAS_BF16_QUERY = hasattr(torch.cuda, "is_bf16_supported")
+        HAS_AMP = hasattr(torch.cuda.amp, "GradScaler")
+        """,
+        """
+        import torch
+        BF16_QUERY = getattr(torch.cuda, "is_bf16_supported", None)
+        def hasattr(owner, name):
+            return owner
+        HAS_AMP = hasattr(torch.cuda, "amp")
+        """,
+        ["PRT100", "PRT100"],
+    ),
+    "a-name-a-mock-replaces": (  # mmengine tests/test_runner/test_log_processor.py
+        """
+        from unittest import mock
+        from unittest.mock import MagicMock, patch
+        import torch
+        @patch("torch.cuda.max_memory_allocated", MagicMock())
+        def test_get_max_memory():
+            torch.cuda.max_memory_allocated.assert_called()
+        def test_count():
+            with mock.patch.object(torch.cuda, "device_count", return_value=2):
+                assert torch.cuda.device_count() == 2
+        @patch("torch.cuda.synchronize")
+        class TestSync:
+            def test_sync(self, sync):
+                torch.cuda.synchronize()
+        """,
+        """
+        from unittest import mock
+        from unittest.mock import MagicMock, patch
+        import torch
+        @patch("torch.cuda.reset_peak_memory_stats", MagicMock())
+        def test_get_max_memory():
+            torch.cuda.max_memory_allocated.assert_called()
+        def test_count():
+            with mock.patch.object(torch.cuda, "device_count", return_value=2):
+                pass
+            assert torch.cuda.device_count() == 2
+        class TestSync:
+            def test_sync(self):
+                torch.cuda.synchronize()
+        """,
+        ["PRT101", "PRT103", "PRT201"],
+    ),
+    "cuda-among-several-device-types-spelled-out": (  # mmengine runner/amp.py
+        """
+        def autocast(device_type=None):
+            assert (device_type == "cuda" or device_type == "mlu" or device_type is None), "old torch"
+            if device_type != "cuda" and device_type != "xpu":
+                return None
+        """,
+        """
+        def autocast(device_type=None, other=None):
+            assert (device_type == "cuda" or other == "mlu" or device_type is None), "old torch"
+            if device_type != "cuda" and device_type != "cpu":
+                return None
+        """,
+        ["PRT403", "PRT403"],
+    ),
+    "smddp-rung-of-a-backend-ladder": (  # mmengine dist/utils.py get_comm_device
+        """
+        import torch
+        def get_comm_device(backend):
+            if backend == "hccl":
+                return torch.device("npu", torch.npu.current_device())
+            elif backend == "smddp":
+                return torch.device("cuda", torch.cuda.current_device())
+            return torch.device("cpu")
+        """,
+        """
+        import torch
+        def get_comm_device(backend):
+            if backend == "gloo":
+                return torch.device("cpu")
+            elif backend == "smddp2":
+                return torch.device("cuda", torch.cuda.current_device())
+            return torch.device("cpu")
+        """,
+        ["PRT101", "PRT401"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional
@@ -929,6 +1078,111 @@ def test_a_ci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> N
     # reported (and the CUDA image, PRT922)
     elsewhere = lint(workflow.replace(".github/workflows/", "ci/"), target)
     assert sorted(f.code for f in elsewhere) == ["PRT701"] * 6 + ["PRT922"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_family_without_an_npu_member_is_no_npu_path(target: str) -> None:
+    """mmengine device/utils.py: `get_max_cuda_memory` beside `get_max_musa_memory` only. Any
+    other backend's member is a non-CUDA path for the agnostic target; a port to the NPU
+    needs an NPU member (as for variant files)."""
+    code = """\
+        import torch
+        def get_max_cuda_memory(device=None):
+            return torch.cuda.max_memory_allocated(device)
+        def get_max_musa_memory(device=None):
+            return torch.musa.max_memory_allocated(device)
+        """
+    assert codes(code, target) == ([] if target == "agnostic" else ["PRT201"])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_cuda_sub_case_in_a_helper_of_a_test_module_is_skipped_off_cuda(target: str) -> None:
+    """detectron2 tests/layers/test_roi_align.py `_simple_roialign`, mmengine
+    test_optimizer.py `_check_sgd_optimizer`: a helper its tests call compares with CUDA
+    when CUDA is there; the same helper in library code is reported."""
+    code = textwrap.dedent("""\
+        # file: tests/layers/test_roi_align.py
+        import torch
+        def check_roialign(op, x):
+            out = op(x)
+            if torch.cuda.is_available():
+                assert torch.allclose(out, op(x.cuda()).cpu())
+            return out
+        """)
+    assert lint(code, target) == []
+    library = code.replace("tests/layers/test_roi_align.py", "detectron2/layers/roi_align.py")
+    assert [(f.code, f.line) for f in lint(library, target)] == [("PRT102", 4), ("PRT404", 5)]
+
+
+CIRCLECI = """\
+    # file: .circleci/test.yml
+    jobs:
+      build_cpu:
+        docker:
+          - image: cimg/python:3.10
+        resource_class: large
+        steps:
+          - run: pytest tests/
+      build_cuda:
+        machine:
+          image: linux-cuda-11:default
+        resource_class: gpu.nvidia.small.multi
+        steps:
+          - run: |
+              docker run --gpus all -t -d --name mm mm:gpu
+              export CUDA_VISIBLE_DEVICES=0
+      build_integration_test:
+        machine:
+          image: ubuntu-2004-cuda-11.4:202110-01
+        resource_class: gpu.nvidia.small
+        steps:
+          - run: docker run --gpus all -t -d --name mm mm:gpu
+      build_docker:
+        docker:
+          - image: cimg/python:3.10
+        steps:
+          - run: docker run --gpus all -t -d --name mm mm:gpu
+    """
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_circleci_job_on_nvidia_gpus_is_the_cuda_variant_of_the_ci(target: str) -> None:
+    """mmengine .circleci/test.yml: a job on a GPU resource class (or a CUDA machine image)
+    runs `docker run --gpus all` by design; its CUDA image is still reported, unless the job
+    is the CUDA variant of a job kept for another backend (`build_cuda` beside `build_cpu`:
+    for the agnostic target a CPU job counts, for the npu target only an NPU job)."""
+    found = [(f.code, f.line) for f in lint(textwrap.dedent(CIRCLECI), target)]
+    cuda_image = [("PRT922", 10)] if target == "npu" else []
+    assert found == [*cuda_image, ("PRT922", 18), ("PRT921", 26)]
+    # outside .circleci/ the same file is a config: everything is reported
+    elsewhere = lint(textwrap.dedent(CIRCLECI).replace(".circleci/", "ci/"), target)
+    assert sorted(f.code for f in elsewhere) == ["PRT701", "PRT921", "PRT921", "PRT921", "PRT922", "PRT922"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_github_job_testing_the_cuda_build_beside_a_cpu_job_is_a_variant(target: str) -> None:
+    """mmengine .github/workflows/merge_stage_test.yml: `build_cu102` runs a CUDA image (the
+    CUDA build of torch) beside `build_cpu_py`; without such a sibling the image is reported."""
+    workflow = textwrap.dedent("""\
+        # file: .github/workflows/merge.yml
+        jobs:
+          build_cpu_py:
+            runs-on: ubuntu-22.04
+            steps:
+              - run: pytest tests/
+          build_cu102:
+            runs-on: ubuntu-22.04
+            container:
+              image: pytorch/pytorch:1.8.1-cuda10.2-cudnn7-devel
+            steps:
+              - run: pytest tests/
+        """)
+    found = [(f.code, f.line) for f in lint(workflow, target)]
+    assert found == ([("PRT922", 9)] if target == "npu" else [])
+    alone = workflow.replace("build_cpu_py", "build_windows")
+    assert [(f.code, f.line) for f in lint(alone, target)] == [("PRT922", 9)]
+    npu_sibling = workflow.replace("build_cpu_py", "build_npu")
+    assert [(f.code, f.line) for f in lint(npu_sibling, target)] == []
 
 
 @pytest.mark.parametrize(("target", "min_torch", "reported"), [

@@ -18,7 +18,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from portlint.kinds import jsonspan, shell
+from portlint.kinds import _CUDA_PART, _NAME_PARTS, VARIANTS, jsonspan, shell
 from portlint.kinds.matching import Occurrence, could_match, find
 from portlint.kinds.requirements import requirement_occurrence
 from portlint.kinds.yamlscan import Entry, entries
@@ -54,10 +54,25 @@ def check(text: str, path: str, index: "RuleIndex", kind: str = "yaml", **_: obj
     else:
         found = list(entries(text))
     conda = os.path.basename(path).lower() in _CONDA_FILES
-    nvidia = _nvidia_jobs(found, path)
-    if nvidia:  # (what makes the job NVIDIA's, its image and runner, is still reported)
-        found = [entry for entry in found if _job_of(entry) not in nvidia or _hardware(entry)]
+    ci = _ci_of(path)
+    nvidia = _nvidia_jobs(found, ci) if ci else frozenset()
+    if nvidia:  # (what makes the job NVIDIA's, its image and runner, is still reported, unless
+        # the job is the CUDA variant of a job kept for another backend: `build_cuda` beside `build_cpu`)
+        variants = _variant_jobs(nvidia, found, VARIANTS.get(index.target, VARIANTS["npu"]))
+        found = [entry for entry in found if _job_of(entry) not in nvidia
+                 or (_hardware(entry, ci) and _job_of(entry) not in variants)]
     return find(occurrences(found, text, conda), text, path, index)
+
+
+def _ci_of(path: str) -> str | None:
+    """The CI service whose job file ``path`` is: ``github`` (``.github/workflows/``),
+    ``circleci`` (``.circleci/``), or None."""
+    slashed = "/" + path.replace(os.sep, "/")
+    if "/.github/workflows/" in slashed:
+        return "github"
+    if "/.circleci/" in slashed:
+        return "circleci"
+    return None
 
 
 def _job_of(entry: Entry) -> str | None:
@@ -73,30 +88,62 @@ def _literal_labels(value: str) -> str:
     return " ".join(a or b for a, b in _QUOTED.findall(value))
 
 
-def _hardware(entry: Entry) -> bool:
-    """The entry names a job's runner or container image."""
+def _hardware(entry: Entry, ci: str = "github") -> bool:
+    """The entry names a job's runner or container image (CircleCI: its ``resource_class``,
+    its ``machine`` or ``docker`` image)."""
     part = entry.path.split(".")[2:3]
+    if ci == "circleci":
+        return part == ["resource_class"] or (part in (["machine"], ["docker"]) and entry.key in _IMAGE_KEYS)
     return part == ["runs-on"] or (part == ["container"] and entry.key in _IMAGE_KEYS)
 
 
-def _nvidia_jobs(found: list[Entry], path: str) -> frozenset[str]:
-    """The jobs of a GitHub Actions workflow that run on NVIDIA GPUs by design: a container
+def _nvidia_jobs(found: list[Entry], ci: str) -> frozenset[str]:
+    """The jobs of a CI file that run on NVIDIA GPUs by design. GitHub Actions: a container
     started with ``--gpus`` (the NVIDIA container toolkit), a CUDA image, or a runner label
-    naming a GPU. Such a job is the CUDA variant of the project's CI; what it sets
-    (``CUDA_VISIBLE_DEVICES``) is right where it runs, and an NPU job is a job of its own."""
-    if "/.github/workflows/" not in "/" + path.replace(os.sep, "/"):
-        return frozenset()
+    naming a GPU; CircleCI: a GPU ``resource_class`` (``gpu.nvidia.small``) or a CUDA
+    ``machine``/``docker`` image (``linux-cuda-11:default``). Such a job is the CUDA variant
+    of the project's CI; what it sets (``CUDA_VISIBLE_DEVICES``) and runs (``docker run
+    --gpus all``) is right where it runs, and an NPU job is a job of its own."""
     jobs = set()
     for entry in found:
         parts = entry.path.split(".")
         if len(parts) < 3 or parts[0] != "jobs":
             continue
         part, key, value = parts[2], entry.key, entry.value
-        if (part == "container" and ((key == "options" and _GPUS_OPTION.search(value))
-                                     or (key in ("image", "container") and _CUDA_IMAGE.search(value)))) \
+        if ci == "circleci":
+            if (part == "resource_class" and _GPU_LABEL.search(value)) \
+                    or (part in ("machine", "docker") and key in _IMAGE_KEYS and _CUDA_IMAGE.search(value)):
+                jobs.add(parts[1])
+        elif (part == "container" and ((key == "options" and _GPUS_OPTION.search(value))
+                                       or (key in ("image", "container") and _CUDA_IMAGE.search(value)))) \
                 or (part == "runs-on" and _GPU_LABEL.search(_literal_labels(value))):
             jobs.add(parts[1])
     return frozenset(jobs)
+
+
+def _variant_jobs(nvidia: frozenset[str], found: list[Entry], accelerators: tuple[str, ...]) -> frozenset[str]:
+    """The NVIDIA jobs whose name is the CUDA variant of another job of the file, as the
+    names of files are (``build_cuda`` beside ``build_cpu``, ``build_cu102`` beside
+    ``build_cpu_py``, ``test-gpu`` beside ``test-npu``): the name with its ``cuda``, ``gpu``,
+    ``nvidia`` or ``cuNNN`` part replaced by one of ``accelerators`` (the target's
+    siblings: for the npu target an NPU job, for agnostic a CPU job too) begins the other
+    job's name (the whole name when the CUDA part comes first: ``gpu_tests`` beside
+    ``cpu_tests``, not beside ``cpu_lint``). Such a job, its CUDA image included, is the CUDA
+    member of a set of variants."""
+    names = {parts[1] for parts in (entry.path.split(".", 2) for entry in found)
+             if len(parts) > 1 and parts[0] == "jobs"}
+    split = {tuple(_NAME_PARTS.split(name.lower())) for name in names}
+    variants = set()
+    for job in nvidia:
+        parts = _NAME_PARTS.split(job.lower())
+        for n, part in enumerate(parts):
+            if not _CUDA_PART.fullmatch(part):
+                continue
+            for accelerator in accelerators:
+                named = (*parts[:n], accelerator)
+                if (*named, *parts[n + 1:]) in split or (n and any(other[:n + 1] == named for other in split)):
+                    variants.add(job)
+    return frozenset(variants)
 
 
 def json_entries(node: jsonspan.Node, path: str = "", key: str = "") -> Iterator[Entry]:

@@ -35,6 +35,7 @@ class Binder:
         self.model = model if model is not None else SemanticModel()
         self.guards: list[Guard] = []  # the guard context of the current node, outermost first
         self.guard_names = guard_names
+        self.family_words = g.FAMILY_WORDS  # the siblings that make a per-backend family (see run_deferred)
         self._tree: ast.Module | None = None
         self._tests_other_backend: dict[int, bool] = {}
         self._branch_tests: dict[int, list[ast.expr]] | None = None  # see ``branch_tests``
@@ -232,6 +233,11 @@ class Binder:
             # helper predicate (or of one named for a CUDA property, such as
             # `check_cuda_fp8_capability`) is CUDA detection by definition
             self.visit_guarded_block(node.body, Guard(g.BACKEND))
+        elif _family_member(node.name, scope, self.family_words):
+            # `def cuda(self)` beside `def npu(self)`, `get_max_cuda_memory` beside
+            # `get_max_musa_memory`: the CUDA member of a per-backend family runs where CUDA
+            # is asked for; its siblings are the other backends' working paths
+            self.visit_guarded_block(node.body, Guard(g.CUDA, None, False, True))
         else:
             self.visit_block(node.body)
         model.pop()
@@ -338,7 +344,7 @@ class Binder:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-        self.visit_block(node.body)
+        self.visit_guarded_block(node.body, self.mocks([item.context_expr for item in node.items]))
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -367,7 +373,9 @@ class Binder:
             guard = self.test_requirement(node.decorator_list)
             if guard is not None:
                 self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
-                self._deferred.append((node, self.model.scope, (*self.context(), guard)))
+            added = [found for found in (guard, self.mocks(node.decorator_list)) if found is not None]
+            if added:
+                self._deferred.append((node, self.model.scope, (*self.context(), *added)))
                 return
         self._deferred.append((node, self.model.scope, self.context()))
 
@@ -378,7 +386,14 @@ class Binder:
         guard = self.test_requirement(node.decorator_list)
         if guard is not None and guard.kind == g.SKIP:
             self._skipped_tests = True
-        self.visit_guarded_block(node.body, guard)
+        mocks = self.mocks(node.decorator_list)
+        if mocks is not None:
+            self.guards.append(mocks)
+        try:
+            self.visit_guarded_block(node.body, guard)
+        finally:
+            if mocks is not None:
+                self.guards.remove(mocks)
         model.pop()
         model.bind(node.name, CLASS, node, None, node)
 
@@ -494,6 +509,11 @@ class Binder:
         scope = self.model.scope
         return scope.is_function and getattr(scope.node, "name", "").startswith("test")
 
+    def _in_test_code(self) -> bool:
+        """The current scope is code of a test: a test function (the analyzer adds the
+        functions of a test module)."""
+        return self._in_test_function()
+
     def test_requirement(self, decorators: list[ast.expr]) -> Guard | None:
         """The guard a test decorator puts on a test function or class: a skip condition that
         skips it off CUDA (``@unittest.skipUnless(torch.cuda.device_count() > 1, ...)``,
@@ -511,6 +531,13 @@ class Binder:
         if any(g.requires_a_package(decorator) for decorator in decorators):
             return Guard(g.OPTIONAL)
         return None
+
+    def mocks(self, nodes: list[ast.expr]) -> Guard | None:
+        """The guard of code where ``mock.patch`` decorators or context managers among
+        ``nodes`` replace names (``@patch("torch.cuda.device_count", lambda: 4)``): a use of
+        such a name there is a use of the mock, which works everywhere."""
+        names = frozenset(name for name in (g.mocked_name(node, self.resolve) for node in nodes) if name)
+        return Guard(g.OTHER, mocked=names) if names else None
 
     def visit_annotation(self, node: ast.expr) -> None:
         """A type annotation (of a parameter, a return, an annotated assignment)."""
@@ -554,7 +581,7 @@ class Binder:
             self.visit_block(node.body)
             self.guards.append(skip)  # (visit_block of the enclosing block ends it)
             return
-        if not node.orelse and (self._in_test_function() or _only_asserts(node.body)) \
+        if not node.orelse and (self._in_test_code() or _only_asserts(node.body)) \
                 and not g.terminates(node.body) and not g.skips_test(node.body, self.resolve) \
                 and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
             # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test, or `<asserts only>`
@@ -748,6 +775,19 @@ def _closure(start: list[int], edges: dict[int, set[int]], blocked: set[int] | f
                 reached.add(key)
                 start.append(key)
     return reached
+
+
+def _family_member(name: str, scope: Any, words: dict[str, tuple[str, ...]]) -> bool:
+    """``name`` is the CUDA member of a per-backend family defined in ``scope``: a function of
+    the same scope is named for another backend in its place (``get_max_musa_memory`` beside
+    ``get_max_cuda_memory``; ``words``: the backends that count); for a ``cuda`` method,
+    ``to`` counts too (the method every device goes through)."""
+    siblings = g.family_siblings(name, words)
+    if not siblings:
+        return False
+    if name == "cuda" and scope.kind == "class":
+        siblings.append("to")
+    return any(binding.kind == FUNCTION and binding.name in siblings for binding in scope.history)
 
 
 def _negated_backend_test(classified: tuple[g.Test, bool] | None) -> bool:

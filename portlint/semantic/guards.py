@@ -79,7 +79,8 @@ _VERSION_CALL = re.compile(r"(?i)(version|greater_or_equal|less_than|_ge$|_gte$|
 _DEVICE_LITERAL = re.compile(r"cuda(:\d+)?")
 _OTHER_LITERAL = re.compile(r"(" + "|".join(OTHER_BACKENDS) + r")(:\d+)?")
 # In conditions only: values that mean CUDA (or another backend) when a program tests them.
-_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn", "nsys"})  # nsys: Nsight Systems
+_CUDA_TEST_VALUES = frozenset({"gpu", "nccl", "cuda:nccl", "cudnn", "nsys",  # nsys: Nsight Systems
+                               "smddp"})  # smddp: SageMaker DDP, NVIDIA only
 _OTHER_TEST_VALUES = frozenset({"hccl", "gloo", "xccl", "ccl", "tccl", "cncl", "mccl", "hip", "rocm", "xla"})
 # A helper predicate named for a CUDA property (not in the `guards` list): check_cuda_p2p_ib_support.
 _CUDA_NAMED = re.compile(r"(?i)(?:^|_)(?:cuda|nvidia|nccl|cudnn|nvml)(?:_|$)")
@@ -94,6 +95,36 @@ def is_cuda_predicate_name(name: str) -> bool:
     """``check_cuda_fp8_capability``, ``is_nvidia_gpu``: a function that tells whether a CUDA
     property holds (its CUDA queries are its purpose, not a portability bug)."""
     return bool(_CUDA_PREDICATE.match(name)) and bool(_CUDA_NAMED.search(name))
+
+
+# The CUDA word of a per-backend family of functions, and the words of its other members:
+# `get_max_cuda_memory` beside `get_max_musa_memory`, `def cuda(self)` beside `def npu(self)`,
+# `init_nccl_group` beside `init_hccl_group`. ("gpu" is no such word: accelerate's `_gpu_gather`
+# beside `_tpu_gather` is the path of every device that is not XLA, the NPU's included.)
+FAMILY_WORDS = {"cuda": OTHER_BACKENDS, "nccl": ("hccl", "cncl", "mccl", "xccl", "ccl")}
+# For a port to the NPU only the NPU's member is its path (as for variant files).
+NPU_FAMILY_WORDS = {"cuda": ("npu", "ascend"), "nccl": ("hccl",)}
+
+
+def family_siblings(name: str, words: dict[str, tuple[str, ...]] = FAMILY_WORDS) -> list[str]:
+    """The names the other backends' members of a per-backend family would have, when ``name``
+    is the CUDA member's (its ``cuda`` or ``nccl`` word replaced by another backend's, from
+    ``words``: ``get_max_cuda_memory`` -> ``get_max_npu_memory``, ``get_max_musa_memory``
+    ...); [] for a name without such a word. Words are the parts between underscores, in any
+    case."""
+    lowered = name.lower()
+    if "cuda" not in lowered and "nccl" not in lowered:
+        return []
+    parts = name.split("_")
+    siblings = []
+    for n, part in enumerate(parts):
+        others = words.get(part.lower())
+        if others is None:
+            continue
+        for other in others:
+            word = other.upper() if part.isupper() else other.capitalize() if part[:1].isupper() else other
+            siblings.append("_".join([*parts[:n], word, *parts[n + 1:]]))
+    return siblings
 
 
 # Variables that only another backend's runtime sets or reads: a test of them is a test of it.
@@ -134,6 +165,7 @@ class Guard:
     accelerator: bool = False  # the code runs only where torch.accelerator.is_available() is true
     cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
     reraises: bool = False  # a try body whose ImportError handlers all raise: no fallback
+    mocked: frozenset[str] = frozenset()  # names a `mock.patch` replaces here (``torch.cuda.device_count``)
 
 
 def last_name(node: ast.expr) -> str | None:
@@ -386,6 +418,26 @@ def skips_test(body: list[ast.stmt], resolve: Resolver) -> bool:
     if isinstance(last, ast.Raise) and last.exc is not None:
         return _call_name(last.exc, resolve) in _SKIP_CALLS
     return False
+
+
+_PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
+OBJECT_PATCHERS = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
+
+
+def mocked_name(node: ast.expr, resolve: Resolver) -> str | None:
+    """The qualified name a ``mock.patch`` decorator or context manager replaces:
+    ``patch("torch.cuda.device_count", ...)``, ``patch.object(torch.cuda, "device_count", ...)``
+    -> ``torch.cuda.device_count``; None for anything else."""
+    if not isinstance(node, ast.Call) or not node.args or not isinstance(node.func, (ast.Attribute, ast.Name)):
+        return None
+    qualname = resolve(node.func)
+    if qualname in _PATCHERS:
+        return _string(node.args[0])
+    if qualname in OBJECT_PATCHERS and len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)):
+        owner, attribute = resolve(node.args[0]), _string(node.args[1])
+        if owner is not None and attribute is not None:
+            return f"{owner}.{attribute}"
+    return None
 
 
 def requires_a_package(decorator: ast.expr) -> bool:
