@@ -1107,11 +1107,13 @@ def test_a_cuda_sub_case_in_a_helper_of_a_test_module_is_skipped_off_cuda(target
             out = op(x)
             if torch.cuda.is_available():
                 assert torch.allclose(out, op(x.cuda()).cpu())
+                out = op(x.cuda()).cpu()
             return out
         """)
     assert lint(code, target) == []
+    # (a block of asserts alone would be a CUDA-only check anywhere: the library twin computes)
     library = code.replace("tests/layers/test_roi_align.py", "detectron2/layers/roi_align.py")
-    assert [(f.code, f.line) for f in lint(library, target)] == [("PRT102", 4), ("PRT404", 5)]
+    assert [(f.code, f.line) for f in lint(library, target)] == [("PRT102", 4), ("PRT404", 5), ("PRT404", 6)]
 
 
 CIRCLECI = """\
