@@ -3,9 +3,9 @@
 Fixes must work on the oldest torch and the oldest Python the project supports. Where the
 configuration does not say (``min-torch``, ``target-version``), those are the lower bounds
 the project declares itself, read (never executed) from the project files nearest to a
-checked file: its directory or the first one above it that holds a ``pyproject.toml``,
-``setup.cfg``, ``setup.py`` or ``requirements*.txt`` (the walk stops at a repository root,
-a directory with ``.git``):
+checked file: its directory or the nearest one above it whose ``pyproject.toml``,
+``setup.cfg``, ``setup.py`` or ``requirements*.txt`` declare a bound (the walk stops at a
+repository root, a directory with ``.git``):
 
 - ``pyproject.toml``: ``[project]`` ``dependencies``, ``optional-dependencies`` and
   ``requires-python``; ``[tool.poetry.dependencies]`` ``torch`` and ``python``;
@@ -15,8 +15,9 @@ a directory with ``.git``):
   ``python_requires=`` keyword;
 - ``requirements*.txt``: torch requirement lines.
 
-The lowest bound found wins (a project that allows torch 2.0 anywhere supports 2.0). A
-requirement without a lower bound (``torch``, ``torch<3``) bounds nothing.
+In one directory the lowest bound found wins (a project that allows torch 2.0 anywhere
+supports 2.0). A requirement without a lower bound (``torch``, ``torch<3``) bounds nothing,
+and a directory whose files bound nothing defers to the directories above it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from portlint.versions import Version, parse_version
 
@@ -45,8 +45,7 @@ _PYTHON_LOWER = re.compile(r"(?:>=|~=|==|\^|~)\s*3\.(\d+)")
 _MAX_FILE = 1 << 20  # project files bigger than this are not read
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     """The lowest torch and Python a project declares, each with where it was read."""
 
     torch: Version | None = None
@@ -58,29 +57,29 @@ class Declared:
 NOTHING = Declared()
 
 
-def project_root(directory: Path, known: dict[Path, Path | None] | None = None) -> Path | None:
-    """The nearest directory at or above ``directory`` holding project files, or None.
+def declared_for(directory: Path, known: dict[Path, Declared] | None = None) -> Declared:
+    """What the project of ``directory`` declares: the torch bound of the nearest directory
+    at or above it whose project files declare one, and likewise the Python bound (an
+    example's own ``requirements.txt`` without a torch line does not hide the repository's
+    ``pyproject.toml``). The walk ends at a repository root (a directory with ``.git``).
     ``known``: answers of earlier calls, extended with every directory walked."""
     known = {} if known is None else known
-    walked = []
-    current = directory
-    while current not in known:
-        walked.append(current)
-        try:
-            names = {p.name for p in current.iterdir()}
-        except OSError:
-            names = set()
-        if names.intersection(PROJECT_FILES) or any(_is_requirements(n) for n in names):
-            known[current] = current
-            break
-        if ".git" in names or current.parent == current:
-            known[current] = None
-            break
-        current = current.parent
-    root = known[current]
-    for name in walked:
-        known[name] = root
-    return root
+    found = known.get(directory)
+    if found is not None:
+        return found
+    try:
+        names = {p.name for p in directory.iterdir()}
+    except OSError:
+        names = set()
+    own = declared_in(directory) if names.intersection(PROJECT_FILES) or any(map(_is_requirements, names)) \
+        else NOTHING
+    above = NOTHING
+    if (own.torch is None or own.python is None) and ".git" not in names and directory.parent != directory:
+        above = declared_for(directory.parent, known)
+    found = Declared(*(own[:2] if own.torch is not None else above[:2]),
+                     *(own[2:] if own.python is not None else above[2:]))
+    known[directory] = found
+    return found
 
 
 def _is_requirements(name: str) -> bool:
@@ -108,11 +107,11 @@ def declared_in(root: Path) -> Declared:
         for requirement in requirements:
             bound = torch_lower_bound(requirement)
             if bound is not None:
-                torch.append((bound, f"{name}: {requirement.strip()!r}"))
+                torch.append((bound, f"{path}: {requirement.strip()!r}"))
         for spec in pythons:
             found = python_lower_bound(spec)
             if found is not None:
-                python.append((found, f"{name}: python {spec.strip()!r}"))
+                python.append((found, f"{path}: python {spec.strip()!r}"))
     low_torch = min(torch, key=lambda item: item[0], default=None)
     low_python = min(python, key=lambda item: item[0], default=None)
     return Declared(low_torch[0] if low_torch else None, low_torch[1] if low_torch else "",

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from portlint.config import (Settings, check_codes, check_min_torch, check_target, config_in, load_config,
                              load_settings, path_matches)
 from portlint.errors import ConfigError
-from portlint.project import declared_in, project_root
+from portlint.project import NOTHING, Declared, declared_for
 
 if TYPE_CHECKING:
     from portlint.discovery import Discovery
@@ -73,8 +73,8 @@ class Workspace:
                 raise ConfigError(f"config file not found: {self.config}")
             self._fixed = self._apply(load_settings(self.config))
         self._fallback: Settings | None = None
-        self._roots: dict[Path, Path | None] = {}  # directory -> its project root (portlint.project)
-        self._declared: dict[tuple[Settings, str], Settings] = {}
+        self._roots: dict[Path, Declared] = {}  # directory -> what its project declares (portlint.project)
+        self._declared: dict[tuple[Settings, Declared], Settings] = {}
 
     # ------------------------------------------------------------------ settings
 
@@ -101,22 +101,20 @@ class Workspace:
         configured = dict(settings.sources)
         if "min_torch" in configured and "target_version" in configured:
             return settings
-        found = project_root(Path(directory), self._roots)
-        if found is None:
+        declared = declared_for(Path(directory), self._roots)
+        if declared == NOTHING:
             return settings
-        root = str(found)
-        key = (settings, root)
+        key = (settings, declared)
         result = self._declared.get(key)
         if result is None:
-            declared = declared_in(Path(root))
             values: dict[str, Any] = {}
             sources = dict(settings.sources)
             if declared.torch is not None and "min_torch" not in configured:
                 values["min_torch"] = declared.torch
-                sources["min_torch"] = f"{Path(root) / declared.torch_where}"
+                sources["min_torch"] = declared.torch_where
             if declared.python is not None and "target_version" not in configured:
                 values["target_version"] = declared.python
-                sources["target_version"] = f"{Path(root) / declared.python_where}"
+                sources["target_version"] = declared.python_where
             result = replace(settings, **values, sources=tuple(sources.items())) if values else settings
             self._declared[key] = result
         return result

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portlint.project import declared_in, project_root, python_lower_bound, torch_lower_bound
+from portlint.project import declared_for, declared_in, python_lower_bound, torch_lower_bound
 from portlint.workspace import Workspace
 
 
@@ -88,11 +88,21 @@ def test_declared_in(tmp_path: Path, files: dict[str, str], torch, python) -> No
     assert (declared.torch, declared.python) == (torch, python)
 
 
-def test_the_project_root_is_the_nearest_directory_with_project_files(tmp_path: Path) -> None:
-    write(tmp_path, {"repo/setup.py": "", "repo/src/pkg/m.py": "", "repo/.git/HEAD": ""})
-    assert project_root(tmp_path / "repo" / "src" / "pkg") == tmp_path / "repo"
-    write(tmp_path, {"bare/.git/HEAD": "", "bare/pkg/m.py": "", "setup.py": ""})
-    assert project_root(tmp_path / "bare" / "pkg") is None  # not above the repository root
+def test_each_bound_comes_from_the_nearest_directory_that_declares_it(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "repo/pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.9"\ndependencies = ["torch>=2.1"]\n',
+        "repo/.git/HEAD": "",
+        "repo/examples/rl/requirements.txt": "lightning>=1.9\n",  # no torch line: the repository's holds
+        "repo/examples/old/requirements.txt": "torch>=1.13\n",
+        "repo/src/pkg/m.py": "",
+        "setup.py": 'setup(install_requires=["torch>=1.0"])\n',  # above the repository root: not read
+    })
+    repo = tmp_path / "repo"
+    assert declared_for(repo / "src" / "pkg")[::2] == ((2, 1), (3, 9))
+    assert declared_for(repo / "examples" / "rl")[::2] == ((2, 1), (3, 9))
+    assert declared_for(repo / "examples" / "old")[::2] == ((1, 13), (3, 9))
+    write(tmp_path, {"bare/.git/HEAD": "", "bare/pkg/m.py": ""})
+    assert declared_for(tmp_path / "bare" / "pkg")[::2] == (None, None)
 
 
 PROGRAM = """\
@@ -157,11 +167,11 @@ def test_files_are_grouped_by_their_projects_declaration(tmp_path: Path) -> None
     assert sorted(linter.settings.min_torch for linter, _ in groups) == [(2, 1), (2, 6)]
 
 
-def test_project_roots_are_remembered_for_every_directory_walked(tmp_path: Path) -> None:
-    write(tmp_path, {"setup.py": "", "a/b/c/m.py": "", "a/d/m.py": ""})
+def test_answers_are_remembered_for_every_directory_walked(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": 'setup(install_requires=["torch>=2.2"])\n', "a/b/c/m.py": "", "a/d/m.py": ""})
     known: dict = {}
-    assert project_root(tmp_path / "a" / "b" / "c", known) == tmp_path
-    assert known[tmp_path / "a" / "b"] == tmp_path and known[tmp_path / "a"] == tmp_path
+    assert declared_for(tmp_path / "a" / "b" / "c", known).torch == (2, 2)
+    assert known[tmp_path / "a" / "b"].torch == (2, 2) and known[tmp_path / "a"].torch == (2, 2)
     (tmp_path / "a" / "requirements.txt").write_text("torch>=2.0\n")
-    assert project_root(tmp_path / "a" / "d", known) == tmp_path  # answered from what was walked
-    assert project_root(tmp_path / "a" / "d") == tmp_path / "a"
+    assert declared_for(tmp_path / "a" / "d", known).torch == (2, 2)  # answered from what was walked
+    assert declared_for(tmp_path / "a" / "d").torch == (2,)
