@@ -796,6 +796,31 @@ CASES = {
         """,
         ["PRT101", "PRT401"],
     ),
+    "test-decorator-asking-for-cuda-gpus": (  # Lightning tests: @RunIf(min_cuda_gpus=2, standalone=True)
+        """
+        import torch
+        from tests_helpers.runif import RunIf
+        @RunIf(min_cuda_gpus=2, standalone=True)
+        def test_ddp(tmp_path):
+            torch.cuda.set_device(1)
+        class TestOnGpu:
+            @RunIf(cuda=True)
+            def test_one(self):
+                torch.cuda.synchronize()
+        """,
+        """
+        import torch
+        from tests_helpers.runif import RunIf
+        @RunIf(min_cuda_gpus=0, standalone=True)
+        def test_ddp(tmp_path):
+            torch.cuda.set_device(1)
+        class TestOnGpu:
+            @RunIf(mps=True)
+            def test_one(self):
+                torch.cuda.synchronize()
+        """,
+        ["PRT101", "PRT103"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

@@ -385,17 +385,29 @@ def skips_off_cuda(qualname: str, condition: ast.expr, resolve: Resolver, guards
 # `@require_cuda`, `@require_torch_gpu`, `@require_multi_gpu`, `@require_cuda_or_xpu`: a test
 # decorator that skips the test where CUDA is missing (not `@require_non_cpu`, any accelerator).
 _CUDA_REQUIREMENT = re.compile(r"(?i)^requires?_(?!non_|no_|not_)\w*?(?:cuda|gpu|nvidia)")
+# A keyword of a test decorator asking for CUDA GPUs: min_cuda_gpus=2, min_gpus=1, gpus=1, cuda=True.
+_CUDA_COUNT_KEYWORD = re.compile(r"(?i)^(?:min_)?(?:num_)?(?:cuda|gpu|nvidia)(?:_gpu)?s?$")
 # Calls that end a test as skipped (`self.skipTest(...)`, `pytest.skip(...)`).
 _SKIP_CALLS = frozenset({"skipTest", "pytest.skip", "unittest.SkipTest", "SkipTest", "pytest.skip.Exception"})
 
 
 def requires_cuda(decorator: ast.expr) -> bool:
-    """``@require_cuda``, ``@require_torch_gpu``, ``@require_cuda_or_xpu``: a test decorator
-    that skips the test (a function or a whole class) where CUDA is missing."""
+    """``@require_cuda``, ``@require_torch_gpu``, ``@require_cuda_or_xpu``, or a decorator
+    asking for CUDA GPUs by keyword (``@RunIf(min_cuda_gpus=2)``, ``@skip_unless(gpus=1)``):
+    a test decorator that skips the test (a function or a whole class) where CUDA is missing."""
     if isinstance(decorator, ast.Call):
+        if any(keyword.arg is not None and _CUDA_COUNT_KEYWORD.match(keyword.arg) and _asks_for_some(keyword.value)
+               for keyword in decorator.keywords):
+            return True
         decorator = decorator.func
     name = last_name(decorator)
     return name is not None and bool(_CUDA_REQUIREMENT.match(name))
+
+
+def _asks_for_some(value: ast.expr) -> bool:
+    """``True`` or a count of at least one."""
+    return isinstance(value, ast.Constant) and (value.value is True or (
+        type(value.value) is int and value.value >= 1))
 
 
 def _call_name(node: ast.expr, resolve: Resolver) -> str | None:
