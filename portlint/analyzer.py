@@ -1107,6 +1107,11 @@ class _Analyzer(Binder):
                 line, column = moved.lineno, self._char_column(moved.lineno, moved.col_offset)
                 end_line = moved.end_lineno or moved.lineno
                 end_column = self._char_column(end_line, moved.end_col_offset or 0)
+        if self.expecting and fix is not None and fix.replacement is not None and fix.applicability == "safe":
+            # `with pytest.raises(E, match="CUDAAccelerator"): Trainer(accelerator="cuda")`,
+            # `assert flag == "cuda"` in a test: the code under test still says "cuda"; the
+            # rewrite makes the test test something else (Lightning's tests then failed)
+            fix = replace(fix, applicability="unsafe")
         if matcher.covered_by:
             self._cover_checks.append((len(self.findings), self._owner_key(), matcher.covered_by))
         if matcher.unsafe_as_value:

@@ -235,3 +235,27 @@ def test_a_timestamp_keeps_float64() -> None:
     assert "torch.tensor(time.time(), dtype=torch.float64)" in fixed
     assert "torch.tensor(3.0, dtype=torch.float32)" in fixed
     assert "float32 rounds a Unix time" in _fix_of(code.split("other")[0], "PRT001", "npu").hint
+
+
+@pytest.mark.parametrize("target", ["agnostic", "npu"])
+@pytest.mark.parametrize(("test", "library"), [
+    ('def test_flag(connector):\n    with pytest.raises(ValueError, match="CUDAAccelerator"):\n'
+     '        connector.select(torch.cuda.device_count())\n',
+     'def select(connector):\n    with open("x"):\n        connector.select(torch.cuda.device_count())\n'),
+    ('def test_flag(self, connector):\n    with self.assertRaisesRegex(ValueError, "cuda"):\n'
+     '        connector.select(torch.cuda.device_count())\n',
+     'def select(connector):\n    with connector.lock():\n        connector.select(torch.cuda.device_count())\n'),
+    ('def test_flag(connector):\n    assert connector.devices == torch.cuda.device_count()\n',
+     'def check(connector):\n    assert connector.devices == torch.cuda.device_count()\n'),
+])
+def test_a_rewrite_of_what_a_test_expects_is_never_safe(target: str, test: str, library: str) -> None:
+    """Lightning: `with pytest.raises(MisconfigurationException, match="CUDAAccelerator"):
+    Trainer(accelerator="cuda")` and `assert connector._accelerator_flag == "cuda"` test the
+    code under test, which still says "cuda": the safe rewrite made those tests fail on every
+    machine. In code a test expects to fail, and in a test's assertions, fixes are at most
+    unsafe; the same lines elsewhere keep their applicability."""
+    header = "import pytest\nimport torch\n"
+    expected = [f.fix.applicability for f in lint(header + library, target) if f.fix is not None]
+    assert expected and "safe" in expected  # the twin outside a test gets a safe fix ...
+    found = [f.fix.applicability for f in lint(header + test, target) if f.fix is not None]
+    assert found and "safe" not in found  # ... which the test's expectation does not

@@ -42,6 +42,10 @@ class Binder:
         self._rungs: dict[int, tuple[bool, bool]] = {}  # id(elif) -> its earlier rungs (see visit_if)
         self._store: tuple[str, ast.AST | None] = (OTHER, None)  # kind/statement for Name stores
         self._deferred: deque[tuple[ast.AST, Any, Any]] = deque()
+        # > 0 inside code a test expects to fail (`with pytest.raises(...)`) or a test's
+        # assertion: a rewrite there changes what the test tests (the analyzer's fixes are
+        # at most unsafe there)
+        self.expecting = 0
         self.test_module = False  # the file is a test module (``test_x.py``): nothing imports it
         self._skipped_tests = False  # some test is skipped off CUDA by its decorators
         # The file's imports with the guards they run under (portlint/variants.py), when
@@ -344,7 +348,22 @@ class Binder:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, WITH, node)
-        self.visit_guarded_block(node.body, self.mocks([item.context_expr for item in node.items]))
+        expects = any(self._expects_a_failure(item.context_expr) for item in node.items)
+        self.expecting += expects
+        try:
+            self.visit_guarded_block(node.body, self.mocks([item.context_expr for item in node.items]))
+        finally:
+            self.expecting -= expects
+
+    def _expects_a_failure(self, manager: ast.expr) -> bool:
+        """``pytest.raises(...)``, ``self.assertRaises(...)``, ``self.assertRaisesRegex(...)``:
+        the block is code a test expects to fail."""
+        if not isinstance(manager, ast.Call):
+            return False
+        name = g.last_name(manager.func)
+        if name is not None and name.startswith("assertRaises"):
+            return True
+        return name == "raises" and self.resolve(manager.func) == "pytest.raises"
 
     def visit_except_handler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -718,9 +737,14 @@ class Binder:
     def visit_assert(self, node: ast.Assert) -> None:
         classified = self.classify(node.test)
         guard = self.branch_guards(node.test, classified)[0]
-        self.visit_test(node.test, (guard,))
-        if node.msg is not None:
-            self.visit(node.msg)
+        expects = self._in_test_code()  # a test's assertion: what it expects of the code under test
+        self.expecting += expects
+        try:
+            self.visit_test(node.test, (guard,))
+            if node.msg is not None:
+                self.visit(node.msg)
+        finally:
+            self.expecting -= expects
         if guard is not None:
             self.guards.append(guard)  # `assert torch.cuda.is_available()`: the rest of the block
 
