@@ -190,7 +190,7 @@ class Prefilter:
 
     Gates: when every requirement of a key also needs one same other substring, shared with
     other keys (``float64``, ``double``, ``output_device`` ... all need ``torch``), the key is
-    searched only in a text that contains it: one search of ``torch`` answers for 14 keys in
+    searched only in a text that contains it: one search of ``torch`` answers for 13 keys in
     the files that never name it (40% of the files the corpus rejects).
     """
 
