@@ -42,14 +42,16 @@ import sys
 
 # Comments and string literals (a literal's prefix letters stay in place: the blanked literal
 # keeps them). Runs are matched possessively where the engine can (Python >= 3.11): an
-# unterminated literal then fails in linear time.
+# unterminated literal then fails in linear time. Every alternative starts with a literal
+# character and no group encloses them: the engine then skips to the next `#`, `"` or `'` in
+# C (with a look-ahead or a group first, it tries the whole pattern at every position).
 _RUN = "++" if sys.version_info >= (3, 11) else ""
 _LITERALS = re.compile(
-    r"(?=[#\"'])(?:\#[^\r\n]*"
-    + r'|(?P<body>"{3}(?:[^"\\]%s|\\.|"(?!""))*"{3}' % _RUN
-    + r"|'{3}(?:[^'\\]%s|\\.|'(?!''))*'{3}" % _RUN
+    r"\#[^\r\n]*"
+    + r'|"""(?:[^"\\]%s|\\.|"(?!""))*"""' % _RUN
+    + r"|'''(?:[^'\\]%s|\\.|'(?!''))*'''" % _RUN
     + r'|"(?:[^"\\\r\n]%s|\\.)*"' % _RUN
-    + r"|'(?:[^'\\\r\n]%s|\\.)*'))" % _RUN,
+    + r"|'(?:[^'\\\r\n]%s|\\.)*'" % _RUN,
     re.S)
 _GAP = r"(?:[ \t\f\r\n]|\\\r?\n)*"
 _OPENING = re.compile(r"[(\[{]")
@@ -116,16 +118,19 @@ def _blank_literals(text: str, calls: frozenset[str], options: set[str] | None =
 
     def blank(match: re.Match[str]) -> str:
         nonlocal beyond
-        body = match.group("body")
-        if body is None:
+        body = match.group()
+        if body[0] == "#":
             return ""  # a comment
         if options is not None:
             options.add(body.strip("\"'").lstrip("-").replace("-", "_"))
         start = match.start()
         if "{" in body and "f" in text[max(start - 2, 0):start].lower():  # an f-string (or `if"..."`)
-            fields = "".join(_fields(body))
-            if "=" in fields or (names is not None and names.search(fields)):
-                beyond = True
+            # (Each field is a part of the body from `{` to `}`: a body without `=` and without
+            # a call to one of the names has no field with one either.)
+            if "=" in body or (names is not None and names.search(body)):
+                fields = "".join(_fields(body))
+                if "=" in fields or (names is not None and names.search(fields)):
+                    beyond = True
         return '""'
 
     code = _LITERALS.sub(blank, text)

@@ -187,6 +187,11 @@ class Prefilter:
     34 keys, one core): ``in`` per key 0.74 s; one compiled alternation of the keys laid
     out as a trie (``cu(?:da|py)``), 1.0 s, because the ``re`` engine steps through every
     position where a key could start, while ``in`` runs a vectorised substring search.
+
+    Gates: when every requirement of a key also needs one same other substring, shared with
+    other keys (``float64``, ``double``, ``output_device`` ... all need ``torch``), the key is
+    searched only in a text that contains it: one search of ``torch`` answers for 13 keys in
+    the files that never name it (40% of the files the corpus rejects).
     """
 
     requirements: tuple[Requirement, ...] = ()
@@ -199,6 +204,7 @@ class Prefilter:
     int_keywords: frozenset[str] = frozenset()
     _keys: dict[str, tuple[tuple[Requirement, bool], ...]] = field(default_factory=dict, repr=False)
     _by_pattern: tuple[Requirement, ...] = field(default=(), repr=False)
+    _gates: dict[str, str] = field(default_factory=dict, repr=False)  # key -> its gate (see above)
 
     def __post_init__(self) -> None:
         keyed: dict[str, list[Requirement]] = {}
@@ -223,6 +229,7 @@ class Prefilter:
             for key, reqs in sorted(keys.items(), key=lambda item: (len(item[0]), item[0]))
         }
         self._by_pattern = tuple(by_pattern)
+        self._gates = _gates(self._keys)
         if not self.needles:
             self.needles = tuple(sorted({*minimal, *(n.text for r in by_pattern
                                                        for n in max(r.clauses, key=_selectivity)),
@@ -253,7 +260,16 @@ class Prefilter:
     def _check(self, text: str) -> bool:
         tried = set()
         memo: dict[Needle, bool] = {}
+        gates = self._gates
+        gated: dict[str, bool] = {}  # gate -> it occurs in the text
         for key, requirements in self._keys.items():
+            gate = gates.get(key)
+            if gate is not None:
+                found = gated.get(gate)
+                if found is None:
+                    found = gated[gate] = gate in text
+                if not found:
+                    continue  # every requirement of the key needs the gate
             if key in text:
                 for requirement, decided in requirements:
                     if requirement not in tried:
@@ -261,6 +277,30 @@ class Prefilter:
                             return True
                         tried.add(requirement)
         return any(requirement.holds(text, memo) for requirement in self._by_pattern)
+
+
+def _gates(keys: dict[str, tuple[tuple[Requirement, bool], ...]]) -> dict[str, str]:
+    """Key -> a substring that every requirement of the key needs too (one of its
+    one-needle clauses), chosen among those shared by the most keys; only gates shared by
+    two keys or more (else searching the gate costs what searching the key would)."""
+    needs: dict[str, set[str]] = {}
+    for key, requirements in keys.items():
+        common: set[str] | None = None
+        for requirement, _decided in requirements:
+            texts = {needle.text for clause in requirement.clauses if len(clause) == 1 for needle in clause}
+            common = texts if common is None else common & texts
+        # (a gate inside the key occurs wherever the key does; one containing it is a longer search)
+        needs[key] = {text for text in common or () if text not in key and key not in text}
+    shared: dict[str, int] = {}
+    for texts in needs.values():
+        for text in texts:
+            shared[text] = shared.get(text, 0) + 1
+    gates = {}
+    for key, texts in needs.items():
+        best = max(texts, key=lambda text: (shared[text], text), default=None)
+        if best is not None and shared[best] >= 2:
+            gates[key] = best
+    return gates
 
 
 def requirement_for(matcher: Matcher) -> Requirement | None:

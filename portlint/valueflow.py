@@ -218,8 +218,10 @@ def int_value_possible(tree: ast.Module, calls: frozenset[str], keywords: frozen
     values: dict[str, list[ast.expr]] = {}
     found: set[str] = set()
     candidates: set[str] = set()
+    defining = _DEFINING
     for node in nodes(tree):
-        if type(node) is ast.Call:
+        kind = node.__class__
+        if kind is ast.Call:
             called = last_name(node.func)  # type: ignore[attr-defined]
             passed = [k.value for k in node.keywords if k.arg in keywords]  # type: ignore[attr-defined]
             if called in calls and node.args:  # type: ignore[attr-defined]
@@ -230,7 +232,8 @@ def int_value_possible(tree: ast.Module, calls: frozenset[str], keywords: frozen
                 name = last_name(value)
                 if name is not None:
                     candidates.add(name)
-        _definitions(node, values, found)
+        if kind in defining:
+            _definitions(node, values, found)
     return bool(candidates) and not candidates.isdisjoint(_int_like(values, found))
 
 
@@ -250,24 +253,39 @@ def int_names(tree: ast.Module) -> frozenset[str]:
     values: dict[str, list[ast.expr]] = {}
     found: set[str] = set()
     for node in nodes(tree):
-        _definitions(node, values, found)
+        if node.__class__ in _DEFINING:
+            _definitions(node, values, found)
     return frozenset(_int_like(values, found))
 
 
 def nodes(tree: ast.AST):  # type: ignore[no-untyped-def]
-    """Every node below ``tree``, in no particular order (faster than ``ast.walk``)."""
+    """Every node below ``tree`` but the context and operator singletons (``Load``, ``Add``,
+    ``Eq``...), in no particular order (faster than ``ast.walk``)."""
     stack = [tree]
-    pop, push, extend = stack.pop, stack.append, stack.extend
+    pop, push = stack.pop, stack.append
     AST = ast.AST
+    fields_of = _CHILD_FIELDS
     while stack:
         node = pop()
         yield node
-        for name in node._fields:
+        kind = node.__class__
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(name for name in kind._fields if name not in ("ctx", "op", "ops"))
+        for name in fields:
             child = getattr(node, name, None)
-            if type(child) is list:
-                extend(item for item in child if isinstance(item, AST))
+            if child.__class__ is list:
+                for item in child:
+                    if isinstance(item, AST):
+                        push(item)
             elif isinstance(child, AST):
                 push(child)
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields ``nodes`` looks in
+
+
+_DEFINING = frozenset({ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.arguments, ast.Call})  # what _definitions reads
 
 
 def _definitions(node: ast.AST, values: dict[str, list[ast.expr]], found: set[str]) -> None:
