@@ -247,6 +247,10 @@ def test_a_timestamp_keeps_float64() -> None:
      'def select(connector):\n    with connector.lock():\n        connector.select(torch.cuda.device_count())\n'),
     ('def test_flag(connector):\n    assert connector.devices == torch.cuda.device_count()\n',
      'def check(connector):\n    assert connector.devices == torch.cuda.device_count()\n'),
+    ('@pytest.mark.parametrize("n", [torch.cuda.device_count()])\ndef test_flag(connector, n):\n'
+     '    connector.select(n)\n',
+     '@functools.lru_cache(maxsize=torch.cuda.device_count())\ndef select(connector, n):\n'
+     '    connector.select(n)\n'),
 ])
 def test_a_rewrite_of_what_a_test_expects_is_never_safe(target: str, test: str, library: str) -> None:
     """Lightning: `with pytest.raises(MisconfigurationException, match="CUDAAccelerator"):

@@ -382,7 +382,16 @@ class Binder:
         args = node.args
         self.visit_all([*args.defaults, *args.kw_defaults])
         if not isinstance(node, ast.Lambda):
-            self.visit_all(node.decorator_list)
+            for decorator in node.decorator_list:
+                # `@pytest.mark.parametrize(..., [torch.device("cuda", i) ...])` on a test: the
+                # test's inputs, whose meaning is what the code under test does with them
+                inputs = node.name.startswith("test") and isinstance(decorator, ast.Call) \
+                    and g.last_name(decorator.func) == "parametrize"
+                self.expecting += inputs
+                try:
+                    self.visit(decorator)
+                finally:
+                    self.expecting -= inputs
             for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
                 if arg is not None and arg.annotation is not None:
                     self.visit_annotation(arg.annotation)
