@@ -239,6 +239,8 @@ class _Analyzer(Binder):
                 return guard
             if kind == g.CUDA and (guard.device or guard.several):
                 return guard
+            if guard.fakes_cuda and (matcher.kind == "literal" or matcher.kind == "keyword"):
+                return guard  # a device string in a test that fakes CUDA: the mock's data
         return None
 
     def _owner_key(self) -> int:

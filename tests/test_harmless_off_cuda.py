@@ -821,6 +821,39 @@ CASES = {
         """,
         ["PRT101", "PRT103"],
     ),
+    "device-strings-in-a-test-that-fakes-cuda": (  # Lightning test_accelerator_connector.py, test_throughput.py
+        """
+        import os
+        import torch
+        from unittest import mock
+        from lightning import Trainer
+        def test_device_type(cuda_count_2, mps_count_0):
+            trainer = Trainer(accelerator="gpu", devices=2)
+        @mock.patch("torch.cuda.get_device_capability", return_value=(7, 0))
+        def test_set_device(_):
+            CUDAAccelerator().setup_device(torch.device("cuda", 1))
+        @mock.patch.dict(os.environ, {"CUDA_VISIBLE_DEVICES": "0,1"})
+        def test_visible(monkeypatch):
+            with mock.patch("torch.cuda.get_device_name", return_value="H100"):
+                assert flops(torch.device("cuda")) > 0
+        """,
+        """
+        import os
+        import torch
+        from unittest import mock
+        from lightning import Trainer
+        def test_device_type(cpu_count_2, mps_count_0):
+            trainer = Trainer(accelerator="gpu", devices=2)
+        @mock.patch("json.loads", return_value=(7, 0))
+        def test_set_device(_):
+            CUDAAccelerator().setup_device(torch.device("cuda", 1))
+        @mock.patch.dict(os.environ, {"HOME": "/tmp"})
+        def test_visible(monkeypatch):
+            with mock.patch("torch.cuda.get_device_name", return_value="H100"):
+                torch.cuda.synchronize()
+        """,
+        ["PRT103", "PRT401", "PRT943"],
+    ),
     "type-annotation": (  # accelerate checkpointing.py
         """
         from typing import Optional

@@ -388,8 +388,11 @@ class Binder:
                 inputs = node.name.startswith("test") and isinstance(decorator, ast.Call) \
                     and g.last_name(decorator.func) == "parametrize"
                 self.expecting += inputs
+                # `@mock.patch.dict(os.environ, {"CUDA_VISIBLE_DEVICES": "0,1"})` on a test: the fake's own data
+                fake = node.name.startswith("test") and g.fakes_cuda(
+                    frozenset(filter(None, [g.mocked_name(decorator, self.resolve)])), [decorator], self.resolve)
                 try:
-                    self.visit(decorator)
+                    self.visit_guarded(decorator, Guard(g.OTHER, fakes_cuda=True) if fake else None)
                 finally:
                     self.expecting -= inputs
             for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
@@ -401,7 +404,9 @@ class Binder:
             guard = self.test_requirement(node.decorator_list)
             if guard is not None:
                 self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
-            added = [found for found in (guard, self.mocks(node.decorator_list)) if found is not None]
+            added = [found for found in (guard, self.mocks(node.decorator_list, node.name.startswith("test")),
+                                         self.fixtures_fake_cuda(node))
+                     if found is not None]
             if added:
                 self._deferred.append((node, self.model.scope, (*self.context(), *added)))
                 return
@@ -414,7 +419,7 @@ class Binder:
         guard = self.test_requirement(node.decorator_list)
         if guard is not None and guard.kind == g.SKIP:
             self._skipped_tests = True
-        mocks = self.mocks(node.decorator_list)
+        mocks = self.mocks(node.decorator_list, node.name.startswith("Test"))
         if mocks is not None:
             self.guards.append(mocks)
         try:
@@ -560,12 +565,23 @@ class Binder:
             return Guard(g.OPTIONAL)
         return None
 
-    def mocks(self, nodes: list[ast.expr]) -> Guard | None:
+    def mocks(self, nodes: list[ast.expr], test: bool | None = None) -> Guard | None:
         """The guard of code where ``mock.patch`` decorators or context managers among
         ``nodes`` replace names (``@patch("torch.cuda.device_count", lambda: 4)``): a use of
         such a name there is a use of the mock, which works everywhere."""
         names = frozenset(name for name in (g.mocked_name(node, self.resolve) for node in nodes) if name)
-        return Guard(g.OTHER, mocked=names) if names else None
+        # (``test``: the decorated function or class is a test; else: the code here is a test's)
+        fakes = (self._in_test_code() if test is None else test) and g.fakes_cuda(names, nodes, self.resolve)
+        return Guard(g.OTHER, mocked=names, fakes_cuda=fakes) if names or fakes else None
+
+    def fixtures_fake_cuda(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Guard | None:
+        """``def test_amp_ddp(cuda_count_2, ...)``: a test whose fixture fakes CUDA."""
+        if not node.name.startswith("test"):
+            return None
+        args = node.args
+        if any(g.is_faking_fixture(arg.arg) for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]):
+            return Guard(g.OTHER, fakes_cuda=True)
+        return None
 
     def visit_annotation(self, node: ast.expr) -> None:
         """A type annotation (of a parameter, a return, an annotated assignment)."""

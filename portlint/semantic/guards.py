@@ -166,6 +166,7 @@ class Guard:
     cuda_specific: bool = False  # the condition is a CUDA property (a helper named for CUDA)
     reraises: bool = False  # a try body whose ImportError handlers all raise: no fallback
     mocked: frozenset[str] = frozenset()  # names a `mock.patch` replaces here (``torch.cuda.device_count``)
+    fakes_cuda: bool = False  # a test fakes CUDA here: its device strings are the mock's data
 
 
 def last_name(node: ast.expr) -> str | None:
@@ -434,6 +435,7 @@ def skips_test(body: list[ast.stmt], resolve: Resolver) -> bool:
 
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 OBJECT_PATCHERS = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
+_DICT_PATCHERS = frozenset({"unittest.mock.patch.dict", "mock.patch.dict"})
 
 
 def mocked_name(node: ast.expr, resolve: Resolver) -> str | None:
@@ -450,6 +452,33 @@ def mocked_name(node: ast.expr, resolve: Resolver) -> str | None:
         if owner is not None and attribute is not None:
             return f"{owner}.{attribute}"
     return None
+
+
+_FAKED = re.compile(r"(?i)cuda|gpu|nccl|nvidia")
+# A test's fixture that fakes CUDA (Lightning's `cuda_count_2`, `mock_cuda_count`).
+_FAKING_FIXTURE = re.compile(r"(?i)^(?:cuda|gpu)_count_\d+$|^(?:mock|fake|patch)\w*_(?:cuda|gpu)\w*$")
+
+
+def fakes_cuda(patched: "frozenset[str]", nodes: list[ast.expr], resolve: Resolver) -> bool:
+    """``mock.patch`` decorators or context managers (``nodes``; ``patched``: the names they
+    replace) that fake CUDA: a CUDA name is replaced (``torch.cuda.device_count``,
+    ``...CUDAAccelerator.is_available``), or ``patch.dict(os.environ, {"CUDA_VISIBLE_DEVICES":
+    ...})``."""
+    if any(_FAKED.search(name) for name in patched):
+        return True
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) \
+                and resolve(node.func) in _DICT_PATCHERS and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Dict) \
+                and any(_FAKED.search(_string(key) or "") for key in node.args[1].keys if key is not None):
+            return True
+    return False
+
+
+def is_faking_fixture(name: str) -> bool:
+    """A test parameter (a pytest fixture) named for faking CUDA: ``cuda_count_2``,
+    ``mock_cuda_count``."""
+    return bool(_FAKING_FIXTURE.match(name))
 
 
 def requires_a_package(decorator: ast.expr) -> bool:
