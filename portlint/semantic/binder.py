@@ -630,9 +630,7 @@ class Binder:
                 and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
             # `if torch.cuda.is_available(): <a CUDA sub-case>` in a test, or `<asserts only>`
             # anywhere: off CUDA that check is skipped, like a skipped test
-            skip = Guard(g.SKIP, node.test)
-            self.visit_guarded(node.test, skip)
-            self.visit_guarded_block(node.body, skip)
+            self._visit_cuda_sub_case(node.test, lambda skip: self.visit_guarded_block(node.body, skip))
             return
         classified = self.classify(node.test)
         # Earlier rungs of the ladder this `if` is an `elif` of: (all test other backends,
@@ -702,14 +700,19 @@ class Binder:
                 return False
         return requested and missing
 
+    def _visit_cuda_sub_case(self, test: ast.expr, visit_body: Callable[[Guard], None]) -> None:
+        """A part of a test that runs only where ``test`` (a CUDA test) holds: off CUDA it is
+        skipped, like a skipped test; its test and its body are under a SKIP guard."""
+        skip = Guard(g.SKIP, test)
+        self.visit_guarded(test, skip)
+        visit_body(skip)
+
     def visit_if_exp(self, node: ast.IfExp) -> None:
         if isinstance(node.orelse, (ast.List, ast.Tuple)) and not node.orelse.elts and self._in_test_function() \
                 and g.value_off_cuda(node.test, self.resolve, self.guard_names) is False:
             # `for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):` in a
             # test: off CUDA the CUDA cases are left out, like a CUDA sub-case of the test
-            skip = Guard(g.SKIP, node.test)
-            self.visit_guarded(node.test, skip)
-            self.visit_guarded(node.body, skip)
+            self._visit_cuda_sub_case(node.test, lambda skip: self.visit_guarded(node.body, skip))
             return
         classified = self.classify(node.test)
         body_guard, else_guard = self.branch_guards(node.test, classified)
