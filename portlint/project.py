@@ -71,8 +71,7 @@ def declared_for(directory: Path, known: dict[Path, Declared] | None = None) -> 
         names = {p.name for p in directory.iterdir()}
     except OSError:
         names = set()
-    own = declared_in(directory) if names.intersection(PROJECT_FILES) or any(map(_is_requirements, names)) \
-        else NOTHING
+    own = declared_in(directory, names)
     above = NOTHING
     if (own.torch is None or own.python is None) and ".git" not in names and directory.parent != directory:
         above = declared_for(directory.parent, known)
@@ -86,12 +85,21 @@ def _is_requirements(name: str) -> bool:
     return name.startswith("requirements") and name.endswith(".txt")
 
 
-def declared_in(root: Path) -> Declared:
-    """What the project files of ``root`` declare (files that cannot be read or parsed
-    declare nothing: the defaults then hold, as for a project without such files)."""
+def declared_in(root: Path, names: "set[str] | None" = None) -> Declared:
+    """What the project files of ``root`` declare (``names``: its entries, when the caller
+    has listed it already). Files that cannot be read or parsed declare nothing: the defaults
+    then hold, as for a project without such files."""
+    if names is None:
+        try:
+            names = {p.name for p in root.iterdir()}
+        except OSError:
+            names = set()
+    project_files = sorted(n for n in names if n in PROJECT_FILES or _is_requirements(n))
+    if not project_files:
+        return NOTHING
     torch: list[tuple[Version, str]] = []
     python: list[tuple[tuple[int, int], str]] = []
-    for name in sorted(_names(root)):
+    for name in project_files:
         path = root / name
         text = _read(path)
         if text is None:
@@ -132,14 +140,6 @@ def python_lower_bound(spec: str) -> tuple[int, int] | None:
     """``">=3.10, <4"`` -> (3, 10); ``"^3.9"`` -> (3, 9)."""
     bounds = [int(m.group(1)) for m in _PYTHON_LOWER.finditer(spec)]
     return (3, max(bounds)) if bounds else None
-
-
-def _names(root: Path) -> list[str]:
-    try:
-        names = [p.name for p in root.iterdir() if p.is_file()]
-    except OSError:
-        return []
-    return [n for n in names if n in PROJECT_FILES or _is_requirements(n)]
 
 
 def _read(path: Path) -> str | None:
