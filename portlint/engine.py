@@ -151,10 +151,12 @@ def check_text(text: str, path: str, index: RuleIndex,
     ``analysis(tree, text, path, indexes)``: how to analyze it for several of them at once
     (one list of findings per index; ``portlint/report/joint.py``).
     """
+    if not index.could_match(text):  # only unused noqa comments can be reported
+        if "noqa" not in text or file_is_exempt(text):
+            return FileResult(path)
+        return FileResult(path, [f for each in (analyze_for or (index,)) for f in suppress([], text, path, each)])
     if file_is_exempt(text):
         return FileResult(path)
-    if not index.could_match(text):  # only unused noqa comments can be reported
-        return FileResult(path, [f for each in (analyze_for or (index,)) for f in suppress([], text, path, each)])
     # An AST is millions of acyclic objects freed by reference counting; letting the
     # cyclic GC scan them while they are built costs ~20% of the parse time.
     collecting = gc.isenabled()

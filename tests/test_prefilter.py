@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import active_min_torch, linter_for, shipped_ruleset
 from portlint.config import Settings
@@ -355,3 +357,31 @@ def test_text_screen_rejects_plain_device_code() -> None:
         assert not int_value_in_text(text, calls, keywords), text
     for text in ["x.to(f'{a=}')", "x = 'ü'\nx.to(ｇpu)", "x.to(g := 1)"]:
         assert int_value_in_text(text, calls, keywords), text  # beyond the reader
+
+
+def test_shared_parts_gate_keys_that_contain_them() -> None:
+    from portlint.prefilter import _shared_parts
+
+    parts = _shared_parts(["flash_attn", "flashinfer", "pynvml", "py3nvml", "cuda"])
+    assert parts["flash_attn"] == parts["flashinfer"] == "flash"
+    assert parts["pynvml"] == parts["py3nvml"] == "nvml"
+    assert "cuda" not in parts  # shares nothing of four characters with another key
+    assert _shared_parts(["cuda", "cudnn"]) == {}  # "cud": too short to be worth a search
+
+
+_FRAGMENTS = ["flash", "_attn", "infer", "nvml", "py", "py3", "_autocast_", "set", "enabled", "torch",
+              "torch.", "cuda", "CUDA", "_", "Extension", "x", " ", "\n", "import ", "(", ")"]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_gates_never_change_the_screen(parts: list[str]) -> None:
+    """Differential: the screen with its gates answers as the same screen without any."""
+    import dataclasses
+
+    prefilter = linter_for("agnostic").index.prefilter
+    ungated = dataclasses.replace(prefilter)
+    ungated._gates = {}
+    assert prefilter._gates  # (else the comparison means nothing)
+    text = "".join(parts)
+    assert prefilter._check(text) == ungated._check(text)
