@@ -273,11 +273,17 @@ def _tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
+# The warm-up run writes the ``.pyc`` files of every checkout timed, as installing a package
+# does: an environment's PYTHONDONTWRITEBYTECODE would make every timed run compile the tool's
+# source again (~0.1 s per run for portlint, less for a smaller revision).
+_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(argv: list[str], cwd: Path = REPO) -> Sample:
     peak_sum = 0.0
     done = threading.Event()
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=_ENV)
 
     def sample() -> None:
         nonlocal peak_sum
