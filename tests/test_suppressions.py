@@ -223,3 +223,11 @@ def test_add_noqa_by_kind_of_file() -> None:
     assert added == 1 and not skipped and text.splitlines()[0].endswith("# noqa: " + findings[0].code)
     for kind in ("json", "notebook", "cuda"):
         assert noqa_edits(script, findings, kind) == ([], findings)
+
+
+def test_an_exempt_file_reports_no_stale_noqa_either() -> None:
+    """``# portlint: noqa`` exempts the whole file: its other directives are not judged,
+    whether or not the file has CUDA code (the prefilter keeps it or not)."""
+    assert unused("# portlint: noqa\nimport os\nx = os.getcwd()  # noqa: PRT404\n") == []
+    assert unused("# portlint: noqa\nimport torch\ny = torch.zeros(1).cuda()  # noqa: PRT601\n") == []
+    assert unused("import os\nx = os.getcwd()  # noqa: PRT404\n") != []  # (without it: reported)
