@@ -353,5 +353,55 @@ def test_text_screen_rejects_plain_device_code() -> None:
         "import torch\nfor k in range(2):\n    x = torch.ones(1, device=k if k else 0)\n",  # not an int: a choice
     ]:
         assert not int_value_in_text(text, calls, keywords), text
-    for text in ["x.to(f'{a=}')", "x = 'ü'\nx.to(ｇpu)", "x.to(g := 1)"]:
+    for text in ["x = 'ü'\nx.to(ｇpu)", "x.to(f'{g(device=1)}')", "s = f'{x.to(1)}'", "s = f'{g(ｄ=1)}'"]:
         assert int_value_in_text(text, calls, keywords), text  # beyond the reader
+
+
+# Each rule of the text reader (portlint/intscreen.py): a text it answers False for (as the
+# tree screen does), and a near miss it must keep (the tree screen keeps it: an int flows).
+_READER_RULES = {
+    "float literals": ("eps = 1e-2\nx.to(eps)\nn = 0.5\nx.to(n)\nx.to(.5)\nx.to(1j)\n",
+                       "eps = 1_0\nx.to(eps)\nn = 0x1e\nx.to(n)\n"),
+    "an int inside an expression": ("k = 2 * n\nx.to(k)\nj = 1 if c else 2\nx.to(j)\nx.to(-1 + n)\n",
+                                    "k = (2)\nx.to(k)\nj = -(1)\nx.to(j)\n"),
+    "int(...) inside an expression": ("k = int(s) + 1\nx.to(k)\nx.to(int(s).bit_length())\n",
+                                      "k = -(int(s))\nx.to(k)\n"),
+    "a call's arguments": ("k = torch.flip(k, [1]).float()\nx.to(k)\nd = g(n)\nn = 0\nx.to(d)\n",
+                           "d = (n)\nn = 0\nx.to(d)\n"),
+    "an element with an operator": ("k = (a * n)\nn = 0\nx.to(k)\nd = not n\nx.to(d)\n",
+                                    "k = (a.n)\nn = 0\nx.to(k)\n"),
+    "an annotation before `=`": ("def f(x, dim: int = -1):\n    return x.to(torch.int)\n"
+                                 "n: float = 2\nx.to(torch.float)\n",
+                                 "if c: int = 2\nx.to(torch.int)\n"),
+    "an annotation's subscript": ("t: Tuple[int, int] = (0, 0)\nx.to(torch.int)\nm[(g(a, dev), 1)] = 1\nx.to(dev)\n",
+                                  "x.to(dev)\n(a, [b, dev]) = 0, [1, 2]\n"),
+    "an annotation without a value": ("class C:\n    gpu: int\nx.to(c.gpu)\n",
+                                      "def f(x, gpu: int):\n    return x.to(gpu)\n"),
+    "a walrus": ("if (n := len(a)):\n    x.to(n)\n", "if (n := 0) is None:\n    pass\nx.to(n)\n"),
+    "an f-string's fields": ("s = f'{g(k=1)}{a == b}{c=}{\"┴\".join(d)}'\nx.to(dev)\ndev = None\n",
+                             "s = f'{g(dev=1)}'\nx.to(dev)\n"),
+    "literals outside add_argument": ("p.add_argument('--gpu', type=str)\nd = {'float16': 1}\nx.to(torch.float16)\n",
+                                      "p.add_argument('--float16', type=int)\nx.to(args.float16)\n"),
+    "an option's default and type": ("p.add_argument('--dtype', default='bf16', type=str)\nx.to(args.dtype)\n",
+                                     "p.add_argument('--dtype', default=(0))\nx.to(args.dtype)\n"),
+    "an option named by joined literals": ("p.add_argument('--gpu' '-id', type=float)\nx.to(args.gpu_id)\n",
+                                           "p.add_argument('--gpu' '-id', type=int)\nx.to(args.gpu_id)\n"),
+    "an option with an escape": ("p.add_argument('--rank\\x2did', type=str)\nx.to(args.rank_id)\n",
+                                 "p.add_argument('--rank\\x2did', type=(int))\nx.to(args.rank_id)\n"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(_READER_RULES))
+def test_text_reader_rule(rule: str) -> None:
+    import ast
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    rejected, kept = _READER_RULES[rule]
+    assert not int_value_possible(ast.parse(rejected), calls, keywords), rejected
+    assert not int_value_in_text(rejected, calls, keywords), rejected
+    assert int_value_possible(ast.parse(kept), calls, keywords), kept
+    assert int_value_in_text(kept, calls, keywords), kept
