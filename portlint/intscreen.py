@@ -91,6 +91,7 @@ _CONSTANTS = frozenset({"None", "True", "False"})  # keywords that may start a n
 _COMPOUND = _KEYWORDS | {"case", "match"}  # a statement starting so may have a block after `:`
 _MAX_TOKENS = 400  # one value read at most this far (else: beyond the reader)
 _MAX_NAMES = 64  # identifiers followed at most (else: beyond the reader)
+_BLOCK = 512  # see _Reader.depth
 # In an f-string's fields: an identifier a keyword argument, a lambda default or `:=` defines.
 _FIELD_DEFINITION = re.compile(r"([A-Za-z_]\w*)[ \t\f\r\n]*:?=(?!=)")
 _ADD_ARGUMENT = re.compile(r"add_argument(?:[ \t\f\r\n)]|\\\r?\n)*\(")
@@ -109,7 +110,7 @@ def int_value_in_text(text: str, calls: frozenset[str], keywords: frozenset[str]
     found: list[str] = []
     for name in sorted(calls):
         for match in re.finditer(re.escape(name) + r"(?:[ \t\f\r\n)]|\\\r?\n)*\(", code):
-            if _starts_word(code, match.start()) and reader.value(match.end(), found):
+            if _starts_word(code, match.start()) and reader.value(match.end(), found, False):
                 return True
     for name in sorted(keywords):
         for match in re.finditer(re.escape(name) + _GAP + r"=(?!=)", code):
@@ -146,40 +147,51 @@ def _blank_literals(text: str, calls: frozenset[str], keywords: frozenset[str] =
     beyond = False
     names = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in sorted(calls))
                        + r")(?:[ \t\f\r\n)]|\\\r?\n)*\(") if calls else None
-    removed = 0  # characters the result has fewer than the text before the current match
+
+    def hides_candidate(body: str) -> bool:
+        """Whether the fields of an f-string may hold a candidate (then: beyond)."""
+        # (Each field is a part of the body from `{` to `}`: a body without `=`, ASCII and
+        # without a call to one of the names has no field with one either.)
+        if "=" in body or not body.isascii() or (names is not None and names.search(body)):
+            fields = "".join(_fields(body))
+            if not _code_of(fields).isascii() or (names is not None and names.search(fields)):
+                return True
+            if "=" in fields:
+                if "add_argument" in fields:
+                    return True
+                for defined in _FIELD_DEFINITION.finditer(fields):
+                    name = defined.group(1)
+                    if name in keywords or opaque is None:
+                        return True
+                    opaque.add(name)
+        return False
 
     def blank(match: re.Match[str]) -> str:
-        nonlocal beyond, removed
+        nonlocal beyond
+        body = match.group()
+        if body[0] == "#":
+            return ""  # a comment
+        if "{" in body:
+            start = match.start()
+            if "f" in text[max(start - 2, 0):start].lower() and hides_candidate(body):  # (or `if"..."`)
+                beyond = True
+        return '""'
+
+    removed = 0  # characters the result has fewer than the text before the current match
+
+    def blank_and_record(match: re.Match[str]) -> str:
+        nonlocal removed
         body = match.group()
         if body[0] == "#":
             removed += len(body)
-            return ""  # a comment
-        start = match.start()
-        if literals is not None:
-            literals.append((start - removed, body))
+            return ""
+        literals.append((match.start() - removed, body))  # type: ignore[union-attr]
         removed += len(body) - 2
-        if "{" in body and "f" in text[max(start - 2, 0):start].lower():  # an f-string (or `if"..."`)
-            # (Each field is a part of the body from `{` to `}`: a body without `=`, ASCII and
-            # without a call to one of the names has no field with one either.)
-            if "=" in body or not body.isascii() or (names is not None and names.search(body)):
-                fields = "".join(_fields(body))
-                if not _code_of(fields).isascii() or (names is not None and names.search(fields)):
-                    beyond = True
-                elif "=" in fields:
-                    if "add_argument" in fields:
-                        beyond = True
-                    for defined in _FIELD_DEFINITION.finditer(fields):
-                        name = defined.group(1)
-                        if name in keywords:
-                            beyond = True
-                        elif opaque is not None:
-                            opaque.add(name)
-                        else:
-                            beyond = True
-        return '""'
+        return blank(match)
 
-    code = _LITERALS.sub(blank, text)
-    if beyond or "'" in code or '"' in code.replace('""', ""):
+    code = _LITERALS.sub(blank if literals is None else blank_and_record, text)
+    # (A quote left over: the result has a quote that is not part of a blanked `""`.)
+    if beyond or "'" in code or code.count('"') != 2 * code.count('""'):
         return None
     return code
 
@@ -241,24 +253,35 @@ class _Reader:
         self.opaque = opaque  # identifiers an f-string's fields may define
         self._literals = literals
         self._options: dict[str, list[int]] | None = None  # possible dest -> its add_argument's `(`
-        self._depths: tuple[list[int], list[int]] | None = None
+        self._blocks: list[int] | None = None  # the depth at the start of each _BLOCK of the code
         self._brackets: tuple[list[int], str] | None = None
 
     def depth(self, position: int) -> int:
-        """How many brackets are open at ``position``."""
-        if self._depths is None:
-            code = self.code
-            opening, closing = [], []
-            for match in _BRACKETS.finditer(code):
-                (opening if match.group() in _OPEN else closing).append(match.end())
-            self._depths = (opening, closing)
-        opening, closing = self._depths
-        return bisect.bisect_right(opening, position) - bisect.bisect_right(closing, position)
+        """How many brackets are open at ``position`` (from the depth at the start of its
+        block of the code and C-level counts within the block: cheaper than a list of every
+        bracket, which only the rare look-ups of matching brackets need)."""
+        blocks = self._blocks
+        code = self.code
+        count = code.count
+        if blocks is None:
+            blocks = [0]
+            size = _BLOCK
+            for start in range(0, len(code), size):
+                end = start + size
+                blocks.append(blocks[-1] + count("(", start, end) + count("[", start, end) + count("{", start, end)
+                              - count(")", start, end) - count("]", start, end) - count("}", start, end))
+            self._blocks = blocks
+        start = position - position % _BLOCK
+        return (blocks[position // _BLOCK] + count("(", start, position) + count("[", start, position)
+                + count("{", start, position) - count(")", start, position) - count("]", start, position)
+                - count("}", start, position))
 
-    def value(self, start: int, tails: list[str]) -> bool:
+    def value(self, start: int, tails: list[str], statement: bool | None = None) -> bool:
         """Read the value starting at ``start`` (after ``=`` or ``(``): True when it may be an
-        int (or is beyond the reader); its tail identifiers are added to ``tails``."""
-        statement = self.depth(start) == 0  # else: a keyword, a default or an argument
+        int (or is beyond the reader); its tail identifiers are added to ``tails``.
+        ``statement``: whether it is a statement's (outside brackets), when known."""
+        if statement is None:
+            statement = self.depth(start) == 0  # else: a keyword, a default or an argument
         level = 0
         elements = [True]  # per open bracket: holds elements (a tuple/list display in one)
         plain = [True]  # per open bracket: its element so far may be a name or an attribute
@@ -425,10 +448,7 @@ class _Reader:
     def _in_displays(self, position: int) -> bool:
         """Whether every bracket around ``position`` is a tuple or list display (not a
         call's or a subscript's, not a dict's or a set's): a name there may be a target."""
-        if self._brackets is None:
-            found = list(_BRACKETS.finditer(self.code))
-            self._brackets = ([m.start() for m in found], "".join(m.group() for m in found))
-        positions, kinds = self._brackets
+        positions, kinds = self._bracket_list()
         index = bisect.bisect_left(positions, position) - 1
         unmatched = 0
         code = self.code
@@ -506,11 +526,11 @@ class _Reader:
             closing = self._closing(opening)
             for given in re.finditer(r"(?<![\w.])(default|type)" + _GAP + r"=(?!=)", code[opening:closing]):
                 if given.group(1) == "default":
-                    if self.value(opening + given.end(), tails):
+                    if self.value(opening + given.end(), tails, False):
                         return True
                 else:
                     kinds: list[str] = []
-                    if self.value(opening + given.end(), kinds) or "int" in kinds:
+                    if self.value(opening + given.end(), kinds, False) or "int" in kinds:
                         return True
         return False
 
@@ -549,16 +569,25 @@ class _Reader:
     def _closing(self, opening: int) -> int:
         """The position of the bracket closing the one at ``opening`` (the end of the code
         when none does)."""
-        depth = self.depth(opening)
-        opening_list, closing_list = self._depths  # type: ignore[misc]
-        # the first closing bracket after `opening` where the depth falls back to `depth`
-        index = bisect.bisect_right(closing_list, opening)
-        while index < len(closing_list):
-            end = closing_list[index]
-            if self.depth(end) == depth:
-                return end - 1
+        positions, kinds = self._bracket_list()
+        index = bisect.bisect_right(positions, opening)
+        unmatched = 0
+        while index < len(positions):
+            if kinds[index] in _OPEN:
+                unmatched += 1
+            elif unmatched:
+                unmatched -= 1
+            else:
+                return positions[index]
             index += 1
         return len(self.code)
+
+    def _bracket_list(self) -> tuple[list[int], str]:
+        """The position of every bracket, and the brackets."""
+        if self._brackets is None:
+            found = list(_BRACKETS.finditer(self.code))
+            self._brackets = ([m.start() for m in found], "".join(m.group() for m in found))
+        return self._brackets
 
 
 def _skip_blanks_back(code: str, position: int, newlines: bool) -> int:
