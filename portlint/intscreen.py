@@ -84,6 +84,9 @@ _NUMBER = (r"(?:{d}\.(?:{d})?|\.{d})(?:[eE][-+]?{d})?[jJ]?|{d}[eE][-+]?{d}[jJ]?|
 # `=`), `=`, `:`, blanks; anything else is one character.
 _TOKENS = re.compile(r"\\\r?\n|[A-Za-z_]\w*|" + _NUMBER
                      + r"|[()\[\]{},;\n]|[=!<>:+\-*/%&|^@]=|=|:|[ \t\f\r]+|.")
+# The tokens of those that matter to the end of a statement: brackets, `;`, `:`, line ends
+# (not continued), `=` (operators ending in `=` are matched whole, so never read as `=`).
+_STATEMENT_MARKS = re.compile(r"\\\r?\n|[=!<>:+\-*/%&|^@]=|[()\[\]{};:\n=]")
 _OPEN, _CLOSE = "([{", ")]}"
 _ENDS = frozenset({",", ";", ":"})  # (with a closing bracket) what ends an element
 _KEYWORDS = frozenset(keyword.kwlist)
@@ -91,7 +94,7 @@ _CONSTANTS = frozenset({"None", "True", "False"})  # keywords that may start a n
 _COMPOUND = _KEYWORDS | {"case", "match"}  # a statement starting so may have a block after `:`
 _MAX_TOKENS = 400  # one value read at most this far (else: beyond the reader)
 _MAX_NAMES = 64  # identifiers followed at most (else: beyond the reader)
-_BLOCK = 512  # see _Reader.depth
+_BLOCK = 1024  # see _Reader.depth
 # In an f-string's fields: an identifier a keyword argument, a lambda default or `:=` defines.
 _FIELD_DEFINITION = re.compile(r"([A-Za-z_]\w*)[ \t\f\r\n]*:?=(?!=)")
 _ADD_ARGUMENT = re.compile(r"add_argument(?:[ \t\f\r\n)]|\\\r?\n)*\(")
@@ -500,7 +503,7 @@ class _Reader:
         assignment's targets (an assignment ``=`` outside brackets follows before the statement
         ends; 0: not a target), None when beyond the reader."""
         level = self.depth(start)
-        for count, match in enumerate(_TOKENS.finditer(self.code, start)):
+        for count, match in enumerate(_STATEMENT_MARKS.finditer(self.code, start)):
             if count > _MAX_TOKENS:
                 return None
             token = match.group()
