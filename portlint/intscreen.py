@@ -42,8 +42,10 @@ or walrus's value, a parameter's default or annotation, a keyword's value, a cla
 attribute, an option's default or type), an int expression is an int literal or ``int(...)``
 under unary signs, and a name or an attribute ends with its identifier. Code inside an
 f-string's fields is not read: a field that may hold a candidate (a call to one of the
-names, a keyword of ``keywords``, ``add_argument``, non-ASCII text) is beyond the reader;
-an identifier a field may define (``name=``, ``name :=``) may be an int. Beyond the reader
+names, a keyword of ``keywords``, ``add_argument``, non-ASCII text), or that a quote of the
+literal's own kind leaves open (Python 3.12 allows one inside a field: the blanked literal
+ends there), is beyond the reader; an identifier a field may define (``name=``, ``name
+:=``, also across a comment) may be an int. Beyond the reader
 (``True``): non-ASCII text (identifiers are NFKC-normalized), an unmatched quote, and very
 long values or too many names. (For a file that does not parse, the answer is arbitrary.)
 """
@@ -96,7 +98,7 @@ _MAX_TOKENS = 400  # one value read at most this far (else: beyond the reader)
 _MAX_NAMES = 64  # identifiers followed at most (else: beyond the reader)
 _BLOCK = 1024  # see _Reader.depth
 # In an f-string's fields: an identifier a keyword argument, a lambda default or `:=` defines.
-_FIELD_DEFINITION = re.compile(r"([A-Za-z_]\w*)[ \t\f\r\n]*:?=(?!=)")
+_FIELD_DEFINITION = re.compile(r"([A-Za-z_]\w*)(?:[ \t\f\r\n]|\#[^\r\n]*)*:?=(?!=)")
 _ADD_ARGUMENT = re.compile(r"add_argument(?:[ \t\f\r\n)]|\\\r?\n)*\(")
 _ADJACENT = re.compile(r"(?:[ \t\f\r\n]|\\\r?\n)*[A-Za-z]{0,3}\Z")  # between two adjacent literals
 
@@ -148,11 +150,16 @@ def _blank_literals(text: str, calls: frozenset[str], keywords: frozenset[str] =
     the identifiers the fields may define (``name=``, ``name :=``). ``literals``: filled with
     each literal's position in the result and its text (quotes included)."""
     beyond = False
+    # (A field may hold a comment from Python 3.12 on: `x.to  # ...` then `(0)` on the next line.)
     names = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in sorted(calls))
-                       + r")(?:[ \t\f\r\n)]|\\\r?\n)*\(") if calls else None
+                       + r")(?:[ \t\f\r\n)]|\\\r?\n|\#[^\r\n]*)*\(") if calls else None
 
     def hides_candidate(body: str) -> bool:
         """Whether the fields of an f-string may hold a candidate (then: beyond)."""
+        if body.rfind("{") > body.rfind("}"):
+            fields = _fields(body)
+            if fields and not fields[-1].endswith("}"):
+                return True  # a field left open: a quote inside it (Python 3.12) ended the literal
         # (Each field is a part of the body from `{` to `}`: a body without `=`, ASCII and
         # without a call to one of the names has no field with one either.)
         if "=" in body or not body.isascii() or (names is not None and names.search(body)):
@@ -174,10 +181,8 @@ def _blank_literals(text: str, calls: frozenset[str], keywords: frozenset[str] =
         body = match.group()
         if body[0] == "#":
             return ""  # a comment
-        if "{" in body:
-            start = match.start()
-            if "f" in text[max(start - 2, 0):start].lower() and hides_candidate(body):  # (or `if"..."`)
-                beyond = True
+        if "{" in body and _fstring_prefix(text, match.start()) and hides_candidate(body):
+            beyond = True
         return '""'
 
     removed = 0  # characters the result has fewer than the text before the current match
@@ -199,8 +204,21 @@ def _blank_literals(text: str, calls: frozenset[str], keywords: frozenset[str] =
     return code
 
 
+def _fstring_prefix(text: str, start: int) -> bool:
+    """Whether the string literal whose quote is at ``start`` is an f-string: the letters just
+    before the quote (a whole word) are ``f``, ``rf`` or ``fr`` in any case (``if"{"`` and
+    ``f "{"`` are not)."""
+    index = start
+    while index and start - index < 3 and text[index - 1].isalpha():
+        index -= 1
+    if text[index:start].lower() not in ("f", "rf", "fr"):
+        return False
+    return not index or not (text[index - 1].isalnum() or text[index - 1] == "_")
+
+
 def _fields(body: str) -> list[str]:
-    """The replacement fields of an f-string's text (``{...}``, format specs included)."""
+    """The replacement fields of an f-string's text, quotes included (``{...}``, format
+    specs included; a field left open, up to the closing quote)."""
     fields, depth, start, index = [], 0, 0, 0
     while index < len(body):
         char = body[index]

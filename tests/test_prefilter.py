@@ -353,7 +353,10 @@ def test_text_screen_rejects_plain_device_code() -> None:
         "import torch\nfor k in range(2):\n    x = torch.ones(1, device=k if k else 0)\n",  # not an int: a choice
     ]:
         assert not int_value_in_text(text, calls, keywords), text
-    for text in ["x = 'ü'\nx.to(ｇpu)", "x.to(f'{g(device=1)}')", "s = f'{x.to(1)}'", "s = f'{g(ｄ=1)}'"]:
+    for text in ["x = 'ü'\nx.to(ｇpu)", "x.to(f'{g(device=1)}')", "s = f'{x.to(1)}'", "s = f'{g(ｄ=1)}'",
+                 # Python 3.12 f-strings: a quote of the same kind in a field, comments in fields
+                 's = f"{g("a", device=0)}"\n', 'x.to(dev)\ns = f"""{g(dev  # c\n=0)}"""\n',
+                 's = f"""{x.to  # c\n(1)}"""\n']:
         assert int_value_in_text(text, calls, keywords), text  # beyond the reader
 
 
@@ -380,6 +383,8 @@ _READER_RULES = {
     "a walrus": ("if (n := len(a)):\n    x.to(n)\n", "if (n := 0) is None:\n    pass\nx.to(n)\n"),
     "an f-string's fields": ("s = f'{g(k=1)}{a == b}{c=}{\"┴\".join(d)}'\nx.to(dev)\ndev = None\n",
                              "s = f'{g(dev=1)}'\nx.to(dev)\n"),
+    "a string after `if`, not an f-string": ('x.to(d)\nif "{" in s:\n    pass\n',
+                                            'x.to(d)\nif f"{g(d=1)}":\n    pass\n'),
     "literals outside add_argument": ("p.add_argument('--gpu', type=str)\nd = {'float16': 1}\nx.to(torch.float16)\n",
                                       "p.add_argument('--float16', type=int)\nx.to(args.float16)\n"),
     "an option's default and type": ("p.add_argument('--dtype', default='bf16', type=str)\nx.to(args.dtype)\n",
