@@ -410,3 +410,54 @@ def test_text_reader_rule(rule: str) -> None:
     assert not int_value_in_text(rejected, calls, keywords), rejected
     assert int_value_possible(ast.parse(kept), calls, keywords), kept
     assert int_value_in_text(kept, calls, keywords), kept
+
+
+def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> None:
+    """Differential, on small random programs made of the shapes the text reader reads (and
+    near misses of them): wherever the tree screen may find an int, the text screen does."""
+    import ast
+    import random
+    import warnings
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    pick = random.Random(8).choice
+    names = ["a", "dev", "gpu", "int", "float", "device", "x"]
+
+    def value(depth: int = 0) -> str:
+        n = pick(names)
+        if depth < 2 and pick(range(4)) == 0:
+            shape = pick(["(%s, %s)", "[%s, %s]", "f(%s, %s)", "{%s: %s}", "%s[%s]", "(%s or %s)", "%s + %s"])
+            return shape % (value(depth + 1), value(depth + 1))
+        return pick(["0", "1.5", "-1", "+2", "1e-2", "0x1f", "1_0", "1j", "None", "'s'", "int(s)", "int(s) + 1",
+                     "2 * n", "(0)", "-(1)", "(-(int(q)))", n, f"self.{n}", f"f({n})", f"g({n}).{n}", f"[{n}]",
+                     f"not {n}", f"{n} if c else {n}", f"lambda: {n}", f"torch.{n}", f"''.{n}", f"f'{{{n}}}'"])
+
+    def statement() -> str:
+        n, v, m = pick(names), value(), pick(names)
+        return pick([f"{n} = {v}", f"{n}: int = {v}", f"{n}: Optional[{m}] = {v}", f"{m}, {n} = {v}, {value()}",
+                     f"({m}, [{n}, {m}]) = {v}", f"{n}: {m}", f"def f({m}, {n}={v}, *, k: int = {value()}):\n    pass",
+                     f"def h({n}: int):\n    pass", f"q({n}={v})", f"x.to({v})", f"x.to({v}, {value()})",
+                     f"torch.zeros(1, device={v})", f"torch.device({v})", f"if c: {n} = {v}",
+                     f"if ({n} := {v}):\n    pass", f"m[{n}] = {v}", f"m[g({m}, {n})] = {v}", f"self.{n} = {v}",
+                     f"p.add_argument('--{n}', type={pick(['int', 'str', '(int)'])}, default={v})",
+                     f"s = f'{{g({n}={v})}}'", f"s = f'{{{n}=}}'", f"{n} = {m} = {v}",
+                     f"class C:\n    {n}: int\n    {m} = {v}", f"{n} += {v}", f"for {n} in {v}:\n    pass",
+                     f"lambda {n}={v}: {n}", f"{n} = (\n    {v}\n)", f"x = x.to(\\\n    {v})", f"{n} = {v}  # x.to(0)"])
+
+    kept = 0
+    for _ in range(1500):
+        text = "\n".join(statement() for _ in range(pick(range(1, 6)))) + "\n"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if int_value_possible(tree, calls, keywords):
+            kept += 1
+            assert int_value_in_text(text, calls, keywords), text
+    assert kept > 100
