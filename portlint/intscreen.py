@@ -79,8 +79,8 @@ _CALL = re.compile(_GAP + r"\(")
 _INT_ANNOTATION = re.compile(_GAP + r"int(?!\w)")
 # A number as Python's tokenizer reads it (`1e-2` and `1.5j` are one token, `1if` two).
 _DIGITS = r"[0-9](?:_?[0-9])*"
-_NUMBER = (r"(?:{d}\.(?:{d})?|\.{d})(?:[eE][-+]?{d})?[jJ]?|{d}[eE][-+]?{d}[jJ]?|{d}[jJ]"
-           r"|0[xXbBoO](?:_?[0-9a-fA-F])+|{d}").format(d=_DIGITS)
+_NUMBER = (rf"(?:{_DIGITS}\.(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?[jJ]?"
+           rf"|{_DIGITS}[eE][-+]?{_DIGITS}[jJ]?|{_DIGITS}[jJ]|0[xXbBoO](?:_?[0-9a-fA-F])+|{_DIGITS}")
 # What the value reader looks at: a line continuation, an identifier, a number, a bracket,
 # a separator, a line end, an operator ending in `=` (`==`, `+=`, `:=`...: never read as
 # `=`), `=`, `:`, blanks; anything else is one character.
@@ -243,8 +243,8 @@ def _code_of(fields: str) -> str:
     """Fields without the string literals in them that are not f-strings (``"┴".join``)."""
     if fields.isascii():
         return fields
-    return _LITERALS.sub(lambda m: m.group() if "{" in m.group() and "f" in fields[max(m.start() - 2, 0):m.start()].lower()
-                         else '""', fields)
+    return _LITERALS.sub(lambda m: m.group() if "{" in m.group() and _fstring_prefix(fields, m.start()) else '""',
+                         fields)
 
 
 def _string_value(prefix: str, body: str) -> str:

@@ -316,24 +316,12 @@ _TEXT_TRAPS = [
 
 
 def test_text_screen_keeps_what_the_tree_screen_keeps() -> None:
-    import ast
-
     from portlint.intscreen import int_value_in_text
-    from portlint.valueflow import int_value_possible
 
     prefilter = linter_for("agnostic").index.prefilter
     calls, keywords = prefilter.int_calls, prefilter.int_keywords
     assert calls and keywords
-    texts = [*_TEXT_TRAPS, *_INT_FLOWS, *(text for _, text in _every_snippet())]
-    kept = 0
-    for text in texts:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        if int_value_possible(tree, calls, keywords):
-            kept += 1
-            assert int_value_in_text(text, calls, keywords), text
+    kept = _text_screen_keeps([*_TEXT_TRAPS, *_INT_FLOWS, *(text for _, text in _every_snippet())])
     for text in _TEXT_TRAPS:
         assert int_value_in_text(text, calls, keywords), text
     assert kept > len(_TEXT_TRAPS)
@@ -373,8 +361,7 @@ _READER_RULES = {
                            "d = (n)\nn = 0\nx.to(d)\n"),
     "an element with an operator": ("k = (a * n)\nn = 0\nx.to(k)\nd = not n\nx.to(d)\n",
                                     "k = (a.n)\nn = 0\nx.to(k)\n"),
-    "an annotation before `=`": ("def f(x, dim: int = -1):\n    return x.to(torch.int)\n"
-                                 "n: float = 2\nx.to(torch.float)\n",
+    "an annotation before `=`": ("def f(x, dim: int = -1):\n    return x.to(torch.int)\nn: float = 2\nx.to(torch.float)\n",
                                  "if c: int = 2\nx.to(torch.int)\n"),
     "an annotation's subscript": ("t: Tuple[int, int] = (0, 0)\nx.to(torch.int)\nm[(g(a, dev), 1)] = 1\nx.to(dev)\n",
                                   "x.to(dev)\n(a, [b, dev]) = 0, [1, 2]\n"),
@@ -415,15 +402,8 @@ def test_text_reader_rule(rule: str) -> None:
 def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> None:
     """Differential, on small random programs made of the shapes the text reader reads (and
     near misses of them): wherever the tree screen may find an int, the text screen does."""
-    import ast
     import random
-    import warnings
 
-    from portlint.intscreen import int_value_in_text
-    from portlint.valueflow import int_value_possible
-
-    prefilter = linter_for("agnostic").index.prefilter
-    calls, keywords = prefilter.int_calls, prefilter.int_keywords
     pick = random.Random(8).choice
     names = ["a", "dev", "gpu", "int", "float", "device", "x"]
 
@@ -448,16 +428,30 @@ def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> No
                      f"class C:\n    {n}: int\n    {m} = {v}", f"{n} += {v}", f"for {n} in {v}:\n    pass",
                      f"lambda {n}={v}: {n}", f"{n} = (\n    {v}\n)", f"x = x.to(\\\n    {v})", f"{n} = {v}  # x.to(0)"])
 
+    programs = ["\n".join(statement() for _ in range(pick(range(1, 6)))) + "\n" for _ in range(1500)]
+    assert _text_screen_keeps(programs) > 100
+
+
+def _text_screen_keeps(texts: list[str]) -> int:
+    """Check that the text screen keeps each text (that parses) the tree screen keeps; how
+    many those are."""
+    import ast
+    import warnings
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
     kept = 0
-    for _ in range(1500):
-        text = "\n".join(statement() for _ in range(pick(range(1, 6)))) + "\n"
+    for text in texts:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+                warnings.simplefilter("ignore")  # (SyntaxWarning: `1if`)
                 tree = ast.parse(text)
         except SyntaxError:
             continue
         if int_value_possible(tree, calls, keywords):
             kept += 1
             assert int_value_in_text(text, calls, keywords), text
-    assert kept > 100
+    return kept
