@@ -92,6 +92,7 @@ _STATEMENT_MARKS = re.compile(r"\\\r?\n|[=!<>:+\-*/%&|^@]=|[()\[\]{};:\n=]")
 _OPEN, _CLOSE = "([{", ")]}"
 _ENDS = frozenset({",", ";", ":"})  # (with a closing bracket) what ends an element
 _KEYWORDS = frozenset(keyword.kwlist)
+_PREFIXES = frozenset({"r", "u", "b", "f", "br", "rb", "fr", "rf"})  # of a string literal
 _CONSTANTS = frozenset({"None", "True", "False"})  # keywords that may start a name's element (`None.x`)
 _COMPOUND = _KEYWORDS | {"case", "match"}  # a statement starting so may have a block after `:`
 _MAX_TOKENS = 400  # one value read at most this far (else: beyond the reader)
@@ -204,16 +205,22 @@ def _blank_literals(text: str, calls: frozenset[str], keywords: frozenset[str] =
     return code
 
 
-def _fstring_prefix(text: str, start: int) -> bool:
-    """Whether the string literal whose quote is at ``start`` is an f-string: the letters just
-    before the quote (a whole word) are ``f``, ``rf`` or ``fr`` in any case (``if"{"`` and
-    ``f "{"`` are not)."""
+def _prefix(text: str, start: int) -> str:
+    """The prefix of the string literal whose quote is at ``start``, lower-cased: the letters
+    just before the quote when they are a whole word and a valid prefix (``if"x"``: none)."""
     index = start
     while index and start - index < 3 and text[index - 1].isalpha():
         index -= 1
-    if text[index:start].lower() not in ("f", "rf", "fr"):
-        return False
-    return not index or not (text[index - 1].isalnum() or text[index - 1] == "_")
+    prefix = text[index:start].lower()
+    if prefix not in _PREFIXES or (index and (text[index - 1].isalnum() or text[index - 1] == "_")):
+        return ""
+    return prefix
+
+
+def _fstring_prefix(text: str, start: int) -> bool:
+    """Whether the string literal whose quote is at ``start`` is an f-string (``if"{"`` and
+    ``f "{"`` are not)."""
+    return "f" in _prefix(text, start)
 
 
 def _fields(body: str) -> list[str]:
@@ -572,8 +579,7 @@ class _Reader:
             last = -1
             while index < len(literals) and where[index] < closing:
                 position, body = literals[index]
-                prefix = re.search(r"[A-Za-z]{0,3}\Z", code[max(position - 3, 0):position]).group()
-                value = _string_value(prefix, body)
+                value = _string_value(_prefix(code, position), body)
                 if last >= 0 and _ADJACENT.fullmatch(code, last, position):
                     joined.append(value)  # `"--gpu" "-id"`: one literal
                 else:
