@@ -39,15 +39,21 @@ How, on the text with comments removed and string literals blanked:
 Sound for what ``int_value_possible`` (and so ``ValueFlow.is_int``) follows: every value it
 takes is a definition of one of these forms of the identifier it follows (an assignment's
 or walrus's value, a parameter's default or annotation, a keyword's value, a class
-attribute, an option's default or type), an int expression is an int literal or ``int(...)``
-under unary signs, and a name or an attribute ends with its identifier. Code inside an
+attribute, an option's default or type); the value it reads is the whole value or, for a
+tuple target, an item of a tuple or list display; an int expression is an int literal or
+``int(...)`` under unary signs and brackets, so one followed by anything but an end is part
+of a larger expression; a name or an attribute ends with its identifier and has no
+operator outside brackets. An identifier just after a parameter's ``:``, or after the ``:``
+of a statement starting with a name (an annotated assignment: a block's ``:`` follows a
+keyword), is in an annotation; a name in a call's or a subscript's brackets, a dict or a
+set is never a target it records; ``N: int`` outside brackets has no value. Code inside an
 f-string's fields is not read: a field that may hold a candidate (a call to one of the
 names, a keyword of ``keywords``, ``add_argument``, non-ASCII text), or that a quote of the
 literal's own kind leaves open (Python 3.12 allows one inside a field: the blanked literal
 ends there), is beyond the reader; an identifier a field may define (``name=``, ``name
-:=``, also across a comment) may be an int. Beyond the reader
-(``True``): non-ASCII text (identifiers are NFKC-normalized), an unmatched quote, and very
-long values or too many names. (For a file that does not parse, the answer is arbitrary.)
+:=``, also across a comment) may be an int. Beyond the reader (``True``): non-ASCII text
+(identifiers are NFKC-normalized), an unmatched quote, and very long values or too many
+names. (For a file that does not parse, the answer is arbitrary.)
 """
 
 from __future__ import annotations
