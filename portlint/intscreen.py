@@ -324,6 +324,7 @@ class _Reader:
         int_level = -1  # the level of an `int(` at an element's start, until its `)`
         pending: str | None = None  # the last identifier, a tail if an end follows
         previous = ""  # the last significant token
+        lambdas = 0  # `lambda`s outside brackets whose `:` is still to come (not an end)
         count = 0
         for match in _TOKENS.finditer(self.code, start):
             token = match.group()
@@ -338,6 +339,9 @@ class _Reader:
                     break
                 continue
             ends = token in _ENDS or first in _CLOSE
+            if token == ":" and level == 0 and lambdas:
+                lambdas -= 1  # (`x, n = lambda: a, 0`: a lambda's body, then more items)
+                ends = False
             if whole:
                 if ends or token == "=":
                     return True
@@ -354,6 +358,8 @@ class _Reader:
                     pending = token
                 elif token not in _CONSTANTS:
                     plain[-1] = False  # `not x`, `a if b else c`, `lambda: x`...
+                    if token == "lambda" and level == 0:
+                        lambdas += 1
                 at_start = False
             elif first.isdigit() or (first == "." and len(token) > 1):
                 whole = at_start and _is_int_literal(token)
@@ -513,13 +519,16 @@ class _Reader:
         parameter has one (0: none), None when beyond the reader."""
         level = 0
         statement = self.depth(start) == 0
+        lambdas = 0  # (`x: lambda: int = 0`: the lambda's `:` does not end the annotation)
         for count, match in enumerate(_TOKENS.finditer(self.code, start)):
             if count > _MAX_TOKENS:
                 return None
             token = match.group()
             if token == "=" and level == 0:
                 return match.end()
-            if token in _OPEN:
+            if level == 0 and (token == "lambda" or (token == ":" and lambdas)):
+                lambdas += 1 if token == "lambda" else -1
+            elif token in _OPEN:
                 level += 1
             elif token in _CLOSE:
                 level -= 1

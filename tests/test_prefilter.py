@@ -367,6 +367,8 @@ _READER_RULES = {
                                   "x.to(dev)\n(a, [b, dev]) = 0, [1, 2]\n"),
     "an annotation without a value": ("class C:\n    gpu: int\nx.to(c.gpu)\n",
                                       "def f(x, gpu: int):\n    return x.to(gpu)\n"),
+    "a lambda's `:`": ("x = lambda: n\nn = 0\nx.to(x)\n",
+                       "x, dev = lambda: dev, 1_0\nx.to(x)\ny: lambda: int = 0\nx.to(y)\n"),
     "a walrus": ("if (n := len(a)):\n    x.to(n)\n", "if (n := 0) is None:\n    pass\nx.to(n)\n"),
     "an f-string's fields": ("s = f'{g(k=1)}{a == b}{c=}{\"┴\".join(d)}'\nx.to(dev)\ndev = None\n",
                              "s = f'{g(dev=1)}'\nx.to(dev)\n"),
@@ -426,7 +428,8 @@ def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> No
                      f"p.add_argument('--{n}', type={pick(['int', 'str', '(int)'])}, default={v})",
                      f"s = f'{{g({n}={v})}}'", f"s = f'{{{n}=}}'", f"{n} = {m} = {v}",
                      f"class C:\n    {n}: int\n    {m} = {v}", f"{n} += {v}", f"for {n} in {v}:\n    pass",
-                     f"lambda {n}={v}: {n}", f"{n} = (\n    {v}\n)", f"x = x.to(\\\n    {v})", f"{n} = {v}  # x.to(0)"])
+                     f"lambda {n}={v}: {n}", f"{m}, {n} = lambda: {m}, {v}", f"{n}: lambda: int = {v}",
+                     f"{n} = (\n    {v}\n)", f"x = x.to(\\\n    {v})", f"{n} = {v}  # x.to(0)"])
 
     programs = ["\n".join(statement() for _ in range(pick(range(1, 6)))) + "\n" for _ in range(1500)]
     assert _text_screen_keeps(programs) > 100
