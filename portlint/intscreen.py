@@ -16,7 +16,8 @@ How, on the text with comments removed and string literals blanked:
    only: not the arguments of a call, a subscript's index, a dict or a set). An element
    that is an int literal or ``int(...)`` (after unary signs and brackets), and ends there
    (``,``, ``;``, ``:``, ``=``, a closing bracket or the end of the value follows), may be
-   an int: ``True``. (``1e-2``, ``2 * n``, ``int(x) + 1`` are not int expressions.)
+   an int: ``True``. (``1e-2``, ``2 * n``, ``int(x) + 1`` are not int expressions; an
+   element starting with ``(int)(`` is beyond the reader.)
 2. An element that is a name or an attribute (``gpu``, ``self.gpu_id``, ``f(x).device``)
    ends with an identifier followed by such an end, with no operator or keyword but
    ``None``, ``True``, ``False`` outside brackets in it (``a * n``, ``not n``, ``a if b else
@@ -81,7 +82,7 @@ _LITERALS = re.compile(
 _GAP = r"(?:[ \t\f\r\n]|\\\r?\n)*"
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _NEXT = re.compile(_GAP + r"(.)")  # the next character after blanks
-_CALL = re.compile(_GAP + r"\(")
+_CALL = re.compile(r"(?:[ \t\f\r\n)]|\\\r?\n)*\(")  # (`(int)(x)` calls `int` too)
 _INT_ANNOTATION = re.compile(_GAP + r"int(?!\w)")
 # A number as Python's tokenizer reads it (`1e-2` and `1.5j` are one token, `1if` two).
 _DIGITS = r"[0-9](?:_?[0-9])*"
@@ -352,7 +353,10 @@ class _Reader:
             if level == 0 and ends and not (token == "," and statement):
                 return False
             if first.isalpha() or first == "_":
-                if at_start and token == "int" and self._calls(match.end()):
+                int_call = _CALL.match(self.code, match.end()) if at_start and token == "int" else None
+                if int_call is not None:
+                    if ")" in int_call.group():
+                        return True  # (`(int)(x)`: not read further)
                     int_level = level
                 elif token not in _KEYWORDS:
                     pending = token
@@ -395,9 +399,6 @@ class _Reader:
         if pending is not None and (level > 0 or plain[0]):
             tails.append(pending)
         return False
-
-    def _calls(self, end: int) -> bool:
-        return _CALL.match(self.code, end) is not None
 
     def defines_int(self, name: str, tails: list[str]) -> bool:
         """True when a definition of ``name`` may give it an int (or is beyond the reader);

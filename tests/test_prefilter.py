@@ -357,6 +357,7 @@ _READER_RULES = {
                                     "k = (2)\nx.to(k)\nj = -(1)\nx.to(j)\n"),
     "int(...) inside an expression": ("k = int(s) + 1\nx.to(k)\nx.to(int(s).bit_length())\n",
                                       "k = -(int(s))\nx.to(k)\n"),
+    "a parenthesized int called": ("x.to((int))\nx.to(float(s))\n", "torch.device((int)(s))\n"),
     "a call's arguments": ("k = torch.flip(k, [1]).float()\nx.to(k)\nd = g(n)\nn = 0\nx.to(d)\n",
                            "d = (n)\nn = 0\nx.to(d)\n"),
     "an element with an operator": ("k = (a * n)\nn = 0\nx.to(k)\nd = not n\nx.to(d)\n",
@@ -415,7 +416,7 @@ def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> No
             shape = pick(["(%s, %s)", "[%s, %s]", "f(%s, %s)", "{%s: %s}", "%s[%s]", "(%s or %s)", "%s + %s"])
             return shape % (value(depth + 1), value(depth + 1))
         return pick(["0", "1.5", "-1", "+2", "1e-2", "0x1f", "1_0", "1j", "None", "'s'", "int(s)", "int(s) + 1",
-                     "2 * n", "(0)", "-(1)", "(-(int(q)))", n, f"self.{n}", f"f({n})", f"g({n}).{n}", f"[{n}]",
+                     "2 * n", "(0)", "-(1)", "(-(int(q)))", "((int))(q)", n, f"self.{n}", f"f({n})", f"g({n}).{n}", f"[{n}]",
                      f"not {n}", f"{n} if c else {n}", f"lambda: {n}", f"torch.{n}", f"''.{n}", f"f'{{{n}}}'"])
 
     def statement() -> str:
