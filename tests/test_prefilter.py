@@ -318,24 +318,12 @@ _TEXT_TRAPS = [
 
 
 def test_text_screen_keeps_what_the_tree_screen_keeps() -> None:
-    import ast
-
     from portlint.intscreen import int_value_in_text
-    from portlint.valueflow import int_value_possible
 
     prefilter = linter_for("agnostic").index.prefilter
     calls, keywords = prefilter.int_calls, prefilter.int_keywords
     assert calls and keywords
-    texts = [*_TEXT_TRAPS, *_INT_FLOWS, *(text for _, text in _every_snippet())]
-    kept = 0
-    for text in texts:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        if int_value_possible(tree, calls, keywords):
-            kept += 1
-            assert int_value_in_text(text, calls, keywords), text
+    kept = _text_screen_keeps([*_TEXT_TRAPS, *_INT_FLOWS, *(text for _, text in _every_snippet())])
     for text in _TEXT_TRAPS:
         assert int_value_in_text(text, calls, keywords), text
     assert kept > len(_TEXT_TRAPS)
@@ -355,7 +343,10 @@ def test_text_screen_rejects_plain_device_code() -> None:
         "import torch\nfor k in range(2):\n    x = torch.ones(1, device=k if k else 0)\n",  # not an int: a choice
     ]:
         assert not int_value_in_text(text, calls, keywords), text
-    for text in ["x.to(f'{a=}')", "x = 'ü'\nx.to(ｇpu)", "x.to(g := 1)"]:
+    for text in ["x = 'ü'\nx.to(ｇpu)", "x.to(f'{g(device=1)}')", "s = f'{x.to(1)}'", "s = f'{g(ｄ=1)}'",
+                 # Python 3.12 f-strings: a quote of the same kind in a field, comments in fields
+                 's = f"{g("a", device=0)}"\n', 'x.to(dev)\ns = f"""{g(dev  # c\n=0)}"""\n',
+                 's = f"""{x.to  # c\n(1)}"""\n']:
         assert int_value_in_text(text, calls, keywords), text  # beyond the reader
 
 
@@ -385,3 +376,116 @@ def test_gates_never_change_the_screen(parts: list[str]) -> None:
     assert prefilter._gates  # (else the comparison means nothing)
     text = "".join(parts)
     assert prefilter._check(text) == ungated._check(text)
+
+
+# Each rule of the text reader (portlint/intscreen.py): a text it answers False for (as the
+# tree screen does), and a near miss it must keep (the tree screen keeps it: an int flows).
+_READER_RULES = {
+    "float literals": ("eps = 1e-2\nx.to(eps)\nn = 0.5\nx.to(n)\nx.to(.5)\nx.to(1j)\n",
+                       "eps = 1_0\nx.to(eps)\nn = 0x1e\nx.to(n)\n"),
+    "an int inside an expression": ("k = 2 * n\nx.to(k)\nj = 1 if c else 2\nx.to(j)\nx.to(-1 + n)\n",
+                                    "k = (2)\nx.to(k)\nj = -(1)\nx.to(j)\n"),
+    "int(...) inside an expression": ("k = int(s) + 1\nx.to(k)\nx.to(int(s).bit_length())\n",
+                                      "k = -(int(s))\nx.to(k)\n"),
+    "a parenthesized int called": ("x.to((int))\nx.to(float(s))\n", "torch.device((int)(s))\n"),
+    "a call's arguments": ("k = torch.flip(k, [1]).float()\nx.to(k)\nd = g(n)\nn = 0\nx.to(d)\n",
+                           "d = (n)\nn = 0\nx.to(d)\n"),
+    "an element with an operator": ("k = (a * n)\nn = 0\nx.to(k)\nd = not n\nx.to(d)\n",
+                                    "k = (a.n)\nn = 0\nx.to(k)\n"),
+    "an annotation before `=`": ("def f(x, dim: int = -1):\n    return x.to(torch.int)\nn: float = 2\nx.to(torch.float)\n",
+                                 "if c: int = 2\nx.to(torch.int)\n"),
+    "an annotation's subscript": ("t: Tuple[int, int] = (0, 0)\nx.to(torch.int)\nm[(g(a, dev), 1)] = 1\nx.to(dev)\n",
+                                  "x.to(dev)\n(a, [b, dev]) = 0, [1, 2]\n"),
+    "an annotation without a value": ("class C:\n    gpu: int\nx.to(c.gpu)\n",
+                                      "def f(x, gpu: int):\n    return x.to(gpu)\n"),
+    "a lambda's `:`": ("x = lambda: n\nn = 0\nx.to(x)\n",
+                       "x, dev = lambda: dev, 1_0\nx.to(x)\ny: lambda: int = 0\nx.to(y)\n"),
+    "a walrus": ("if (n := len(a)):\n    x.to(n)\n", "if (n := 0) is None:\n    pass\nx.to(n)\n"),
+    "an f-string's fields": ("s = f'{g(k=1)}{a == b}{c=}{\"┴\".join(d)}'\nx.to(dev)\ndev = None\n",
+                             "s = f'{g(dev=1)}'\nx.to(dev)\n"),
+    "a string after `if`, not an f-string": ('x.to(d)\nif "{" in s:\n    pass\n',
+                                            'x.to(d)\nif f"{g(d=1)}":\n    pass\n'),
+    "literals outside add_argument": ("p.add_argument('--gpu', type=str)\nd = {'float16': 1}\nx.to(torch.float16)\n",
+                                      "p.add_argument('--float16', type=int)\nx.to(args.float16)\n"),
+    "an option's default and type": ("p.add_argument('--dtype', default='bf16', type=str)\nx.to(args.dtype)\n",
+                                     "p.add_argument('--dtype', default=(0))\nx.to(args.dtype)\n"),
+    "an option named by joined literals": ("p.add_argument('--gpu' '-id', type=float)\nx.to(args.gpu_id)\n",
+                                           "p.add_argument('--gpu' '-id', type=int)\nx.to(args.gpu_id)\n"),
+    "an option with an escape": ("p.add_argument('--rank\\x2did', type=str)\nx.to(args.rank_id)\n",
+                                 "p.add_argument('--rank\\x2did', type=(int))\nx.to(args.rank_id)\n"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(_READER_RULES))
+def test_text_reader_rule(rule: str) -> None:
+    import ast
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    rejected, kept = _READER_RULES[rule]
+    assert not int_value_possible(ast.parse(rejected), calls, keywords), rejected
+    assert not int_value_in_text(rejected, calls, keywords), rejected
+    assert int_value_possible(ast.parse(kept), calls, keywords), kept
+    assert int_value_in_text(kept, calls, keywords), kept
+
+
+def test_text_screen_keeps_what_the_tree_screen_keeps_on_random_programs() -> None:
+    """Differential, on small random programs made of the shapes the text reader reads (and
+    near misses of them): wherever the tree screen may find an int, the text screen does."""
+    import random
+
+    pick = random.Random(8).choice
+    names = ["a", "dev", "gpu", "int", "float", "device", "x"]
+
+    def value(depth: int = 0) -> str:
+        n = pick(names)
+        if depth < 2 and pick(range(4)) == 0:
+            shape = pick(["(%s, %s)", "[%s, %s]", "f(%s, %s)", "{%s: %s}", "%s[%s]", "(%s or %s)", "%s + %s"])
+            return shape % (value(depth + 1), value(depth + 1))
+        return pick(["0", "1.5", "-1", "+2", "1e-2", "0x1f", "1_0", "1j", "None", "'s'", "int(s)", "int(s) + 1",
+                     "2 * n", "(0)", "-(1)", "(-(int(q)))", "((int))(q)", n, f"self.{n}", f"f({n})", f"g({n}).{n}", f"[{n}]",
+                     f"not {n}", f"{n} if c else {n}", f"lambda: {n}", f"torch.{n}", f"''.{n}", f"f'{{{n}}}'"])
+
+    def statement() -> str:
+        n, v, m = pick(names), value(), pick(names)
+        return pick([f"{n} = {v}", f"{n}: int = {v}", f"{n}: Optional[{m}] = {v}", f"{m}, {n} = {v}, {value()}",
+                     f"({m}, [{n}, {m}]) = {v}", f"{n}: {m}", f"def f({m}, {n}={v}, *, k: int = {value()}):\n    pass",
+                     f"def h({n}: int):\n    pass", f"q({n}={v})", f"x.to({v})", f"x.to({v}, {value()})",
+                     f"torch.zeros(1, device={v})", f"torch.device({v})", f"if c: {n} = {v}",
+                     f"if ({n} := {v}):\n    pass", f"m[{n}] = {v}", f"m[g({m}, {n})] = {v}", f"self.{n} = {v}",
+                     f"p.add_argument('--{n}', type={pick(['int', 'str', '(int)'])}, default={v})",
+                     f"s = f'{{g({n}={v})}}'", f"s = f'{{{n}=}}'", f"{n} = {m} = {v}",
+                     f"class C:\n    {n}: int\n    {m} = {v}", f"{n} += {v}", f"for {n} in {v}:\n    pass",
+                     f"lambda {n}={v}: {n}", f"{m}, {n} = lambda: {m}, {v}", f"{n}: lambda: int = {v}",
+                     f"{n} = (\n    {v}\n)", f"x = x.to(\\\n    {v})", f"{n} = {v}  # x.to(0)"])
+
+    programs = ["\n".join(statement() for _ in range(pick(range(1, 6)))) + "\n" for _ in range(1500)]
+    assert _text_screen_keeps(programs) > 100
+
+
+def _text_screen_keeps(texts: list[str]) -> int:
+    """Check that the text screen keeps each text (that parses) the tree screen keeps; how
+    many those are."""
+    import ast
+    import warnings
+
+    from portlint.intscreen import int_value_in_text
+    from portlint.valueflow import int_value_possible
+
+    prefilter = linter_for("agnostic").index.prefilter
+    calls, keywords = prefilter.int_calls, prefilter.int_keywords
+    kept = 0
+    for text in texts:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (SyntaxWarning: `1if`)
+                tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if int_value_possible(tree, calls, keywords):
+            kept += 1
+            assert int_value_in_text(text, calls, keywords), text
+    return kept
