@@ -88,6 +88,7 @@ class _Analyzer(Binder):
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.test_module = name.startswith("test_") or name.endswith("_test.py")
         self._lines: list[str] | None = None
+        self._ascii = text.isascii()  # then a byte offset is a character offset (no line split needed)
         self._indent_unit: str | None = None
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, int, int]] = set()
@@ -115,14 +116,24 @@ class _Analyzer(Binder):
             ast.Expr: self.visit_expression_statement,
             ast.JoinedStr: self.visit_joined_str,
         })
-        # Idioms (structural matchers) run before the node's usual visitor.
+        # Idioms (structural matchers) run before the node's usual visitor. A call is
+        # tried only when it passes every call idiom's gate (see ``Idiom.call_gate``):
+        # visit_call does that, with the callee it resolves anyway.
         self.idiom_findings: list[Finding] = []
+        self._call_gate: tuple[frozenset[str], frozenset[str]] | None = None
+        gates = [IDIOMS[matcher.name].call_gate for matcher in index.idioms.get(ast.Call, ()) if matcher.name]
+        if gates and all(gate is not None for gate in gates):
+            self._call_gate = (frozenset().union(*(gate[0] for gate in gates)),  # type: ignore[index]
+                               frozenset().union(*(gate[1] for gate in gates)))  # type: ignore[index]
         for node_type in index.idioms:
-            self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+            if node_type is not ast.Call or self._call_gate is None:
+                self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        self._symbol_names: frozenset[str] | None = None  # see ``_match_symbol``
         self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
+        self._defaults_read = False  # the add_argument defaults are in _inline_values (see _read_option_defaults)
         self._device_sites: list[tuple[int, int, list[ast.AST]]] = []  # (finding number, line, owners)
         # Value flow (portlint/valueflow.py): a use in a device position reports the value's
         # definition; ``_use`` is (context, line) of the use while that definition is matched.
@@ -159,11 +170,6 @@ class _Analyzer(Binder):
 
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
-        if "add_argument" in self.text:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
-            for node in nodes(tree):
-                if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
-                    value = node.value
-                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         model = super().run(tree)
         self.finish()
         return model
@@ -209,8 +215,7 @@ class _Analyzer(Binder):
         the helpers its tests call, ``_check_sgd_optimizer``)."""
         if self._in_test_function():
             return True
-        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-        return self.model.scope.is_function and (name.startswith("test_") or name.endswith("_test.py"))
+        return self.test_module and self.model.scope.is_function
 
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
         guards = super().branch_guards(test, classified, several)
@@ -348,22 +353,26 @@ class _Analyzer(Binder):
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
-            query = self.query
-            for matcher in self.index.idioms[type(node)]:
-                assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
-                if matched is not None:
-                    count = len(self.findings)
-                    at = node
-                    if isinstance(matched, tuple):  # (text, the node to report: a definition)
-                        matched, at = matched
-                    self.report(matcher, at, matched)
-                    if len(self.findings) > count:
-                        self.note_idiom()
-                    break
+            self._match_idioms(node)
             visit_node(node)
 
         return visit
+
+    def _match_idioms(self, node: ast.AST) -> None:
+        """Report the first idiom of the index that matches ``node``."""
+        query = self.query
+        for matcher in self.index.idioms[type(node)]:
+            assert matcher.name and matcher.pattern is not None
+            matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
+            if matched is not None:
+                count = len(self.findings)
+                at = node
+                if isinstance(matched, tuple):  # (text, the node to report: a definition)
+                    matched, at = matched
+                self.report(matcher, at, matched)
+                if len(self.findings) > count:
+                    self.note_idiom()
+                break
 
     def note_idiom(self) -> None:
         """The finding just reported is an idiom's (it replaces the findings inside it)."""
@@ -511,6 +520,20 @@ class _Analyzer(Binder):
             self.visit(node)
 
     def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
+        # A first look: most names (``torch.nn.Linear``, ``os.path.join``) are no symbol of
+        # the index, nor under one, nor ignored; without a mock around, nothing to do.
+        names = self._symbol_names
+        if names is None:
+            index = self.index
+            names = self._symbol_names = frozenset(index.symbols).union(index.ignored_symbols, index.symbol_prefixes)
+        name = qualname
+        while name not in names:
+            dot = name.rfind(".")
+            if dot < 0:
+                if not any(guard.mocked for guard in self.guards):
+                    return False
+                break
+            name = name[:dot]
         symbols = self.index.symbols
         ignored = self.index.ignored_symbols
         current: ast.expr = node
@@ -657,6 +680,11 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        qualname = self.resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
+        gate = self._call_gate
+        if gate is not None and (qualname in gate[1] or (node.keywords and not gate[0].isdisjoint(
+                [keyword.arg for keyword in node.keywords]))):
+            self._match_idioms(node)
         if len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self._names_an_owner(func):
             # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
             # an answer everywhere (what the answer guards is judged on its own);
@@ -666,10 +694,8 @@ class _Analyzer(Binder):
             self.visit_all([*node.args[1:], *(keyword.value for keyword in node.keywords)])
             return
         index = self.index
-        qualname = None
         method = None
         if isinstance(func, (ast.Attribute, ast.Name)):
-            qualname = self.resolve(func)
             if isinstance(func, ast.Attribute):
                 method = "." + func.attr
             if qualname is not None and qualname in index.covering:
@@ -827,13 +853,20 @@ class _Analyzer(Binder):
         """``device_type == "cuda" or device_type == "mlu"`` (``x != "cuda" and x != "mlu"``):
         the spelled-out ``device_type in ("cuda", "mlu")``, "cuda" among several device types."""
         wanted = ast.Eq if isinstance(node.op, ast.Or) else ast.NotEq
-        by_subject: dict[str, list[ast.Constant]] = {}
+        candidates: list[tuple[ast.expr, ast.Constant]] = []
         for value in node.values:
             if type(value) is not ast.Compare or len(value.ops) != 1 or type(value.ops[0]) is not wanted:
                 continue
             for subject, literal in ((value.left, value.comparators[0]), (value.comparators[0], value.left)):
                 if type(literal) is ast.Constant and isinstance(literal.value, str) and type(subject) is not ast.Constant:
-                    by_subject.setdefault(ast.dump(subject), []).append(literal)
+                    candidates.append((subject, literal))  # type: ignore[arg-type]
+        # (no subject can have several device types when all the literals together have not:
+        # the subjects are compared by their dump only then)
+        if len(candidates) < 2 or not g.several_device_types([literal.value for _, literal in candidates]):
+            return
+        by_subject: dict[str, list[ast.Constant]] = {}
+        for subject, literal in candidates:
+            by_subject.setdefault(ast.dump(subject), []).append(literal)
         for literals in by_subject.values():
             if len(literals) > 1 and g.several_device_types([literal.value for literal in literals]):
                 self._among_several.update(id(literal) for literal in literals)
@@ -1025,6 +1058,8 @@ class _Analyzer(Binder):
         return self._lines
 
     def _char_column(self, line: int, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         if text.isascii():
             return byte_offset
@@ -1261,11 +1296,26 @@ class _Analyzer(Binder):
 
         The variable's name is only chosen when the whole file has been seen (it must be
         bound nowhere else): until then the finding holds a mark (``_finish_device_sites``)."""
-        if template.strip() == "{device}" and span in self._inline_values:
-            return DevicePlanner.expression_for(self.index.target), ()
+        if template.strip() == "{device}":
+            if not self._defaults_read:
+                self._read_option_defaults()
+            if span in self._inline_values:
+                return DevicePlanner.expression_for(self.index.target), ()
         owners = self._flow_owners if self._flow_owners is not None else self.model.owners()
         self._device_sites.append((len(self.findings), span[0], owners))
         return _DEVICE_MARK, (_DEVICE_MARK,)
+
+    def _read_option_defaults(self) -> None:
+        """``add_argument("--device", default="cuda")``: the default is the expression itself,
+        as in ``device = "cuda"`` (``_inline_values``). Read from the whole tree the first
+        time a device placeholder asks (a use can report its definition before the walk
+        reaches it), not for every file."""
+        self._defaults_read = True
+        if self.tree is not None and "add_argument" in self.text:
+            for node in nodes(self.tree):
+                if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
+                    value = node.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None

@@ -490,6 +490,20 @@ def requires_a_package(decorator: ast.expr) -> bool:
     return name is not None and name.startswith(("require_", "requires_"))
 
 
+# identifier -> whether it names a version (``_VERSION_CALL``, case-insensitive: also
+# ``VERSION``, ``__version__``, ``version_info``): the same few names recur in every comparison.
+_VERSION_NAMES: dict[str, bool] = {}
+
+
+def _names_version(name: str) -> bool:
+    found = _VERSION_NAMES.get(name)
+    if found is None:
+        if len(_VERSION_NAMES) > 50_000:  # (a long language-server session)
+            _VERSION_NAMES.clear()
+        found = _VERSION_NAMES[name] = _VERSION_CALL.search(name) is not None
+    return found
+
+
 def _mentions_version(node: ast.expr) -> bool:
     """Whether a version is named anywhere in ``node`` (``torch.__version__``, ``VERSION``,
     ``is_torch_version(...)``). A hand-rolled walk: this runs for most comparisons."""
@@ -498,12 +512,10 @@ def _mentions_version(node: ast.expr) -> bool:
         child = stack.pop()
         kind = type(child)
         if kind is ast.Name:
-            name = child.id  # type: ignore[attr-defined]
-            if "VERSION" in name.upper() or _VERSION_CALL.search(name):
+            if _names_version(child.id):  # type: ignore[attr-defined]
                 return True
         elif kind is ast.Attribute:
-            attr = child.attr  # type: ignore[attr-defined]
-            if attr in ("__version__", "version_info") or _VERSION_CALL.search(attr):
+            if _names_version(child.attr):  # type: ignore[attr-defined]
                 return True
             stack.append(child.value)  # type: ignore[attr-defined]
         elif kind is ast.Call:

@@ -207,19 +207,22 @@ class SemanticModel:
         if type(node) is ast.Name:  # (the common case, without the chain's list)
             binding = self.lookup(node.id, scope)  # type: ignore[attr-defined]
             return None if binding is None else binding.qualified
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        root = node
+        while type(root) is ast.Attribute:
+            root = root.value  # type: ignore[attr-defined]
+        if type(root) is not ast.Name:
             return None
-        binding = self.lookup(node.id, scope)
+        binding = self.lookup(root.id, scope)  # type: ignore[attr-defined]
         if binding is None or binding.qualified is None:
-            return None
-        if not parts:
-            return binding.qualified
-        parts.append(binding.qualified)
-        return ".".join(reversed(parts))
+            return None  # (most chains: ``self.x.y``, a local's attribute; no list built)
+        parts = [binding.qualified]
+        while node is not root:
+            parts.append(node.attr)  # type: ignore[attr-defined]
+            node = node.value  # type: ignore[attr-defined]
+        if len(parts) == 2:
+            return parts[0] + "." + parts[1]
+        parts[1:] = parts[:0:-1]
+        return ".".join(parts)
 
     def star_candidates(self, name: str, scope: Scope | None = None) -> list[str]:
         """``m.name`` for each ``from m import *`` visible from ``scope`` (when nothing
