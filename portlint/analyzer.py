@@ -501,7 +501,7 @@ class _Analyzer(Binder):
             # without ".c", or to None with it
             self.visit_chain(value, None, None if qualname is None else qualname[:-len(node.attr) - 1])
         else:
-            self.visit(value)
+            (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``visit``, inlined)
 
     def _names_an_owner(self, func: ast.expr) -> bool:
         """``func`` is ``hasattr`` (the builtin) or ``mock.patch.object``: its first argument
@@ -680,7 +680,9 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
-        qualname = self.resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
+        func_type = type(func)
+        chain = func_type is ast.Attribute or func_type is ast.Name
+        qualname = self.resolve(func) if chain else None
         gate = self._call_gate
         if gate is not None and (qualname in gate[1] or (node.keywords and not gate[0].isdisjoint(
                 [keyword.arg for keyword in node.keywords]))):
@@ -695,9 +697,9 @@ class _Analyzer(Binder):
             return
         index = self.index
         method = None
-        if isinstance(func, (ast.Attribute, ast.Name)):
-            if isinstance(func, ast.Attribute):
-                method = "." + func.attr
+        if chain:
+            if func_type is ast.Attribute:
+                method = "." + func.attr  # type: ignore[attr-defined]
             if qualname is not None and qualname in index.covering:
                 self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
             if qualname in g.SKIP_CONDITIONS and node.args and g.skips_off_cuda(
@@ -713,8 +715,8 @@ class _Analyzer(Binder):
             self.visit_chain(func, call=node, resolved=qualname)  # (nothing bound since)
         else:
             self.visit(func)
-        shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
-        if (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS) and node.args:
+        shown = qualname or (func.id if func_type is ast.Name else None)  # type: ignore[attr-defined]  # builtins resolve to None
+        if node.args and (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS):
             self._display(*node.args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
@@ -730,7 +732,7 @@ class _Analyzer(Binder):
         if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
             for arg in node.args:
                 self._dtype_slots[id(arg)] = node
-        elif type(func) is ast.Name and not (qualname or "").startswith("torch"):
+        elif func_type is ast.Name and not (qualname or "").startswith("torch"):
             self._foreign_args.update(map(id, node.args))
         for keyword in node.keywords:
             name = keyword.arg
@@ -751,16 +753,19 @@ class _Analyzer(Binder):
                         if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
                             continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
-        if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
+        dispatch = self._dispatch
+        generic = self.generic_visit
+        if func_type is ast.Name and func.id == "getattr" and len(node.args) == 3:  # type: ignore[attr-defined]
             # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
             self.visit(node.args[0])
             self.visit(node.args[1])
             self.visit_guarded(node.args[2], Guard(g.BACKEND))
         else:
             for arg in node.args:
-                self.visit(arg)
+                (dispatch.get(type(arg)) or generic)(arg)  # (``visit``, inlined)
         for keyword in node.keywords:
-            self.visit(keyword.value)
+            value = keyword.value
+            (dispatch.get(type(value)) or generic)(value)
 
     def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
         """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
@@ -903,20 +908,27 @@ class _Analyzer(Binder):
         super().visit_if(node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[union-attr]
         value = node.value
-        if isinstance(value, ast.Constant) and value.value in (False, None) and not isinstance(value.value, str):
-            self._switched_off.update(id(target) for target in targets)
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Call) \
-                and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
-                and isinstance(value.func, (ast.Name, ast.Attribute)) and self.resolve(value.func) == "torch.device":
-            value = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
-            self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
-        value = node.value
+        kind = type(value)
+        one_name = len(targets) == 1 and type(targets[0]) is ast.Name
+        if kind is ast.Constant:
+            if value.value in (False, None) and not isinstance(value.value, str):  # type: ignore[union-attr]
+                self._switched_off.update(id(target) for target in targets)
+            if one_name:
+                self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))  # type: ignore[union-attr]
+        elif kind is ast.Call and one_name and len(value.args) == 1 and not value.keywords \
+                and type(value.args[0]) is ast.Constant and type(value.func) in (ast.Name, ast.Attribute) \
+                and self.resolve(value.func) == "torch.device":  # type: ignore[union-attr]
+            inner = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
+            self._inline_values.add((inner.lineno, inner.col_offset, inner.end_lineno, inner.end_col_offset))
         if value is not None and self.index.name_contexts:
+            contexts_named = self.index.contexts_named
             for target in targets:
-                self._check_named_value(_target_name(target), value)
+                name = target.id if type(target) is ast.Name else _target_name(target)  # type: ignore[attr-defined]
+                if name is not None:
+                    for ctx in contexts_named(name):
+                        self.check_value(value, ctx)
         start = len(self.findings)
         if self.guards and self.index.keywords:
             self._assigned_under[id(node)] = tuple(self.guards)

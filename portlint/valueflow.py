@@ -390,15 +390,17 @@ def _binding_definition(binding: Binding) -> Definition | None:
         return Definition(default, scope.parent, binding.node.annotation, parameter=True)
     if binding.kind != ASSIGNMENT:
         return None
-    values = {_dump(_assigned_value(b)) for b in same}
-    if len(values) != 1 or None in values:
-        return None
     value = _assigned_value(binding)
-    return Definition(value, scope) if value is not None else None
-
-
-def _dump(value: ast.expr | None) -> str | None:
-    return ast.dump(value) if value is not None else None
+    if value is None:
+        return None
+    if len(same) > 1:  # (one binding: its own value; several: all alike, or no single value)
+        dumped = ast.dump(value)
+        for other in same:
+            if other is not binding:
+                assigned = _assigned_value(other)
+                if assigned is None or ast.dump(assigned) != dumped:
+                    return None
+    return Definition(value, scope)
 
 
 def _assigned_value(binding: Binding) -> ast.expr | None:

@@ -191,8 +191,9 @@ class Binder:
     def visit_block(self, body: list[ast.stmt]) -> None:
         """A statement list: guards an early return adds end with the block."""
         depth = len(self.guards)
+        dispatch = self._dispatch
         for stmt in body:
-            self.visit(stmt)
+            (dispatch.get(type(stmt)) or self.generic_visit)(stmt)  # (``visit``, inlined)
         del self.guards[depth:]
 
     def visit_all(self, nodes: list[Any]) -> None:
@@ -284,20 +285,22 @@ class Binder:
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
-        if isinstance(node, ast.AnnAssign):
+        if type(node) is ast.AnnAssign:
             self.visit_annotation(node.annotation)
-        if value is not None:
-            self.visit(value)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if value is None:  # `x: int`: an annotation, no binding (the target's parts still run)
-            if not isinstance(node.target, ast.Name):
-                self.visit(node.target)
-            return
+            if value is None:  # `x: int`: an annotation, no binding (the target's parts still run)
+                if type(node.target) is not ast.Name:
+                    self.visit(node.target)
+                return
+            targets = [node.target]
+        else:
+            targets = node.targets  # type: ignore[union-attr]
+        (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``visit``, inlined)
         model = self.model
-        alias = model.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
+        kind = type(value)
+        alias = model.resolve(value) if kind is ast.Attribute or kind is ast.Name else None
         for target in targets:
             if type(target) is ast.Name:
-                if alias is None and isinstance(value, ast.Constant) and value.value is None:
+                if alias is None and kind is ast.Constant and value.value is None:  # type: ignore[union-attr]
                     current = model.scope.bindings.get(target.id)
                     if current is not None and current.kind == IMPORT and current.qualified:
                         # `torch = None` (the `except ImportError:` fallback) keeps the import.
