@@ -129,6 +129,8 @@ class _Analyzer(Binder):
             if node_type is not ast.Call or self._call_gate is None:
                 self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
         self._symbol_names: frozenset[str] | None = None  # see ``_match_symbol``
+        self._screen_of: RuleIndex | None = None  # the index ``_screen`` is the "anywhere" screen of
+        self._screen: re.Pattern[str] | None = None
         self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
@@ -400,7 +402,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model, self.tree)
+            self._flow = ValueFlow(self.model, self.tree, self.text)
         return self._flow
 
     @property
@@ -815,11 +817,14 @@ class _Analyzer(Binder):
 
     def visit_subscript(self, node: ast.Subscript) -> None:
         contexts = self.index.subscript_contexts
-        if contexts and isinstance(node.value, (ast.Attribute, ast.Name)):
-            qualname = self.resolve(node.value)
+        value = node.value
+        if contexts and type(value) in (ast.Attribute, ast.Name):
+            qualname = self.resolve(value)
             for ctx in contexts.get(qualname, ()) if qualname else ():
                 self.check_value(node.slice, ctx)
-        self.generic_visit(node)
+        dispatch = self._dispatch  # (``generic_visit``, inlined: the value, then the slice)
+        (dispatch.get(type(value)) or self.generic_visit)(value)
+        (dispatch.get(type(node.slice)) or self.generic_visit)(node.slice)
 
     # ------------------------------------------------------------------ shown values
 
@@ -842,8 +847,9 @@ class _Analyzer(Binder):
                 self._display(value.right)  # "%s" % torch.cuda.is_available()
 
     def visit_expression_statement(self, node: ast.Expr) -> None:
-        self._display(node.value)  # a bare `torch.cuda.is_available()`: a notebook shows it
-        self.generic_visit(node)
+        value = node.value
+        self._display(value)  # a bare `torch.cuda.is_available()`: a notebook shows it
+        (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``generic_visit``, inlined)
 
     def visit_joined_str(self, node: ast.JoinedStr) -> None:
         self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
@@ -877,26 +883,39 @@ class _Analyzer(Binder):
                 self._among_several.update(id(literal) for literal in literals)
 
     def visit_compare(self, node: ast.Compare) -> None:
+        operands = (node.left, *node.comparators)
         for ctx in self.index.compare_contexts:
-            for operand in (node.left, *node.comparators):
-                if id(operand) not in self._among_several:
+            for operand in operands:
+                # (a name or attribute compared is not followed: value flow skips a compare
+                # context, so ``check_value`` would do nothing with it)
+                if type(operand) in _LITERAL_SHAPES and id(operand) not in self._among_several:
                     self.check_value(operand, ctx)
-        self._operands.update(id(operand) for operand in (node.left, *node.comparators))
-        for operand in (node.left, *node.comparators):
-            self._compared.add(id(operand))
-            if isinstance(operand, (ast.Tuple, ast.List, ast.Set)):
-                self._compared.update(id(element) for element in operand.elts)
-        self.generic_visit(node)
+        self._operands.update(map(id, operands))
+        compared = self._compared
+        dispatch = self._dispatch
+        for operand in operands:
+            compared.add(id(operand))
+            kind = type(operand)
+            if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+                compared.update(id(element) for element in operand.elts)  # type: ignore[attr-defined]
+        for operand in operands:  # (``generic_visit``, inlined: the operands are the children)
+            (dispatch.get(type(operand)) or self.generic_visit)(operand)
 
     def visit_operation(self, node: ast.BinOp | ast.UnaryOp) -> None:
         """Remember the direct operands of an operator (see ``_report_attribute``)."""
-        if isinstance(node, ast.BinOp):
-            self._operands.update((id(node.left), id(node.right)))
-        elif not isinstance(node.op, ast.Not):  # `not x` binds more loosely than a comparison
-            self._operands.add(id(node.operand))
+        dispatch = self._dispatch
+        if type(node) is ast.BinOp:
+            left, right = node.left, node.right  # type: ignore[union-attr]
+            self._operands.update((id(left), id(right)))
+            (dispatch.get(type(left)) or self.generic_visit)(left)  # (``generic_visit``, inlined)
+            (dispatch.get(type(right)) or self.generic_visit)(right)
+            return
+        operand = node.operand  # type: ignore[union-attr]
+        if type(node.op) is not ast.Not:  # `not x` binds more loosely than a comparison
+            self._operands.add(id(operand))
         else:
-            self._negated[id(node.operand)] = node  # a comparison written there is negated instead
-        self.generic_visit(node)
+            self._negated[id(operand)] = node  # type: ignore[assignment]  # a comparison written there is negated instead
+        (dispatch.get(type(operand)) or self.generic_visit)(operand)
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
@@ -943,8 +962,8 @@ class _Analyzer(Binder):
             self.check_value(value, ctx)
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:  # type: ignore[override]
-        if self.index.name_contexts:
-            args = node.args
+        args = node.args
+        if self.index.name_contexts and (args.defaults or args.kw_defaults):
             positional = [*args.posonlyargs, *args.args]
             params = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
                       *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
@@ -973,8 +992,11 @@ class _Analyzer(Binder):
 
     def visit_constant(self, node: ast.Constant) -> None:
         value = node.value
-        if isinstance(value, str):
-            screen = self.index.anywhere_screen()  # (the index may change: portlint/report/joint.py)
+        if type(value) is str:
+            index = self.index
+            if index is not self._screen_of:  # (the index may change: portlint/report/joint.py)
+                self._screen_of, self._screen = index, index.anywhere_screen()
+            screen = self._screen
             if screen is not None and screen.fullmatch(value) is None:
                 return  # no "anywhere" literal matches (one test for all of them)
             for matcher in self.index.literals.get("anywhere", ()):
@@ -1525,6 +1547,10 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+# The kinds of expression ``check_value`` reads a literal from (names and attributes aside,
+# which it follows by value flow).
+_LITERAL_SHAPES = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.IfExp, ast.BoolOp,
+                             ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Starred})
 _CONFIG_DIRS = frozenset({"config", "configs", "_base_"})
 _CONFIG_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.With, ast.Pass)
 

@@ -54,9 +54,10 @@ class Definition:
 class ValueFlow:
     """Definitions of one module's names (through the model) and ``self.`` attributes."""
 
-    def __init__(self, model: SemanticModel, tree: ast.Module | None = None) -> None:
+    def __init__(self, model: SemanticModel, tree: ast.Module | None = None, text: str | None = None) -> None:
         self.model = model
         self.tree = tree
+        self.text = text  # the module's source, when known (to skip looking for what it lacks)
         self._attributes: dict[int, dict[str, list[tuple[ast.expr | None, ast.AST]]]] = {}  # id(class)
         self._arguments: list[ast.Call] | None = None  # parser.add_argument(...) calls
 
@@ -175,6 +176,9 @@ class ValueFlow:
         return Definition(keywords.get("default"), self.model.module, annotation, parameter=annotation is not None)
 
     def _argument_calls(self) -> list[ast.Call]:
+        text = self.text
+        if self._arguments is None and text is not None and text.isascii() and "add_argument" not in text:
+            self._arguments = []  # (an identifier is written as it is in ASCII source: no walk)
         if self._arguments is None:
             self._arguments = [node for node in nodes(self.tree) if isinstance(node, ast.Call)
                                and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"

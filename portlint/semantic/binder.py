@@ -862,6 +862,7 @@ def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
 
 
 _CONDITIONALS = (ast.If, ast.IfExp, ast.While)
+_LEAVES = frozenset({ast.Name, ast.Constant})  # nodes with no code below them (most nodes)
 _FUNCTIONS_AND_LAMBDAS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -881,7 +882,7 @@ def branch_tests(tree: ast.AST) -> dict[int, list[ast.expr]]:
         for name in names:
             value = getattr(node, name, None)
             for child in value if value.__class__ is list else (value,):
-                if not isinstance(child, ast.AST):
+                if not isinstance(child, ast.AST) or child.__class__ in _LEAVES:
                     continue
                 inner = owners
                 if isinstance(child, _CONDITIONALS):
