@@ -464,7 +464,7 @@ class _Analyzer(Binder):
             qualname = self.resolve(node)
         else:
             return
-        if qualname is not None:
+        if qualname is not None and self._may_be_symbol(qualname):
             self._match_symbol(node, qualname, None)
 
     def visit_chain(self, node: ast.expr, call: ast.Call | None = None, resolved: object = _UNRESOLVED) -> None:
@@ -477,7 +477,7 @@ class _Analyzer(Binder):
             binding = self.model.reference(node)  # type: ignore[arg-type]
             qualname = (binding.qualified if binding is not None else self.resolve(node)) \
                 if self.index.symbols else None
-            if qualname is not None:
+            if qualname is not None and self._may_be_symbol(qualname):
                 self._match_symbol(node, qualname, call)
             return
         if not self.index.symbols:
@@ -486,9 +486,12 @@ class _Analyzer(Binder):
             qualname = self.resolve(node)
         else:
             qualname = resolved  # type: ignore[assignment]
-        if qualname is not None and self._match_symbol(node, qualname, call):
-            self._reference_root(node)
-            return
+        if qualname is not None:
+            if not self._may_be_symbol(qualname):
+                qualname = None  # (and so for every part of the chain)
+            elif self._match_symbol(node, qualname, call):
+                self._reference_root(node)
+                return
         assert isinstance(node, ast.Attribute)
         if type(node.ctx) is ast.Load:  # `self.is_cuda = ...` assigns, it does not read
             matchers = self.index.attributes.get(node.attr)
@@ -521,9 +524,11 @@ class _Analyzer(Binder):
         else:
             self.visit(node)
 
-    def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
-        # A first look: most names (``torch.nn.Linear``, ``os.path.join``) are no symbol of
-        # the index, nor under one, nor ignored; without a mock around, nothing to do.
+    def _may_be_symbol(self, qualname: str) -> bool:
+        """A first look before ``_match_symbol``: False when it would find nothing for
+        ``qualname`` nor for any chain it is the resolution of a part of (most names,
+        ``torch.nn.Linear``, ``os.path.join``, are no symbol of the index, nor under one,
+        nor ignored; nothing is mocked here)."""
         names = self._symbol_names
         if names is None:
             index = self.index
@@ -532,10 +537,11 @@ class _Analyzer(Binder):
         while name not in names:
             dot = name.rfind(".")
             if dot < 0:
-                if not any(guard.mocked for guard in self.guards):
-                    return False
-                break
+                return any(guard.mocked for guard in self.guards)
             name = name[:dot]
+        return True
+
+    def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
         symbols = self.index.symbols
         ignored = self.index.ignored_symbols
         current: ast.expr = node
@@ -682,60 +688,84 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
+        args = node.args
+        keywords = node.keywords
         func_type = type(func)
         chain = func_type is ast.Attribute or func_type is ast.Name
         qualname = self.resolve(func) if chain else None
         gate = self._call_gate
-        if gate is not None and (qualname in gate[1] or (node.keywords and not gate[0].isdisjoint(
-                [keyword.arg for keyword in node.keywords]))):
+        if gate is not None and (qualname in gate[1] or (keywords and not gate[0].isdisjoint(
+                [keyword.arg for keyword in keywords]))):
             self._match_idioms(node)
-        if len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self._names_an_owner(func):
+        if len(args) >= 2 and type(args[0]) in (ast.Attribute, ast.Name) and self._names_an_owner(func):
             # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
             # an answer everywhere (what the answer guards is judged on its own);
             # `patch.object(torch.cuda, "device_count", ...)` names what it replaces
             self.visit(func)
-            self._reference_root(node.args[0])
-            self.visit_all([*node.args[1:], *(keyword.value for keyword in node.keywords)])
+            self._reference_root(args[0])
+            self.visit_all([*args[1:], *(keyword.value for keyword in keywords)])
             return
         index = self.index
         method = None
         if chain:
             if func_type is ast.Attribute:
                 method = "." + func.attr  # type: ignore[attr-defined]
-            if qualname is not None and qualname in index.covering:
-                self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
-            if qualname in g.SKIP_CONDITIONS and node.args and g.skips_off_cuda(
-                    qualname, node.args[0], self.resolve, self.index.guard_names):
-                # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
-                self.visit_chain(func, call=node, resolved=qualname)
-                self.visit_guarded(node.args[0], Guard(g.SKIP))
-                for arg in node.args[1:]:
-                    self.visit(arg)
-                for keyword in node.keywords:
-                    self.visit(keyword.value)
-                return
-            self.visit_chain(func, call=node, resolved=qualname)  # (nothing bound since)
+            if qualname is not None:
+                if qualname in index.covering:
+                    self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
+                if qualname in g.SKIP_CONDITIONS and args and g.skips_off_cuda(
+                        qualname, args[0], self.resolve, self.index.guard_names):
+                    # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
+                    self.visit_chain(func, node, qualname)
+                    self.visit_guarded(args[0], Guard(g.SKIP))
+                    for arg in args[1:]:
+                        self.visit(arg)
+                    for keyword in keywords:
+                        self.visit(keyword.value)
+                    return
+            self.visit_chain(func, node, qualname)  # (resolved: nothing bound since)
         else:
             self.visit(func)
-        shown = qualname or (func.id if func_type is ast.Name else None)  # type: ignore[attr-defined]  # builtins resolve to None
-        if node.args and (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS):
-            self._display(*node.args)
+        if args:
+            shown = qualname or (func.id if func_type is ast.Name else None)  # type: ignore[attr-defined]  # builtins resolve to None
+            if shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS:
+                self._display(*args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
-        if index.positional_contexts and (node.args or node.keywords):
+        contexts = index.positional_contexts
+        if contexts and (args or keywords):
             for key in (qualname, method):
-                for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
-                    for position, arg in enumerate(node.args):
+                for slots, ctx in contexts.get(key, ()) if key else ():
+                    for position, arg in enumerate(args):
                         if slots is None or position in slots:
                             self.check_value(arg, ctx)
-                    for keyword in node.keywords if slots else ():
+                    for keyword in keywords if slots else ():
                         if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
                             self.check_value(keyword.value, ctx)
         if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
-            for arg in node.args:
+            for arg in args:
                 self._dtype_slots[id(arg)] = node
-        elif func_type is ast.Name and not (qualname or "").startswith("torch"):
-            self._foreign_args.update(map(id, node.args))
+        elif func_type is ast.Name and args and not (qualname or "").startswith("torch"):
+            self._foreign_args.update(map(id, args))
+        if keywords:
+            self._check_keywords(node, qualname, method)
+        dispatch = self._dispatch
+        generic = self.generic_visit
+        if func_type is ast.Name and len(args) == 3 and func.id == "getattr":  # type: ignore[attr-defined]
+            # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
+            self.visit(args[0])
+            self.visit(args[1])
+            self.visit_guarded(args[2], Guard(g.BACKEND))
+        else:
+            for arg in args:
+                (dispatch.get(type(arg)) or generic)(arg)  # (``visit``, inlined)
+        for keyword in keywords:
+            value = keyword.value
+            (dispatch.get(type(value)) or generic)(value)
+
+    def _check_keywords(self, node: ast.Call, qualname: str | None, method: str | None) -> None:
+        """The keyword arguments of a call: dtype slots, keyword contexts, keyword matchers."""
+        index = self.index
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
@@ -755,19 +785,6 @@ class _Analyzer(Binder):
                         if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
                             continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
-        dispatch = self._dispatch
-        generic = self.generic_visit
-        if func_type is ast.Name and func.id == "getattr" and len(node.args) == 3:  # type: ignore[attr-defined]
-            # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
-            self.visit(node.args[0])
-            self.visit(node.args[1])
-            self.visit_guarded(node.args[2], Guard(g.BACKEND))
-        else:
-            for arg in node.args:
-                (dispatch.get(type(arg)) or generic)(arg)  # (``visit``, inlined)
-        for keyword in node.keywords:
-            value = keyword.value
-            (dispatch.get(type(value)) or generic)(value)
 
     def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
         """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
