@@ -128,7 +128,9 @@ class _Analyzer(Binder):
         for node_type in index.idioms:
             if node_type is not ast.Call or self._call_gate is None:
                 self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
-        self._symbol_names: frozenset[str] | None = None  # see ``_match_symbol``
+        self._symbol_names: frozenset[str] | None = None  # see ``_may_be_symbol``
+        self._symbol_verdicts: dict[str, bool] = {}  # qualified name -> its first look (names recur)
+        self._subscripted: tuple[dict[str, tuple[str, ...]], frozenset[str]] | None = None  # see _subscript_attributes
         self._screen_of: RuleIndex | None = None  # the index ``_screen`` is the "anywhere" screen of
         self._screen: re.Pattern[str] | None = None
         self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
@@ -220,7 +222,7 @@ class _Analyzer(Binder):
         return self.test_module and self.model.scope.is_function
 
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
-        guards = super().branch_guards(test, classified, several)
+        guards = Binder.branch_guards(self, test, classified, several)
         cuda = [guard for guard in guards if guard is not None and guard.kind == g.CUDA]
         if cuda and isinstance(test, ast.UnaryOp):
             while isinstance(test, ast.UnaryOp):
@@ -267,7 +269,7 @@ class _Analyzer(Binder):
     def visit_annotation(self, node: ast.expr) -> None:
         self._annotation += 1
         try:
-            super().visit_annotation(node)
+            Binder.visit_annotation(self, node)
         finally:
             self._annotation -= 1
 
@@ -453,7 +455,7 @@ class _Analyzer(Binder):
 
     def visit_name(self, node: ast.Name) -> None:  # type: ignore[override]
         if type(node.ctx) is not ast.Load:
-            super().visit_name(node)
+            Binder.visit_name(self, node)
             return
         binding = self.model.reference(node)
         if not self.index.symbols:
@@ -529,17 +531,20 @@ class _Analyzer(Binder):
         ``qualname`` nor for any chain it is the resolution of a part of (most names,
         ``torch.nn.Linear``, ``os.path.join``, are no symbol of the index, nor under one,
         nor ignored; nothing is mocked here)."""
-        names = self._symbol_names
-        if names is None:
-            index = self.index
-            names = self._symbol_names = frozenset(index.symbols).union(index.ignored_symbols, index.symbol_prefixes)
-        name = qualname
-        while name not in names:
-            dot = name.rfind(".")
-            if dot < 0:
-                return any(guard.mocked for guard in self.guards)
-            name = name[:dot]
-        return True
+        found = self._symbol_verdicts.get(qualname)
+        if found is None:
+            names = self._symbol_names
+            if names is None:
+                index = self.index
+                names = self._symbol_names = frozenset(index.symbols).union(index.ignored_symbols, index.symbol_prefixes)
+            name = qualname
+            while name not in names:
+                dot = name.rfind(".")
+                if dot < 0:
+                    break
+                name = name[:dot]
+            found = self._symbol_verdicts[qualname] = name in names
+        return found or any(guard.mocked for guard in self.guards)
 
     def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
         symbols = self.index.symbols
@@ -835,13 +840,23 @@ class _Analyzer(Binder):
     def visit_subscript(self, node: ast.Subscript) -> None:
         contexts = self.index.subscript_contexts
         value = node.value
-        if contexts and type(value) in (ast.Attribute, ast.Name):
+        kind = type(value)
+        # (an attribute chain resolves to a name that ends with its attribute: ``x.y[...]``
+        # can only be a context's ``...y`` and is not resolved otherwise)
+        if contexts and (kind is ast.Name or (kind is ast.Attribute and value.attr in self._subscript_attributes())):  # type: ignore[attr-defined]
             qualname = self.resolve(value)
             for ctx in contexts.get(qualname, ()) if qualname else ():
                 self.check_value(node.slice, ctx)
         dispatch = self._dispatch  # (``generic_visit``, inlined: the value, then the slice)
         (dispatch.get(type(value)) or self.generic_visit)(value)
         (dispatch.get(type(node.slice)) or self.generic_visit)(node.slice)
+
+    def _subscript_attributes(self) -> frozenset[str]:
+        """The last parts of the names of ``subscript_contexts`` (of the index in use)."""
+        contexts = self.index.subscript_contexts
+        if self._subscripted is None or self._subscripted[0] is not contexts:
+            self._subscripted = (contexts, frozenset(qualname.rpartition(".")[2] for qualname in contexts))
+        return self._subscripted[1]
 
     # ------------------------------------------------------------------ shown values
 
@@ -875,7 +890,7 @@ class _Analyzer(Binder):
     def visit_bool_op(self, node: ast.BoolOp) -> None:  # type: ignore[override]
         if self.index.compare_contexts:
             self._mark_several_device_types(node)
-        super().visit_bool_op(node)
+        Binder.visit_bool_op(self, node)
 
     def _mark_several_device_types(self, node: ast.BoolOp) -> None:
         """``device_type == "cuda" or device_type == "mlu"`` (``x != "cuda" and x != "mlu"``):
@@ -937,11 +952,11 @@ class _Analyzer(Binder):
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
         self._guarded[id(node.test)] = node
-        super().visit_if_exp(node)
+        Binder.visit_if_exp(self, node)
 
     def visit_if(self, node: ast.If) -> None:
         self._guarded[id(node.test)] = node  # its branches are read only for a CUDA guard's test
-        super().visit_if(node)
+        Binder.visit_if(self, node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
         targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[union-attr]
@@ -968,7 +983,7 @@ class _Analyzer(Binder):
         start = len(self.findings)
         if self.guards and self.index.keywords:
             self._assigned_under[id(node)] = tuple(self.guards)
-        super().visit_assign(node)
+        Binder.visit_assign(self, node)
         if len(self.findings) > start and value is not None:
             self._value_findings[id(value)] = range(start, len(self.findings))
 
@@ -986,7 +1001,7 @@ class _Analyzer(Binder):
                       *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
             for param, default in params:
                 self._check_named_value(param.arg, default)
-        super().visit_function(node)
+        Binder.visit_function(self, node)
 
     def visit_dict(self, node: ast.Dict) -> None:
         if self.index.name_contexts:
