@@ -294,6 +294,36 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
     return None
 
 
+_TORCH_AVAILABILITY = re.compile(r"torch\.(backends\.)?(\w+)\.is_available")
+_DEVICE_WORD = re.compile(r"(?i)gpu|accelerator|device")
+
+
+class _CalleeName:
+    """What the last name of a called function says on its own (``_classify_call``'s
+    regular expressions, computed once per name: the same names recur in every file)."""
+
+    __slots__ = ("other_helper", "package_check", "version", "cuda_named")
+
+    def __init__(self, name: str) -> None:
+        self.other_helper = _OTHER_HELPER.match(name) is not None
+        self.cuda_named = _CUDA_NAMED.search(name) is not None
+        self.package_check = _PACKAGE_CHECK.match(name) is not None and not self.cuda_named \
+            and _DEVICE_WORD.search(name) is None
+        self.version = _VERSION_CALL.search(name) is not None
+
+
+_CALLEE_NAMES: dict[str, _CalleeName] = {}
+
+
+def _callee_name(name: str) -> _CalleeName:
+    found = _CALLEE_NAMES.get(name)
+    if found is None:
+        if len(_CALLEE_NAMES) > 50_000:  # (a long language-server session)
+            _CALLEE_NAMES.clear()
+        found = _CALLEE_NAMES[name] = _CalleeName(name)
+    return found
+
+
 def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) -> tuple[Test, bool] | None:
     func = node.func
     qualname = resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
@@ -302,13 +332,13 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
         return Test(CUDA), False
     if qualname == "torch.accelerator.is_available":
         return Test("accelerator"), False
-    if qualname is not None and re.fullmatch(r"torch\.(backends\.)?(\w+)\.is_available", qualname):
+    if qualname is not None and qualname.endswith(".is_available") and _TORCH_AVAILABILITY.fullmatch(qualname):
         backend = qualname.split(".")[-2]
         return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
-    if name is not None and _OTHER_HELPER.match(name):
+    said = _callee_name(name) if name is not None else None
+    if said is not None and said.other_helper:
         return Test(OTHER), False
-    if name is not None and _PACKAGE_CHECK.match(name) and not _CUDA_NAMED.search(name) \
-            and not re.search(r"(?i)gpu|accelerator|device", name):
+    if said is not None and said.package_check:
         return Test("package"), False
     if name == "hasattr" and len(node.args) == 2:
         owner = resolve(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
@@ -317,11 +347,11 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
             if attribute in OTHER_BACKENDS:
                 return Test(OTHER), False
             return Test("version"), False
-    if name is not None and _VERSION_CALL.search(name):
+    if said is not None and said.version:
         return Test("version"), False
     if qualname in ("os.environ.get", "os.getenv") and node.args and _string(node.args[0]) in _OTHER_DEVICE_VARIABLES:
         return Test(OTHER), False  # `os.environ.get("HIP_VISIBLE_DEVICES")`: set on ROCm machines
-    if name is not None and _CUDA_NAMED.search(name) and (qualname is None or not qualname.startswith("torch.")):
+    if said is not None and said.cuda_named and (qualname is None or not qualname.startswith("torch.")):
         return Test("cuda-specific"), False
     # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
     if name == "startswith" and isinstance(func, ast.Attribute) and node.args:
@@ -531,7 +561,10 @@ def _classify_compare(node: ast.Compare, resolve: Resolver) -> tuple[Test, bool]
     op = node.ops[0]
     left, right = node.left, node.comparators[0]
     if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
-        build = resolve(left) if isinstance(left, (ast.Attribute, ast.Name)) else None
+        # (an attribute chain resolves to a name ending in its attribute: only `.cuda`/`.hip` can
+        # be the build's; `x.y is None` is not resolved)
+        kind = type(left)
+        build = resolve(left) if kind is ast.Name or (kind is ast.Attribute and left.attr in ("cuda", "hip")) else None  # type: ignore[attr-defined]
         if build in ("torch.version.cuda", "torch.version.hip"):  # which build of torch this is
             kind = Test(CUDA) if build.endswith("cuda") else Test(OTHER)
             return kind, isinstance(op, ast.Is)
