@@ -298,9 +298,12 @@ _TORCH_AVAILABILITY = re.compile(r"torch\.(backends\.)?(\w+)\.is_available")
 _DEVICE_WORD = re.compile(r"(?i)gpu|accelerator|device")
 
 
-class _CalleeName:
-    """What the last name of a called function says on its own (``_classify_call``'s
-    regular expressions, computed once per name: the same names recur in every file)."""
+class _NameTraits:
+    """What an identifier says on its own (a callee's last name for ``_classify_call``, a
+    name or attribute in a comparison for ``_mentions_version``): the regular expressions
+    are run once per identifier, as the same identifiers recur in every file. ``version``:
+    it names a version (``_VERSION_CALL`` is case-insensitive: also ``VERSION``,
+    ``__version__``, ``version_info``)."""
 
     __slots__ = ("other_helper", "package_check", "version", "cuda_named")
 
@@ -312,15 +315,15 @@ class _CalleeName:
         self.version = _VERSION_CALL.search(name) is not None
 
 
-_CALLEE_NAMES: dict[str, _CalleeName] = {}
+_NAME_TRAITS: dict[str, _NameTraits] = {}
 
 
-def _callee_name(name: str) -> _CalleeName:
-    found = _CALLEE_NAMES.get(name)
+def _traits(name: str) -> _NameTraits:
+    found = _NAME_TRAITS.get(name)
     if found is None:
-        if len(_CALLEE_NAMES) > 50_000:  # (a long language-server session)
-            _CALLEE_NAMES.clear()
-        found = _CALLEE_NAMES[name] = _CalleeName(name)
+        if len(_NAME_TRAITS) > 50_000:  # (a long language-server session)
+            _NAME_TRAITS.clear()
+        found = _NAME_TRAITS[name] = _NameTraits(name)
     return found
 
 
@@ -335,7 +338,7 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
     if qualname is not None and qualname.endswith(".is_available") and _TORCH_AVAILABILITY.fullmatch(qualname):
         backend = qualname.split(".")[-2]
         return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
-    said = _callee_name(name) if name is not None else None
+    said = _traits(name) if name is not None else None
     if said is not None and said.other_helper:
         return Test(OTHER), False
     if said is not None and said.package_check:
@@ -520,20 +523,6 @@ def requires_a_package(decorator: ast.expr) -> bool:
     return name is not None and name.startswith(("require_", "requires_"))
 
 
-# identifier -> whether it names a version (``_VERSION_CALL``, case-insensitive: also
-# ``VERSION``, ``__version__``, ``version_info``): the same few names recur in every comparison.
-_VERSION_NAMES: dict[str, bool] = {}
-
-
-def _names_version(name: str) -> bool:
-    found = _VERSION_NAMES.get(name)
-    if found is None:
-        if len(_VERSION_NAMES) > 50_000:  # (a long language-server session)
-            _VERSION_NAMES.clear()
-        found = _VERSION_NAMES[name] = _VERSION_CALL.search(name) is not None
-    return found
-
-
 def _mentions_version(node: ast.expr) -> bool:
     """Whether a version is named anywhere in ``node`` (``torch.__version__``, ``VERSION``,
     ``is_torch_version(...)``). A hand-rolled walk: this runs for most comparisons."""
@@ -542,10 +531,10 @@ def _mentions_version(node: ast.expr) -> bool:
         child = stack.pop()
         kind = type(child)
         if kind is ast.Name:
-            if _names_version(child.id):  # type: ignore[attr-defined]
+            if _traits(child.id).version:  # type: ignore[attr-defined]
                 return True
         elif kind is ast.Attribute:
-            if _names_version(child.attr):  # type: ignore[attr-defined]
+            if _traits(child.attr).version:  # type: ignore[attr-defined]
                 return True
             stack.append(child.value)  # type: ignore[attr-defined]
         elif kind is ast.Call:
