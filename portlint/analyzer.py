@@ -544,7 +544,7 @@ class _Analyzer(Binder):
                     break
                 name = name[:dot]
             found = self._symbol_verdicts[qualname] = name in names
-        return found or any(guard.mocked for guard in self.guards)
+        return found or (self.mocking and any(guard.mocked for guard in self.guards))
 
     def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
         symbols = self.index.symbols
@@ -552,7 +552,7 @@ class _Analyzer(Binder):
         current: ast.expr = node
         name = qualname
         outermost = True
-        mocked = [guard.mocked for guard in self.guards if guard.mocked]
+        mocked = [guard.mocked for guard in self.guards if guard.mocked] if self.mocking else None
         while True:
             if name in ignored:
                 return True

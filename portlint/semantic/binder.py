@@ -48,6 +48,7 @@ class Binder:
         self.expecting = 0
         self.test_module = False  # the file is a test module (``test_x.py``): nothing imports it
         self._skipped_tests = False  # some test is skipped off CUDA by its decorators
+        self.mocking = False  # some guard has ``mocked`` names (made by ``mocks``): else none has
         # The file's imports with the guards they run under (portlint/variants.py), when
         # a caller asks for them (a list); None: not collected.
         self.imports: list[str] | None = None
@@ -575,6 +576,7 @@ class Binder:
         names = frozenset(name for name in (g.mocked_name(node, self.resolve) for node in nodes) if name)
         # (``test``: the decorated function or class is a test; else: the code here is a test's)
         fakes = (self._in_test_code() if test is None else test) and g.fakes_cuda(names, nodes, self.resolve)
+        self.mocking = self.mocking or bool(names)
         return Guard(g.OTHER, mocked=names, fakes_cuda=fakes) if names or fakes else None
 
     def fixtures_fake_cuda(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Guard | None:

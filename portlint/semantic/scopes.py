@@ -144,7 +144,9 @@ class SemanticModel:
              statement: ast.AST | None = None, scope: Scope | None = None) -> Binding:
         """Bind ``name`` in the current scope (or where ``global``/``nonlocal`` sends it)."""
         if scope is None:
-            scope = self._target_scope(name)
+            scope = self.scope
+            if scope.declared:  # (else the current scope: no call)
+                scope = self._target_scope(name)
         binding = Binding(name, kind, node, scope, qualified, statement)
         scope.bindings[name] = binding
         scope.history.append(binding)
@@ -168,10 +170,15 @@ class SemanticModel:
         name = node.id
         self.identifiers.add(name)
         scope = self.scope
-        # (``lookup``'s first step inlined: most names are bound in the current scope)
-        binding = None if scope.declared else scope.bindings.get(name)
-        if binding is None:
+        if scope.declared:
             binding = self.lookup(name)
+        else:  # (``lookup``, inlined: this runs for every name read)
+            binding = scope.bindings.get(name)
+            current = scope.parent
+            while binding is None and current is not None:
+                if current.kind != "class":
+                    binding = current.bindings.get(name)
+                current = current.parent
         if self.loads is not None:
             self.loads.append((node, self.scope))
         if binding is not None:
