@@ -134,6 +134,7 @@ class _Analyzer(Binder):
         self._screen_of: RuleIndex | None = None  # the index ``_screen`` is the "anywhere" screen of
         self._screen: re.Pattern[str] | None = None
         self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
+        self._plain_names = ast.Name not in index.idioms  # ... a Name by visit_name only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
@@ -457,17 +458,18 @@ class _Analyzer(Binder):
         if type(node.ctx) is not ast.Load:
             Binder.visit_name(self, node)
             return
-        binding = self.model.reference(node)
-        if not self.index.symbols:
-            return
-        if binding is not None:
-            qualname = binding.qualified
-        elif self.model.stars:  # (else ``resolve`` would look the name up again, for None)
-            qualname = self.resolve(node)
-        else:
-            return
-        if qualname is not None and self._may_be_symbol(qualname):
+        qualname = self._read_name(node)
+        if qualname is not None and self.index.symbols and self._may_be_symbol(qualname):
             self._match_symbol(node, qualname, None)
+
+    def _read_name(self, node: ast.Name) -> str | None:
+        """Count a name's use; the dotted name it refers to (``resolve``), from that look-up."""
+        binding = self.model.reference(node)
+        if binding is not None:
+            return binding.qualified
+        if self.model.stars:  # (else ``resolve`` would look the name up again, for None)
+            return self.resolve(node)
+        return None
 
     def visit_chain(self, node: ast.expr, call: ast.Call | None = None, resolved: object = _UNRESOLVED) -> None:
         """A Name or an Attribute chain: symbols first, then attribute matchers. ``resolved``:
@@ -482,7 +484,15 @@ class _Analyzer(Binder):
             if qualname is not None and self._may_be_symbol(qualname):
                 self._match_symbol(node, qualname, call)
             return
-        if not self.index.symbols:
+        value = node.value  # type: ignore[attr-defined]
+        root = root_name = None  # `name.attr`: the root, whose use is counted first (see below)
+        if resolved is _UNRESOLVED and type(value) is ast.Name and type(value.ctx) is ast.Load and self._plain_names:
+            # (its look-up gives the chain's name too: ``resolve`` would look it up again,
+            # and nothing binds in between)
+            root = value
+            root_name = self._read_name(value)
+            qualname = f"{root_name}.{node.attr}" if root_name is not None and self.index.symbols else None  # type: ignore[attr-defined]
+        elif not self.index.symbols:
             qualname = None
         elif resolved is _UNRESOLVED:
             qualname = self.resolve(node)
@@ -492,7 +502,8 @@ class _Analyzer(Binder):
             if not self._may_be_symbol(qualname):
                 qualname = None  # (and so for every part of the chain)
             elif self._match_symbol(node, qualname, call):
-                self._reference_root(node)
+                if root is None:
+                    self._reference_root(node)
                 return
         assert isinstance(node, ast.Attribute)
         if type(node.ctx) is ast.Load:  # `self.is_cuda = ...` assigns, it does not read
@@ -502,8 +513,10 @@ class _Analyzer(Binder):
                     if self._attribute_applies(matcher, call):
                         self._report_attribute(matcher, node, call)
                         break
-        value = node.value
-        if type(value) is ast.Attribute and self._plain_chains:
+        if root is not None:  # (``visit_name`` of the root, its use counted above)
+            if root_name is not None and self.index.symbols and self._may_be_symbol(root_name):
+                self._match_symbol(root, root_name, None)
+        elif type(value) is ast.Attribute and self._plain_chains:
             # `a.b.c` resolved to Q: `a.b` (the same root, nothing bound since) resolves to Q
             # without ".c", or to None with it
             self.visit_chain(value, None, None if qualname is None else qualname[:-len(node.attr) - 1])

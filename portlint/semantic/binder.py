@@ -384,8 +384,9 @@ class Binder:
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         args = node.args
-        self.visit_all([*args.defaults, *args.kw_defaults])
-        if not isinstance(node, ast.Lambda):
+        if args.defaults or args.kw_defaults:
+            self.visit_all([*args.defaults, *args.kw_defaults])
+        if type(node) is not ast.Lambda:
             for decorator in node.decorator_list:
                 # `@pytest.mark.parametrize(..., [torch.device("cuda", i) ...])` on a test: the
                 # test's inputs, whose meaning is what the code under test does with them
@@ -405,12 +406,14 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
-            guard = self.test_requirement(node.decorator_list)
-            if guard is not None:
-                self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
-            added = [found for found in (guard, self.mocks(node.decorator_list, node.name.startswith("test")),
-                                         self.fixtures_fake_cuda(node))
-                     if found is not None]
+            if node.decorator_list:
+                guard = self.test_requirement(node.decorator_list)
+                if guard is not None:
+                    self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
+                mocks = self.mocks(node.decorator_list, node.name.startswith("test"))
+            else:  # (no decorator: no test requirement, no mock)
+                guard = mocks = None
+            added = [found for found in (guard, mocks, self.fixtures_fake_cuda(node)) if found is not None]
             if added:
                 self._deferred.append((node, self.model.scope, (*self.context(), *added)))
                 return
