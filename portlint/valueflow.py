@@ -77,9 +77,12 @@ class ValueFlow:
                     or expr.value.id != _first_parameter(method.node)):
                 return self._object_attribute(expr, scope)
             found = self.class_attributes(klass.node).get(expr.attr, [])
-            values = {ast.dump(value) if value is not None else None for value, _ in found}
-            if len(values) != 1 or None in values:
+            if not found or any(value is None for value, _ in found):
                 return None
+            if len(found) > 1:  # (several assignments: all of the same value, or no single value)
+                dumped = ast.dump(found[0][0])  # type: ignore[arg-type]
+                if any(ast.dump(value) != dumped for value, _ in found[1:]):  # type: ignore[arg-type]
+                    return None
             value, where = found[0]
             return Definition(value, self.model.scope_of(where))
         return None
@@ -377,11 +380,20 @@ def _statements(node: ast.stmt):  # type: ignore[no-untyped-def]
     todo = deque([node])
     while todo:
         node = todo.popleft()
-        for name in node._fields:
+        fields = _BLOCK_FIELDS.get(node.__class__)
+        if fields is None:
+            fields = _BLOCK_FIELDS[node.__class__] = tuple(name for name in node._fields if name in _BLOCK_NAMES)
+        for name in fields:
             child = getattr(node, name, None)
             if type(child) is list:
                 todo.extend(item for item in child if isinstance(item, _BLOCKS))
         yield node
+
+
+# The fields that hold statements, handlers or cases (a statement's blocks); the other list
+# fields hold expressions, aliases, keywords...
+_BLOCK_NAMES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> its fields in _BLOCK_NAMES
 
 
 def _binding_definition(binding: Binding) -> Definition | None:
