@@ -223,6 +223,8 @@ class _Analyzer(Binder):
         return self.test_module and self.model.scope.is_function
 
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
+        if classified is None:
+            return None, None  # (the binder's answer, without a CUDA guard to note)
         guards = Binder.branch_guards(self, test, classified, several)
         cuda = [guard for guard in guards if guard is not None and guard.kind == g.CUDA]
         if cuda and isinstance(test, ast.UnaryOp):

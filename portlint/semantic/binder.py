@@ -615,6 +615,9 @@ class Binder:
             del self.guards[depth - (guard is not None):]
 
     def visit_test(self, test: ast.expr, guards: tuple[Guard | None, ...]) -> None:
+        if not any(guards):  # (most tests are nothing known: no guard to tell)
+            (self._dispatch.get(type(test)) or self.generic_visit)(test)  # (``visit``, inlined)
+            return
         start = self.mark()
         self.visit(test)
         end = self.mark()
