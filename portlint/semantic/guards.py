@@ -152,7 +152,7 @@ class Test:
     device: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # (made for most tests of a file: slots are cheaper to fill)
 class Guard:
     kind: str
     test: ast.expr | None = None  # the condition (None for try/except guards)
