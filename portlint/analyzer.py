@@ -754,14 +754,10 @@ class _Analyzer(Binder):
             self._check_argparse_default(node)
         contexts = index.positional_contexts
         if contexts and (args or keywords):
-            for key in (qualname, method):
-                for slots, ctx in contexts.get(key, ()) if key else ():
-                    for position, arg in enumerate(args):
-                        if slots is None or position in slots:
-                            self.check_value(arg, ctx)
-                    for keyword in keywords if slots else ():
-                        if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
-                            self.check_value(keyword.value, ctx)
+            if qualname in contexts:
+                self._check_arguments(node, contexts[qualname])  # type: ignore[index]
+            if method in contexts:
+                self._check_arguments(node, contexts[method])  # type: ignore[index]
         if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
             for arg in args:
                 self._dtype_slots[id(arg)] = node
@@ -782,6 +778,16 @@ class _Analyzer(Binder):
         for keyword in keywords:
             value = keyword.value
             (dispatch.get(type(value)) or generic)(value)
+
+    def _check_arguments(self, node: ast.Call, slots_and_contexts: list[tuple[tuple[int, ...] | None, str]]) -> None:
+        """The arguments of a call in a positional context (``positional_contexts``)."""
+        for slots, ctx in slots_and_contexts:
+            for position, arg in enumerate(node.args):
+                if slots is None or position in slots:
+                    self.check_value(arg, ctx)
+            for keyword in node.keywords if slots else ():
+                if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
+                    self.check_value(keyword.value, ctx)
 
     def _check_keywords(self, node: ast.Call, qualname: str | None, method: str | None) -> None:
         """The keyword arguments of a call: dtype slots, keyword contexts, keyword matchers."""

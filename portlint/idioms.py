@@ -92,10 +92,10 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
     test, chosen, fallback = node.test, node.body, node.orelse
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, chosen, fallback = test.operand, fallback, chosen
-    if not _is_call_to(test, resolve, "torch.cuda.is_available"):
-        return None
-    cuda = _string(chosen)
+    cuda = _string(chosen)  # (the strings first: most conditional expressions choose no device)
     if cuda is None or _string(fallback) != "cpu" or not pattern.fullmatch(cuda):
+        return None
+    if not _is_call_to(test, resolve, "torch.cuda.is_available"):
         return None
     return cuda
 
