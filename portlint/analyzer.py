@@ -130,6 +130,7 @@ class _Analyzer(Binder):
                 self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
         self._symbol_names: frozenset[str] | None = None  # see ``_may_be_symbol``
         self._symbol_verdicts: dict[str, bool] = {}  # qualified name -> its first look (names recur)
+        self._named_contexts: dict[str, tuple[str, ...]] = {}  # name -> index.contexts_named(name)
         self._subscripted: tuple[dict[str, tuple[str, ...]], frozenset[str]] | None = None  # see _subscript_attributes
         self._screen_of: RuleIndex | None = None  # the index ``_screen`` is the "anywhere" screen of
         self._screen: re.Pattern[str] | None = None
@@ -995,11 +996,14 @@ class _Analyzer(Binder):
             inner = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
             self._inline_values.add((inner.lineno, inner.col_offset, inner.end_lineno, inner.end_col_offset))
         if value is not None and self.index.name_contexts:
-            contexts_named = self.index.contexts_named
+            named = self._named_contexts
             for target in targets:
                 name = target.id if type(target) is ast.Name else _target_name(target)  # type: ignore[attr-defined]
                 if name is not None:
-                    for ctx in contexts_named(name):
+                    contexts = named.get(name)
+                    if contexts is None:  # (the index's look-up, kept here: a call less per assignment)
+                        contexts = named[name] = self.index.contexts_named(name)
+                    for ctx in contexts:
                         self.check_value(value, ctx)
         start = len(self.findings)
         if self.guards and self.index.keywords:

@@ -217,8 +217,9 @@ def _refuses(body: list[ast.stmt]) -> bool:
 def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if isinstance(node, ast.Assert):
         test = node.test
-    elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
-        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)):
+    elif isinstance(node, ast.If) and not node.orelse:
+        # (the test's shape first: most ifs test something else than a negation)
+        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)) or not _refuses(node.body):
             return None
         test = node.test.operand
     else:
