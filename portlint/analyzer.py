@@ -88,6 +88,7 @@ class _Analyzer(Binder):
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.test_module = name.startswith("test_") or name.endswith("_test.py")
         self._lines: list[str] | None = None
+        self._ascii = text.isascii()  # then a byte offset is a character offset (no line split needed)
         self._indent_unit: str | None = None
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, int, int]] = set()
@@ -115,14 +116,30 @@ class _Analyzer(Binder):
             ast.Expr: self.visit_expression_statement,
             ast.JoinedStr: self.visit_joined_str,
         })
-        # Idioms (structural matchers) run before the node's usual visitor.
+        # Idioms (structural matchers) run before the node's usual visitor. A call is
+        # tried only when it passes every call idiom's gate (see ``Idiom.call_gate``):
+        # visit_call does that, with the callee it resolves anyway.
         self.idiom_findings: list[Finding] = []
+        self._call_gate: tuple[frozenset[str], frozenset[str]] | None = None
+        gates = [IDIOMS[matcher.name].call_gate for matcher in index.idioms.get(ast.Call, ()) if matcher.name]
+        if gates and all(gate is not None for gate in gates):
+            self._call_gate = (frozenset().union(*(gate[0] for gate in gates)),  # type: ignore[index]
+                               frozenset().union(*(gate[1] for gate in gates)))  # type: ignore[index]
         for node_type in index.idioms:
-            self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+            if node_type is not ast.Call or self._call_gate is None:
+                self._dispatch[node_type] = self._with_idioms(self._dispatch.get(node_type, self.generic_visit))
+        self._symbol_names: frozenset[str] | None = None  # see ``_may_be_symbol``
+        self._symbol_verdicts: dict[str, bool] = {}  # qualified name -> its first look (names recur)
+        self._named_contexts: dict[str, tuple[str, ...]] = {}  # name -> index.contexts_named(name)
+        self._subscripted: tuple[dict[str, tuple[str, ...]], frozenset[str]] | None = None  # see _subscript_attributes
+        self._screen_of: RuleIndex | None = None  # the index ``_screen`` is the "anywhere" screen of
+        self._screen: re.Pattern[str] | None = None
         self._plain_chains = ast.Attribute not in index.idioms  # an Attribute is visited by visit_chain only
+        self._plain_names = ast.Name not in index.idioms  # ... a Name by visit_name only
         # For the {device} placeholder (portlint/devicevar.py).
         self.tree: ast.Module | None = None
         self._inline_values: set[tuple[int, int, int | None, int | None]] = set()  # values of `name = "..."`
+        self._defaults_read = False  # the add_argument defaults are in _inline_values (see _read_option_defaults)
         self._device_sites: list[tuple[int, int, list[ast.AST]]] = []  # (finding number, line, owners)
         # Value flow (portlint/valueflow.py): a use in a device position reports the value's
         # definition; ``_use`` is (context, line) of the use while that definition is matched.
@@ -159,11 +176,6 @@ class _Analyzer(Binder):
 
     def run(self, tree: ast.Module) -> SemanticModel:  # type: ignore[override]
         self.tree = tree
-        if "add_argument" in self.text:  # `--device` default="cuda": the expression itself, as `device = "cuda"`
-            for node in nodes(tree):
-                if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
-                    value = node.value
-                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
         model = super().run(tree)
         self.finish()
         return model
@@ -209,11 +221,12 @@ class _Analyzer(Binder):
         the helpers its tests call, ``_check_sgd_optimizer``)."""
         if self._in_test_function():
             return True
-        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-        return self.model.scope.is_function and (name.startswith("test_") or name.endswith("_test.py"))
+        return self.test_module and self.model.scope.is_function
 
     def branch_guards(self, test, classified, several=False):  # type: ignore[no-untyped-def]
-        guards = super().branch_guards(test, classified, several)
+        if classified is None:
+            return None, None  # (the binder's answer, without a CUDA guard to note)
+        guards = Binder.branch_guards(self, test, classified, several)
         cuda = [guard for guard in guards if guard is not None and guard.kind == g.CUDA]
         if cuda and isinstance(test, ast.UnaryOp):
             while isinstance(test, ast.UnaryOp):
@@ -260,7 +273,7 @@ class _Analyzer(Binder):
     def visit_annotation(self, node: ast.expr) -> None:
         self._annotation += 1
         try:
-            super().visit_annotation(node)
+            Binder.visit_annotation(self, node)
         finally:
             self._annotation -= 1
 
@@ -348,22 +361,26 @@ class _Analyzer(Binder):
 
     def _with_idioms(self, visit_node):  # type: ignore[no-untyped-def]
         def visit(node: ast.AST) -> None:
-            query = self.query
-            for matcher in self.index.idioms[type(node)]:
-                assert matcher.name and matcher.pattern is not None
-                matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
-                if matched is not None:
-                    count = len(self.findings)
-                    at = node
-                    if isinstance(matched, tuple):  # (text, the node to report: a definition)
-                        matched, at = matched
-                    self.report(matcher, at, matched)
-                    if len(self.findings) > count:
-                        self.note_idiom()
-                    break
+            self._match_idioms(node)
             visit_node(node)
 
         return visit
+
+    def _match_idioms(self, node: ast.AST) -> None:
+        """Report the first idiom of the index that matches ``node``."""
+        query = self.query
+        for matcher in self.index.idioms[type(node)]:
+            assert matcher.name and matcher.pattern is not None
+            matched = IDIOMS[matcher.name].match(node, query, matcher.pattern)
+            if matched is not None:
+                count = len(self.findings)
+                at = node
+                if isinstance(matched, tuple):  # (text, the node to report: a definition)
+                    matched, at = matched
+                self.report(matcher, at, matched)
+                if len(self.findings) > count:
+                    self.note_idiom()
+                break
 
     def note_idiom(self) -> None:
         """The finding just reported is an idiom's (it replaces the findings inside it)."""
@@ -391,7 +408,7 @@ class _Analyzer(Binder):
     def flow(self) -> ValueFlow:
         if self._flow is None:
             assert self.tree is not None
-            self._flow = ValueFlow(self.model, self.tree)
+            self._flow = ValueFlow(self.model, self.tree, self.text)
         return self._flow
 
     @property
@@ -442,19 +459,20 @@ class _Analyzer(Binder):
 
     def visit_name(self, node: ast.Name) -> None:  # type: ignore[override]
         if type(node.ctx) is not ast.Load:
-            super().visit_name(node)
+            Binder.visit_name(self, node)
             return
-        binding = self.model.reference(node)
-        if not self.index.symbols:
-            return
-        if binding is not None:
-            qualname = binding.qualified
-        elif self.model.stars:  # (else ``resolve`` would look the name up again, for None)
-            qualname = self.resolve(node)
-        else:
-            return
-        if qualname is not None:
+        qualname = self._read_name(node)
+        if qualname is not None and self.index.symbols and self._may_be_symbol(qualname):
             self._match_symbol(node, qualname, None)
+
+    def _read_name(self, node: ast.Name) -> str | None:
+        """Count a name's use; the dotted name it refers to (``resolve``), from that look-up."""
+        binding = self.model.reference(node)
+        if binding is not None:
+            return binding.qualified
+        if self.model.stars:  # (else ``resolve`` would look the name up again, for None)
+            return self.resolve(node)
+        return None
 
     def visit_chain(self, node: ast.expr, call: ast.Call | None = None, resolved: object = _UNRESOLVED) -> None:
         """A Name or an Attribute chain: symbols first, then attribute matchers. ``resolved``:
@@ -466,18 +484,30 @@ class _Analyzer(Binder):
             binding = self.model.reference(node)  # type: ignore[arg-type]
             qualname = (binding.qualified if binding is not None else self.resolve(node)) \
                 if self.index.symbols else None
-            if qualname is not None:
+            if qualname is not None and self._may_be_symbol(qualname):
                 self._match_symbol(node, qualname, call)
             return
-        if not self.index.symbols:
+        value = node.value  # type: ignore[attr-defined]
+        root = root_name = None  # `name.attr`: the root, whose use is counted first (see below)
+        if resolved is _UNRESOLVED and type(value) is ast.Name and type(value.ctx) is ast.Load and self._plain_names:
+            # (its look-up gives the chain's name too: ``resolve`` would look it up again,
+            # and nothing binds in between)
+            root = value
+            root_name = self._read_name(value)
+            qualname = f"{root_name}.{node.attr}" if root_name is not None and self.index.symbols else None  # type: ignore[attr-defined]
+        elif not self.index.symbols:
             qualname = None
         elif resolved is _UNRESOLVED:
             qualname = self.resolve(node)
         else:
             qualname = resolved  # type: ignore[assignment]
-        if qualname is not None and self._match_symbol(node, qualname, call):
-            self._reference_root(node)
-            return
+        if qualname is not None:
+            if not self._may_be_symbol(qualname):
+                qualname = None  # (and so for every part of the chain)
+            elif self._match_symbol(node, qualname, call):
+                if root is None:
+                    self._reference_root(node)
+                return
         assert isinstance(node, ast.Attribute)
         if type(node.ctx) is ast.Load:  # `self.is_cuda = ...` assigns, it does not read
             matchers = self.index.attributes.get(node.attr)
@@ -486,13 +516,15 @@ class _Analyzer(Binder):
                     if self._attribute_applies(matcher, call):
                         self._report_attribute(matcher, node, call)
                         break
-        value = node.value
-        if type(value) is ast.Attribute and self._plain_chains:
+        if root is not None:  # (``visit_name`` of the root, its use counted above)
+            if root_name is not None and self.index.symbols and self._may_be_symbol(root_name):
+                self._match_symbol(root, root_name, None)
+        elif type(value) is ast.Attribute and self._plain_chains:
             # `a.b.c` resolved to Q: `a.b` (the same root, nothing bound since) resolves to Q
             # without ".c", or to None with it
             self.visit_chain(value, None, None if qualname is None else qualname[:-len(node.attr) - 1])
         else:
-            self.visit(value)
+            (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``visit``, inlined)
 
     def _names_an_owner(self, func: ast.expr) -> bool:
         """``func`` is ``hasattr`` (the builtin) or ``mock.patch.object``: its first argument
@@ -510,13 +542,33 @@ class _Analyzer(Binder):
         else:
             self.visit(node)
 
+    def _may_be_symbol(self, qualname: str) -> bool:
+        """A first look before ``_match_symbol``: False when it would find nothing for
+        ``qualname`` nor for any chain it is the resolution of a part of (most names,
+        ``torch.nn.Linear``, ``os.path.join``, are no symbol of the index, nor under one,
+        nor ignored; nothing is mocked here)."""
+        found = self._symbol_verdicts.get(qualname)
+        if found is None:
+            names = self._symbol_names
+            if names is None:
+                index = self.index
+                names = self._symbol_names = frozenset(index.symbols).union(index.ignored_symbols, index.symbol_prefixes)
+            name = qualname
+            while name not in names:
+                dot = name.rfind(".")
+                if dot < 0:
+                    break
+                name = name[:dot]
+            found = self._symbol_verdicts[qualname] = name in names
+        return found or (self.mocking and any(guard.mocked for guard in self.guards))
+
     def _match_symbol(self, node: ast.expr, qualname: str, call: ast.Call | None) -> bool:
         symbols = self.index.symbols
         ignored = self.index.ignored_symbols
         current: ast.expr = node
         name = qualname
         outermost = True
-        mocked = [guard.mocked for guard in self.guards if guard.mocked]
+        mocked = [guard.mocked for guard in self.guards if guard.mocked] if self.mocking else None
         while True:
             if name in ignored:
                 return True
@@ -657,55 +709,90 @@ class _Analyzer(Binder):
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
-        if len(node.args) >= 2 and isinstance(node.args[0], (ast.Attribute, ast.Name)) and self._names_an_owner(func):
+        args = node.args
+        keywords = node.keywords
+        func_type = type(func)
+        chain = func_type is ast.Attribute or func_type is ast.Name
+        qualname = self.resolve(func) if chain else None
+        gate = self._call_gate
+        if gate is not None and (qualname in gate[1] or (keywords and not gate[0].isdisjoint(
+                [keyword.arg for keyword in keywords]))):
+            self._match_idioms(node)
+        if len(args) >= 2 and type(args[0]) in (ast.Attribute, ast.Name) and self._names_an_owner(func):
             # `hasattr(torch.cuda, "is_bf16_supported")`: a question about the API, which has
             # an answer everywhere (what the answer guards is judged on its own);
             # `patch.object(torch.cuda, "device_count", ...)` names what it replaces
             self.visit(func)
-            self._reference_root(node.args[0])
-            self.visit_all([*node.args[1:], *(keyword.value for keyword in node.keywords)])
+            self._reference_root(args[0])
+            self.visit_all([*args[1:], *(keyword.value for keyword in keywords)])
             return
         index = self.index
-        qualname = None
         method = None
-        if isinstance(func, (ast.Attribute, ast.Name)):
-            qualname = self.resolve(func)
-            if isinstance(func, ast.Attribute):
-                method = "." + func.attr
-            if qualname is not None and qualname in index.covering:
-                self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
-            if qualname in g.SKIP_CONDITIONS and node.args and g.skips_off_cuda(
-                    qualname, node.args[0], self.resolve, self.index.guard_names):
-                # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
-                self.visit_chain(func, call=node, resolved=qualname)
-                self.visit_guarded(node.args[0], Guard(g.SKIP))
-                for arg in node.args[1:]:
-                    self.visit(arg)
-                for keyword in node.keywords:
-                    self.visit(keyword.value)
-                return
-            self.visit_chain(func, call=node, resolved=qualname)  # (nothing bound since)
+        if chain:
+            if func_type is ast.Attribute:
+                method = "." + func.attr  # type: ignore[attr-defined]
+            if qualname is not None:
+                if qualname in index.covering:
+                    self._covering_calls.setdefault(self._owner_key(), set()).add(qualname)
+                if qualname in g.SKIP_CONDITIONS and args and g.skips_off_cuda(
+                        qualname, args[0], self.resolve, self.index.guard_names):
+                    # unittest.skipUnless(torch.cuda.device_count() > 1, ...): off CUDA the test is skipped
+                    self.visit_chain(func, node, qualname)
+                    self.visit_guarded(args[0], Guard(g.SKIP))
+                    for arg in args[1:]:
+                        self.visit(arg)
+                    for keyword in keywords:
+                        self.visit(keyword.value)
+                    return
+            self.visit_chain(func, node, qualname)  # (resolved: nothing bound since)
         else:
             self.visit(func)
-        shown = qualname or (func.id if type(func) is ast.Name else None)  # builtins resolve to None
-        if (shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS) and node.args:
-            self._display(*node.args)
+        if args:
+            shown = qualname or (func.id if func_type is ast.Name else None)  # type: ignore[attr-defined]  # builtins resolve to None
+            if shown in _DISPLAY_CALLS or method in _DISPLAY_METHODS:
+                self._display(*args)
         if method == ".add_argument" and index.name_contexts:
             self._check_argparse_default(node)
-        if index.positional_contexts and (node.args or node.keywords):
-            for key in (qualname, method):
-                for slots, ctx in index.positional_contexts.get(key, ()) if key else ():
-                    for position, arg in enumerate(node.args):
-                        if slots is None or position in slots:
-                            self.check_value(arg, ctx)
-                    for keyword in node.keywords if slots else ():
-                        if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
-                            self.check_value(keyword.value, ctx)
+        contexts = index.positional_contexts
+        if contexts and (args or keywords):
+            if qualname in contexts:
+                self._check_arguments(node, contexts[qualname])  # type: ignore[index]
+            if method in contexts:
+                self._check_arguments(node, contexts[method])  # type: ignore[index]
         if method in _CASTS or (qualname is not None and qualname.endswith("set_default_dtype")):
-            for arg in node.args:
+            for arg in args:
                 self._dtype_slots[id(arg)] = node
-        elif type(func) is ast.Name and not (qualname or "").startswith("torch"):
-            self._foreign_args.update(map(id, node.args))
+        elif func_type is ast.Name and args and not (qualname or "").startswith("torch"):
+            self._foreign_args.update(map(id, args))
+        if keywords:
+            self._check_keywords(node, qualname, method)
+        dispatch = self._dispatch
+        generic = self.generic_visit
+        if func_type is ast.Name and len(args) == 3 and func.id == "getattr":  # type: ignore[attr-defined]
+            # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
+            self.visit(args[0])
+            self.visit(args[1])
+            self.visit_guarded(args[2], Guard(g.BACKEND))
+        else:
+            for arg in args:
+                (dispatch.get(type(arg)) or generic)(arg)  # (``visit``, inlined)
+        for keyword in keywords:
+            value = keyword.value
+            (dispatch.get(type(value)) or generic)(value)
+
+    def _check_arguments(self, node: ast.Call, slots_and_contexts: list[tuple[tuple[int, ...] | None, str]]) -> None:
+        """The arguments of a call in a positional context (``positional_contexts``)."""
+        for slots, ctx in slots_and_contexts:
+            for position, arg in enumerate(node.args):
+                if slots is None or position in slots:
+                    self.check_value(arg, ctx)
+            for keyword in node.keywords if slots else ():
+                if keyword.arg in slots:  # torch.device(type="cuda"): the parameter's name
+                    self.check_value(keyword.value, ctx)
+
+    def _check_keywords(self, node: ast.Call, qualname: str | None, method: str | None) -> None:
+        """The keyword arguments of a call: dtype slots, keyword contexts, keyword matchers."""
+        index = self.index
         for keyword in node.keywords:
             name = keyword.arg
             if name is not None:
@@ -725,16 +812,6 @@ class _Analyzer(Binder):
                         if type(keyword.value) is ast.Name and not self._assigned_value_matches(matcher, keyword.value):
                             continue  # device_ids = None if device.type == "cpu" else [i]; DDP(m, device_ids=device_ids)
                     self.report(matcher, keyword, f"{name}=")
-        if type(func) is ast.Name and func.id == "getattr" and len(node.args) == 3:
-            # getattr(torch, device_type, torch.cuda): the default of a look-up by device type
-            self.visit(node.args[0])
-            self.visit(node.args[1])
-            self.visit_guarded(node.args[2], Guard(g.BACKEND))
-        else:
-            for arg in node.args:
-                self.visit(arg)
-        for keyword in node.keywords:
-            self.visit(keyword.value)
 
     def _assigned_value_matches(self, matcher: Matcher, name: ast.Name) -> bool:
         """A keyword's ``value`` pattern, tested on what a plain variable was last assigned
@@ -784,11 +861,24 @@ class _Analyzer(Binder):
 
     def visit_subscript(self, node: ast.Subscript) -> None:
         contexts = self.index.subscript_contexts
-        if contexts and isinstance(node.value, (ast.Attribute, ast.Name)):
-            qualname = self.resolve(node.value)
+        value = node.value
+        kind = type(value)
+        # (an attribute chain resolves to a name that ends with its attribute: ``x.y[...]``
+        # can only be a context's ``...y`` and is not resolved otherwise)
+        if contexts and (kind is ast.Name or (kind is ast.Attribute and value.attr in self._subscript_attributes())):  # type: ignore[attr-defined]
+            qualname = self.resolve(value)
             for ctx in contexts.get(qualname, ()) if qualname else ():
                 self.check_value(node.slice, ctx)
-        self.generic_visit(node)
+        dispatch = self._dispatch  # (``generic_visit``, inlined: the value, then the slice)
+        (dispatch.get(type(value)) or self.generic_visit)(value)
+        (dispatch.get(type(node.slice)) or self.generic_visit)(node.slice)
+
+    def _subscript_attributes(self) -> frozenset[str]:
+        """The last parts of the names of ``subscript_contexts`` (of the index in use)."""
+        contexts = self.index.subscript_contexts
+        if self._subscripted is None or self._subscripted[0] is not contexts:
+            self._subscripted = (contexts, frozenset(qualname.rpartition(".")[2] for qualname in contexts))
+        return self._subscripted[1]
 
     # ------------------------------------------------------------------ shown values
 
@@ -811,8 +901,9 @@ class _Analyzer(Binder):
                 self._display(value.right)  # "%s" % torch.cuda.is_available()
 
     def visit_expression_statement(self, node: ast.Expr) -> None:
-        self._display(node.value)  # a bare `torch.cuda.is_available()`: a notebook shows it
-        self.generic_visit(node)
+        value = node.value
+        self._display(value)  # a bare `torch.cuda.is_available()`: a notebook shows it
+        (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``generic_visit``, inlined)
 
     def visit_joined_str(self, node: ast.JoinedStr) -> None:
         self._display(*(part.value for part in node.values if isinstance(part, ast.FormattedValue)))
@@ -821,73 +912,103 @@ class _Analyzer(Binder):
     def visit_bool_op(self, node: ast.BoolOp) -> None:  # type: ignore[override]
         if self.index.compare_contexts:
             self._mark_several_device_types(node)
-        super().visit_bool_op(node)
+        Binder.visit_bool_op(self, node)
 
     def _mark_several_device_types(self, node: ast.BoolOp) -> None:
         """``device_type == "cuda" or device_type == "mlu"`` (``x != "cuda" and x != "mlu"``):
         the spelled-out ``device_type in ("cuda", "mlu")``, "cuda" among several device types."""
         wanted = ast.Eq if isinstance(node.op, ast.Or) else ast.NotEq
-        by_subject: dict[str, list[ast.Constant]] = {}
+        candidates: list[tuple[ast.expr, ast.Constant]] = []
         for value in node.values:
             if type(value) is not ast.Compare or len(value.ops) != 1 or type(value.ops[0]) is not wanted:
                 continue
             for subject, literal in ((value.left, value.comparators[0]), (value.comparators[0], value.left)):
                 if type(literal) is ast.Constant and isinstance(literal.value, str) and type(subject) is not ast.Constant:
-                    by_subject.setdefault(ast.dump(subject), []).append(literal)
+                    candidates.append((subject, literal))  # type: ignore[arg-type]
+        # (no subject can have several device types when all the literals together have not:
+        # the subjects are compared by their dump only then)
+        if len(candidates) < 2 or not g.several_device_types([literal.value for _, literal in candidates]):
+            return
+        by_subject: dict[str, list[ast.Constant]] = {}
+        for subject, literal in candidates:
+            by_subject.setdefault(ast.dump(subject), []).append(literal)
         for literals in by_subject.values():
             if len(literals) > 1 and g.several_device_types([literal.value for literal in literals]):
                 self._among_several.update(id(literal) for literal in literals)
 
     def visit_compare(self, node: ast.Compare) -> None:
+        operands = (node.left, *node.comparators)
         for ctx in self.index.compare_contexts:
-            for operand in (node.left, *node.comparators):
-                if id(operand) not in self._among_several:
+            for operand in operands:
+                # (a name or attribute compared is not followed: value flow skips a compare
+                # context, so ``check_value`` would do nothing with it)
+                if type(operand) in _LITERAL_SHAPES and id(operand) not in self._among_several:
                     self.check_value(operand, ctx)
-        self._operands.update(id(operand) for operand in (node.left, *node.comparators))
-        for operand in (node.left, *node.comparators):
-            self._compared.add(id(operand))
-            if isinstance(operand, (ast.Tuple, ast.List, ast.Set)):
-                self._compared.update(id(element) for element in operand.elts)
-        self.generic_visit(node)
+        self._operands.update(map(id, operands))
+        compared = self._compared
+        dispatch = self._dispatch
+        for operand in operands:
+            compared.add(id(operand))
+            kind = type(operand)
+            if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+                compared.update(id(element) for element in operand.elts)  # type: ignore[attr-defined]
+        for operand in operands:  # (``generic_visit``, inlined: the operands are the children)
+            (dispatch.get(type(operand)) or self.generic_visit)(operand)
 
     def visit_operation(self, node: ast.BinOp | ast.UnaryOp) -> None:
         """Remember the direct operands of an operator (see ``_report_attribute``)."""
-        if isinstance(node, ast.BinOp):
-            self._operands.update((id(node.left), id(node.right)))
-        elif not isinstance(node.op, ast.Not):  # `not x` binds more loosely than a comparison
-            self._operands.add(id(node.operand))
+        dispatch = self._dispatch
+        if type(node) is ast.BinOp:
+            left, right = node.left, node.right  # type: ignore[union-attr]
+            self._operands.update((id(left), id(right)))
+            (dispatch.get(type(left)) or self.generic_visit)(left)  # (``generic_visit``, inlined)
+            (dispatch.get(type(right)) or self.generic_visit)(right)
+            return
+        operand = node.operand  # type: ignore[union-attr]
+        if type(node.op) is not ast.Not:  # `not x` binds more loosely than a comparison
+            self._operands.add(id(operand))
         else:
-            self._negated[id(node.operand)] = node  # a comparison written there is negated instead
-        self.generic_visit(node)
+            self._negated[id(operand)] = node  # type: ignore[assignment]  # a comparison written there is negated instead
+        (dispatch.get(type(operand)) or self.generic_visit)(operand)
 
     def visit_if_exp(self, node: ast.IfExp) -> None:
         self._branches.update((id(node.body), id(node.orelse)))
         self._guarded[id(node.test)] = node
-        super().visit_if_exp(node)
+        Binder.visit_if_exp(self, node)
 
     def visit_if(self, node: ast.If) -> None:
         self._guarded[id(node.test)] = node  # its branches are read only for a CUDA guard's test
-        super().visit_if(node)
+        Binder.visit_if(self, node)
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:  # type: ignore[override]
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[union-attr]
         value = node.value
-        if isinstance(value, ast.Constant) and value.value in (False, None) and not isinstance(value.value, str):
-            self._switched_off.update(id(target) for target in targets)
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Call) \
-                and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
-                and isinstance(value.func, (ast.Name, ast.Attribute)) and self.resolve(value.func) == "torch.device":
-            value = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Constant):
-            self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
-        value = node.value
+        kind = type(value)
+        one_name = len(targets) == 1 and type(targets[0]) is ast.Name
+        if kind is ast.Constant:
+            if value.value in (False, None) and not isinstance(value.value, str):  # type: ignore[union-attr]
+                self._switched_off.update(id(target) for target in targets)
+            if one_name:
+                self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))  # type: ignore[union-attr]
+        elif kind is ast.Call and one_name and len(value.args) == 1 and not value.keywords \
+                and type(value.args[0]) is ast.Constant and type(value.func) in (ast.Name, ast.Attribute) \
+                and self.resolve(value.func) == "torch.device":  # type: ignore[union-attr]
+            inner = value.args[0]  # `device = torch.device("cuda")`: the expression inside, no DEVICE
+            self._inline_values.add((inner.lineno, inner.col_offset, inner.end_lineno, inner.end_col_offset))
         if value is not None and self.index.name_contexts:
+            named = self._named_contexts
             for target in targets:
-                self._check_named_value(_target_name(target), value)
+                name = target.id if type(target) is ast.Name else _target_name(target)  # type: ignore[attr-defined]
+                if name is not None:
+                    contexts = named.get(name)
+                    if contexts is None:  # (the index's look-up, kept here: a call less per assignment)
+                        contexts = named[name] = self.index.contexts_named(name)
+                    for ctx in contexts:
+                        self.check_value(value, ctx)
         start = len(self.findings)
         if self.guards and self.index.keywords:
             self._assigned_under[id(node)] = tuple(self.guards)
-        super().visit_assign(node)
+        Binder.visit_assign(self, node)
         if len(self.findings) > start and value is not None:
             self._value_findings[id(value)] = range(start, len(self.findings))
 
@@ -898,14 +1019,14 @@ class _Analyzer(Binder):
             self.check_value(value, ctx)
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:  # type: ignore[override]
-        if self.index.name_contexts:
-            args = node.args
+        args = node.args
+        if self.index.name_contexts and (args.defaults or args.kw_defaults):
             positional = [*args.posonlyargs, *args.args]
             params = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
                       *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
             for param, default in params:
                 self._check_named_value(param.arg, default)
-        super().visit_function(node)
+        Binder.visit_function(self, node)
 
     def visit_dict(self, node: ast.Dict) -> None:
         if self.index.name_contexts:
@@ -928,8 +1049,11 @@ class _Analyzer(Binder):
 
     def visit_constant(self, node: ast.Constant) -> None:
         value = node.value
-        if isinstance(value, str):
-            screen = self.index.anywhere_screen()  # (the index may change: portlint/report/joint.py)
+        if type(value) is str:
+            index = self.index
+            if index is not self._screen_of:  # (the index may change: portlint/report/joint.py)
+                self._screen_of, self._screen = index, index.anywhere_screen()
+            screen = self._screen
             if screen is not None and screen.fullmatch(value) is None:
                 return  # no "anywhere" literal matches (one test for all of them)
             for matcher in self.index.literals.get("anywhere", ()):
@@ -1025,6 +1149,8 @@ class _Analyzer(Binder):
         return self._lines
 
     def _char_column(self, line: int, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         if text.isascii():
             return byte_offset
@@ -1261,11 +1387,26 @@ class _Analyzer(Binder):
 
         The variable's name is only chosen when the whole file has been seen (it must be
         bound nowhere else): until then the finding holds a mark (``_finish_device_sites``)."""
-        if template.strip() == "{device}" and span in self._inline_values:
-            return DevicePlanner.expression_for(self.index.target), ()
+        if template.strip() == "{device}":
+            if not self._defaults_read:
+                self._read_option_defaults()
+            if span in self._inline_values:
+                return DevicePlanner.expression_for(self.index.target), ()
         owners = self._flow_owners if self._flow_owners is not None else self.model.owners()
         self._device_sites.append((len(self.findings), span[0], owners))
         return _DEVICE_MARK, (_DEVICE_MARK,)
+
+    def _read_option_defaults(self) -> None:
+        """``add_argument("--device", default="cuda")``: the default is the expression itself,
+        as in ``device = "cuda"`` (``_inline_values``). Read from the whole tree the first
+        time a device placeholder asks (a use can report its definition before the walk
+        reaches it), not for every file."""
+        self._defaults_read = True
+        if self.tree is not None and "add_argument" in self.text:
+            for node in nodes(self.tree):
+                if isinstance(node, ast.keyword) and node.arg == "default" and isinstance(node.value, ast.Constant):
+                    value = node.value
+                    self._inline_values.add((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset))
 
     def _finish_device_sites(self) -> None:
         assert self.tree is not None
@@ -1463,6 +1604,10 @@ def _inner_block(stmt: ast.stmt, position: tuple[int, int]) -> list[ast.stmt]:
 
 
 _CASTS = (".to", ".type")
+# The kinds of expression ``check_value`` reads a literal from (names and attributes aside,
+# which it follows by value flow).
+_LITERAL_SHAPES = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.IfExp, ast.BoolOp,
+                             ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Starred})
 _CONFIG_DIRS = frozenset({"config", "configs", "_base_"})
 _CONFIG_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.With, ast.Pass)
 

@@ -46,6 +46,11 @@ class Idiom:
     # value of one of these keywords. Lets the engine skip a file where none can be one
     # (``RuleIndex.worth_analyzing``).
     int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None
+    # For an ``ast.Call`` idiom: (keyword names, callees) such that the idiom returns None
+    # for every call that passes none of these keywords and whose callee does not resolve
+    # to one of these qualified names. The analyzer tries the idiom only on calls that
+    # pass this gate (a few in a hundred); None: it is tried on every call.
+    call_gate: Optional[tuple[frozenset[str], frozenset[str]]] = None
 
 
 IDIOMS: dict[str, Idiom] = {}
@@ -54,9 +59,11 @@ IDIOMS: dict[str, Idiom] = {}
 def idiom(name: str, summary: str, node_types: tuple[type, ...], needles: tuple[str, ...],
           default_pattern: str = ".*", deferred: bool = False,
           int_slots: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None,
+          call_gate: Optional[tuple[frozenset[str], frozenset[str]]] = None,
           ) -> Callable[[MatchFunction], MatchFunction]:
     def register(function: MatchFunction) -> MatchFunction:
-        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred, int_slots)
+        IDIOMS[name] = Idiom(name, summary, node_types, needles, default_pattern, function, deferred, int_slots,
+                             call_gate)
         return function
 
     return register
@@ -85,10 +92,10 @@ def _device_if_cuda_available(node: ast.AST, resolve: Resolver, pattern: "re.Pat
     test, chosen, fallback = node.test, node.body, node.orelse
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, chosen, fallback = test.operand, fallback, chosen
-    if not _is_call_to(test, resolve, "torch.cuda.is_available"):
-        return None
-    cuda = _string(chosen)
+    cuda = _string(chosen)  # (the strings first: most conditional expressions choose no device)
     if cuda is None or _string(fallback) != "cpu" or not pattern.fullmatch(cuda):
+        return None
+    if not _is_call_to(test, resolve, "torch.cuda.is_available"):
         return None
     return cuda
 
@@ -105,6 +112,7 @@ _DEVICE_COUNTS = frozenset({"torch.cuda.device_count", "torch.accelerator.device
     "or mp.spawn's process count, directly or through a variable",
     (ast.Call,),
     ("device_count",),
+    call_gate=(_PROCESS_COUNT_KEYWORDS, _SPAWNS),
 )
 def _device_count_as_process_count(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
@@ -148,6 +156,7 @@ def _int_device(query: Resolver, value: ast.expr) -> bool:
     (ast.Call,),
     ("device",),
     int_slots=((), ("device",)),
+    call_gate=(frozenset({"device"}), frozenset()),
 )
 def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     assert isinstance(node, ast.Call)
@@ -168,7 +177,7 @@ def _int_device_keyword(node: ast.AST, query: Resolver, pattern: "re.Pattern[str
 
 
 @idiom("int-torch-device", "`torch.device(i)` with an int (literal or by value flow): a CUDA device",
-       (ast.Call,), ("device",), int_slots=(("device",), ()))
+       (ast.Call,), ("device",), int_slots=(("device",), ()), call_gate=(frozenset(), frozenset({"torch.device"})))
 def _int_torch_device(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if not isinstance(node, ast.Call):
         return None
@@ -208,8 +217,9 @@ def _refuses(body: list[ast.stmt]) -> bool:
 def _accelerator_required(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]"):  # type: ignore[no-untyped-def]
     if isinstance(node, ast.Assert):
         test = node.test
-    elif isinstance(node, ast.If) and not node.orelse and _refuses(node.body):
-        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)):
+    elif isinstance(node, ast.If) and not node.orelse:
+        # (the test's shape first: most ifs test something else than a negation)
+        if not (isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)) or not _refuses(node.body):
             return None
         test = node.test.operand
     else:
@@ -247,6 +257,7 @@ _NPU_PROFILE_KEYWORDS = frozenset({"activities", "schedule", "on_trace_ready", "
     " list of activities and arguments torch_npu.profiler.profile also takes: rewritten as a whole",
     (ast.Call,),
     ("ProfilerActivity",),
+    call_gate=(frozenset({"activities"}), frozenset()),
 )
 def _profiler_cuda_activities(node: ast.AST, query: Resolver, pattern: "re.Pattern[str]") -> str | None:
     assert isinstance(node, ast.Call)

@@ -54,9 +54,10 @@ class Definition:
 class ValueFlow:
     """Definitions of one module's names (through the model) and ``self.`` attributes."""
 
-    def __init__(self, model: SemanticModel, tree: ast.Module | None = None) -> None:
+    def __init__(self, model: SemanticModel, tree: ast.Module | None = None, text: str | None = None) -> None:
         self.model = model
         self.tree = tree
+        self.text = text  # the module's source, when known (to skip looking for what it lacks)
         self._attributes: dict[int, dict[str, list[tuple[ast.expr | None, ast.AST]]]] = {}  # id(class)
         self._arguments: list[ast.Call] | None = None  # parser.add_argument(...) calls
 
@@ -76,9 +77,12 @@ class ValueFlow:
                     or expr.value.id != _first_parameter(method.node)):
                 return self._object_attribute(expr, scope)
             found = self.class_attributes(klass.node).get(expr.attr, [])
-            values = {ast.dump(value) if value is not None else None for value, _ in found}
-            if len(values) != 1 or None in values:
+            if not found or any(value is None for value, _ in found):
                 return None
+            if len(found) > 1:  # (several assignments: all of the same value, or no single value)
+                dumped = ast.dump(found[0][0])  # type: ignore[arg-type]
+                if any(ast.dump(value) != dumped for value, _ in found[1:]):  # type: ignore[arg-type]
+                    return None
             value, where = found[0]
             return Definition(value, self.model.scope_of(where))
         return None
@@ -175,6 +179,9 @@ class ValueFlow:
         return Definition(keywords.get("default"), self.model.module, annotation, parameter=annotation is not None)
 
     def _argument_calls(self) -> list[ast.Call]:
+        text = self.text
+        if self._arguments is None and text is not None and text.isascii() and "add_argument" not in text:
+            self._arguments = []  # (an identifier is written as it is in ASCII source: no walk)
         if self._arguments is None:
             self._arguments = [node for node in nodes(self.tree) if isinstance(node, ast.Call)
                                and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
@@ -373,11 +380,20 @@ def _statements(node: ast.stmt):  # type: ignore[no-untyped-def]
     todo = deque([node])
     while todo:
         node = todo.popleft()
-        for name in node._fields:
+        fields = _BLOCK_FIELDS.get(node.__class__)
+        if fields is None:
+            fields = _BLOCK_FIELDS[node.__class__] = tuple(name for name in node._fields if name in _BLOCK_NAMES)
+        for name in fields:
             child = getattr(node, name, None)
             if type(child) is list:
                 todo.extend(item for item in child if isinstance(item, _BLOCKS))
         yield node
+
+
+# The fields that hold statements, handlers or cases (a statement's blocks); the other list
+# fields hold expressions, aliases, keywords...
+_BLOCK_NAMES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> its fields in _BLOCK_NAMES
 
 
 def _binding_definition(binding: Binding) -> Definition | None:
@@ -390,15 +406,17 @@ def _binding_definition(binding: Binding) -> Definition | None:
         return Definition(default, scope.parent, binding.node.annotation, parameter=True)
     if binding.kind != ASSIGNMENT:
         return None
-    values = {_dump(_assigned_value(b)) for b in same}
-    if len(values) != 1 or None in values:
-        return None
     value = _assigned_value(binding)
-    return Definition(value, scope) if value is not None else None
-
-
-def _dump(value: ast.expr | None) -> str | None:
-    return ast.dump(value) if value is not None else None
+    if value is None:
+        return None
+    if len(same) > 1:  # (one binding: its own value; several: all alike, or no single value)
+        dumped = ast.dump(value)
+        for other in same:
+            if other is not binding:
+                assigned = _assigned_value(other)
+                if assigned is None or ast.dump(assigned) != dumped:
+                    return None
+    return Definition(value, scope)
 
 
 def _assigned_value(binding: Binding) -> ast.expr | None:

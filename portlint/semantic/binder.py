@@ -48,6 +48,7 @@ class Binder:
         self.expecting = 0
         self.test_module = False  # the file is a test module (``test_x.py``): nothing imports it
         self._skipped_tests = False  # some test is skipped off CUDA by its decorators
+        self.mocking = False  # some guard has ``mocked`` names (made by ``mocks``): else none has
         # The file's imports with the guards they run under (portlint/variants.py), when
         # a caller asks for them (a list); None: not collected.
         self.imports: list[str] | None = None
@@ -191,8 +192,9 @@ class Binder:
     def visit_block(self, body: list[ast.stmt]) -> None:
         """A statement list: guards an early return adds end with the block."""
         depth = len(self.guards)
+        dispatch = self._dispatch
         for stmt in body:
-            self.visit(stmt)
+            (dispatch.get(type(stmt)) or self.generic_visit)(stmt)  # (``visit``, inlined)
         del self.guards[depth:]
 
     def visit_all(self, nodes: list[Any]) -> None:
@@ -284,20 +286,22 @@ class Binder:
 
     def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
-        if isinstance(node, ast.AnnAssign):
+        if type(node) is ast.AnnAssign:
             self.visit_annotation(node.annotation)
-        if value is not None:
-            self.visit(value)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if value is None:  # `x: int`: an annotation, no binding (the target's parts still run)
-            if not isinstance(node.target, ast.Name):
-                self.visit(node.target)
-            return
+            if value is None:  # `x: int`: an annotation, no binding (the target's parts still run)
+                if type(node.target) is not ast.Name:
+                    self.visit(node.target)
+                return
+            targets = [node.target]
+        else:
+            targets = node.targets  # type: ignore[union-attr]
+        (self._dispatch.get(type(value)) or self.generic_visit)(value)  # (``visit``, inlined)
         model = self.model
-        alias = model.resolve(value) if isinstance(value, (ast.Attribute, ast.Name)) else None
+        kind = type(value)
+        alias = model.resolve(value) if kind is ast.Attribute or kind is ast.Name else None
         for target in targets:
             if type(target) is ast.Name:
-                if alias is None and isinstance(value, ast.Constant) and value.value is None:
+                if alias is None and kind is ast.Constant and value.value is None:  # type: ignore[union-attr]
                     current = model.scope.bindings.get(target.id)
                     if current is not None and current.kind == IMPORT and current.qualified:
                         # `torch = None` (the `except ImportError:` fallback) keeps the import.
@@ -380,8 +384,9 @@ class Binder:
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         args = node.args
-        self.visit_all([*args.defaults, *args.kw_defaults])
-        if not isinstance(node, ast.Lambda):
+        if args.defaults or args.kw_defaults:
+            self.visit_all([*args.defaults, *args.kw_defaults])
+        if type(node) is not ast.Lambda:
             for decorator in node.decorator_list:
                 # `@pytest.mark.parametrize(..., [torch.device("cuda", i) ...])` on a test: the
                 # test's inputs, whose meaning is what the code under test does with them
@@ -401,12 +406,14 @@ class Binder:
             if node.returns is not None:
                 self.visit_annotation(node.returns)
             self.model.bind(node.name, FUNCTION, node, None, node)
-            guard = self.test_requirement(node.decorator_list)
-            if guard is not None:
-                self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
-            added = [found for found in (guard, self.mocks(node.decorator_list, node.name.startswith("test")),
-                                         self.fixtures_fake_cuda(node))
-                     if found is not None]
+            if node.decorator_list:
+                guard = self.test_requirement(node.decorator_list)
+                if guard is not None:
+                    self._skipped_tests = self._skipped_tests or guard.kind == g.SKIP
+                mocks = self.mocks(node.decorator_list, node.name.startswith("test"))
+            else:  # (no decorator: no test requirement, no mock)
+                guard = mocks = None
+            added = [found for found in (guard, mocks, self.fixtures_fake_cuda(node)) if found is not None]
             if added:
                 self._deferred.append((node, self.model.scope, (*self.context(), *added)))
                 return
@@ -572,6 +579,7 @@ class Binder:
         names = frozenset(name for name in (g.mocked_name(node, self.resolve) for node in nodes) if name)
         # (``test``: the decorated function or class is a test; else: the code here is a test's)
         fakes = (self._in_test_code() if test is None else test) and g.fakes_cuda(names, nodes, self.resolve)
+        self.mocking = self.mocking or bool(names)
         return Guard(g.OTHER, mocked=names, fakes_cuda=fakes) if names or fakes else None
 
     def fixtures_fake_cuda(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Guard | None:
@@ -607,6 +615,9 @@ class Binder:
             del self.guards[depth - (guard is not None):]
 
     def visit_test(self, test: ast.expr, guards: tuple[Guard | None, ...]) -> None:
+        if not any(guards):  # (most tests are nothing known: no guard to tell)
+            (self._dispatch.get(type(test)) or self.generic_visit)(test)  # (``visit``, inlined)
+            return
         start = self.mark()
         self.visit(test)
         end = self.mark()
@@ -859,6 +870,7 @@ def build_model(tree: ast.Module, loads: bool = False) -> SemanticModel:
 
 
 _CONDITIONALS = (ast.If, ast.IfExp, ast.While)
+_LEAVES = frozenset({ast.Name, ast.Constant})  # nodes with no code below them (most nodes)
 _FUNCTIONS_AND_LAMBDAS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -878,7 +890,7 @@ def branch_tests(tree: ast.AST) -> dict[int, list[ast.expr]]:
         for name in names:
             value = getattr(node, name, None)
             for child in value if value.__class__ is list else (value,):
-                if not isinstance(child, ast.AST):
+                if not isinstance(child, ast.AST) or child.__class__ in _LEAVES:
                     continue
                 inner = owners
                 if isinstance(child, _CONDITIONALS):

@@ -152,7 +152,7 @@ class Test:
     device: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # (made for most tests of a file: slots are cheaper to fill)
 class Guard:
     kind: str
     test: ast.expr | None = None  # the condition (None for try/except guards)
@@ -294,6 +294,39 @@ def _classify(node: ast.expr, resolve: Resolver, guards: frozenset[str], value_o
     return None
 
 
+_TORCH_AVAILABILITY = re.compile(r"torch\.(backends\.)?(\w+)\.is_available")
+_DEVICE_WORD = re.compile(r"(?i)gpu|accelerator|device")
+
+
+class _NameTraits:
+    """What an identifier says on its own (a callee's last name for ``_classify_call``, a
+    name or attribute in a comparison for ``_mentions_version``): the regular expressions
+    are run once per identifier, as the same identifiers recur in every file. ``version``:
+    it names a version (``_VERSION_CALL`` is case-insensitive: also ``VERSION``,
+    ``__version__``, ``version_info``)."""
+
+    __slots__ = ("other_helper", "package_check", "version", "cuda_named")
+
+    def __init__(self, name: str) -> None:
+        self.other_helper = _OTHER_HELPER.match(name) is not None
+        self.cuda_named = _CUDA_NAMED.search(name) is not None
+        self.package_check = _PACKAGE_CHECK.match(name) is not None and not self.cuda_named \
+            and _DEVICE_WORD.search(name) is None
+        self.version = _VERSION_CALL.search(name) is not None
+
+
+_NAME_TRAITS: dict[str, _NameTraits] = {}
+
+
+def _traits(name: str) -> _NameTraits:
+    found = _NAME_TRAITS.get(name)
+    if found is None:
+        if len(_NAME_TRAITS) > 50_000:  # (a long language-server session)
+            _NAME_TRAITS.clear()
+        found = _NAME_TRAITS[name] = _NameTraits(name)
+    return found
+
+
 def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) -> tuple[Test, bool] | None:
     func = node.func
     qualname = resolve(func) if isinstance(func, (ast.Attribute, ast.Name)) else None
@@ -302,13 +335,13 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
         return Test(CUDA), False
     if qualname == "torch.accelerator.is_available":
         return Test("accelerator"), False
-    if qualname is not None and re.fullmatch(r"torch\.(backends\.)?(\w+)\.is_available", qualname):
+    if qualname is not None and qualname.endswith(".is_available") and _TORCH_AVAILABILITY.fullmatch(qualname):
         backend = qualname.split(".")[-2]
         return Test(OTHER if backend in OTHER_BACKENDS else "accelerator"), False
-    if name is not None and _OTHER_HELPER.match(name):
+    said = _traits(name) if name is not None else None
+    if said is not None and said.other_helper:
         return Test(OTHER), False
-    if name is not None and _PACKAGE_CHECK.match(name) and not _CUDA_NAMED.search(name) \
-            and not re.search(r"(?i)gpu|accelerator|device", name):
+    if said is not None and said.package_check:
         return Test("package"), False
     if name == "hasattr" and len(node.args) == 2:
         owner = resolve(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
@@ -317,11 +350,11 @@ def _classify_call(node: ast.Call, resolve: Resolver, guards: frozenset[str]) ->
             if attribute in OTHER_BACKENDS:
                 return Test(OTHER), False
             return Test("version"), False
-    if name is not None and _VERSION_CALL.search(name):
+    if said is not None and said.version:
         return Test("version"), False
     if qualname in ("os.environ.get", "os.getenv") and node.args and _string(node.args[0]) in _OTHER_DEVICE_VARIABLES:
         return Test(OTHER), False  # `os.environ.get("HIP_VISIBLE_DEVICES")`: set on ROCm machines
-    if name is not None and _CUDA_NAMED.search(name) and (qualname is None or not qualname.startswith("torch.")):
+    if said is not None and said.cuda_named and (qualname is None or not qualname.startswith("torch.")):
         return Test("cuda-specific"), False
     # "cuda" in str(device) is handled as a comparison; device.startswith("cuda"):
     if name == "startswith" and isinstance(func, ast.Attribute) and node.args:
@@ -498,12 +531,10 @@ def _mentions_version(node: ast.expr) -> bool:
         child = stack.pop()
         kind = type(child)
         if kind is ast.Name:
-            name = child.id  # type: ignore[attr-defined]
-            if "VERSION" in name.upper() or _VERSION_CALL.search(name):
+            if _traits(child.id).version:  # type: ignore[attr-defined]
                 return True
         elif kind is ast.Attribute:
-            attr = child.attr  # type: ignore[attr-defined]
-            if attr in ("__version__", "version_info") or _VERSION_CALL.search(attr):
+            if _traits(child.attr).version:  # type: ignore[attr-defined]
                 return True
             stack.append(child.value)  # type: ignore[attr-defined]
         elif kind is ast.Call:
@@ -519,7 +550,10 @@ def _classify_compare(node: ast.Compare, resolve: Resolver) -> tuple[Test, bool]
     op = node.ops[0]
     left, right = node.left, node.comparators[0]
     if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
-        build = resolve(left) if isinstance(left, (ast.Attribute, ast.Name)) else None
+        # (an attribute chain resolves to a name ending in its attribute: only `.cuda`/`.hip` can
+        # be the build's; `x.y is None` is not resolved)
+        kind = type(left)
+        build = resolve(left) if kind is ast.Name or (kind is ast.Attribute and left.attr in ("cuda", "hip")) else None  # type: ignore[attr-defined]
         if build in ("torch.version.cuda", "torch.version.hip"):  # which build of torch this is
             kind = Test(CUDA) if build.endswith("cuda") else Test(OTHER)
             return kind, isinstance(op, ast.Is)

@@ -144,7 +144,9 @@ class SemanticModel:
              statement: ast.AST | None = None, scope: Scope | None = None) -> Binding:
         """Bind ``name`` in the current scope (or where ``global``/``nonlocal`` sends it)."""
         if scope is None:
-            scope = self._target_scope(name)
+            scope = self.scope
+            if scope.declared:  # (else the current scope: no call)
+                scope = self._target_scope(name)
         binding = Binding(name, kind, node, scope, qualified, statement)
         scope.bindings[name] = binding
         scope.history.append(binding)
@@ -168,10 +170,15 @@ class SemanticModel:
         name = node.id
         self.identifiers.add(name)
         scope = self.scope
-        # (``lookup``'s first step inlined: most names are bound in the current scope)
-        binding = None if scope.declared else scope.bindings.get(name)
-        if binding is None:
+        if scope.declared:
             binding = self.lookup(name)
+        else:  # (``lookup``, inlined: this runs for every name read)
+            binding = scope.bindings.get(name)
+            current = scope.parent
+            while binding is None and current is not None:
+                if current.kind != "class":
+                    binding = current.bindings.get(name)
+                current = current.parent
         if self.loads is not None:
             self.loads.append((node, self.scope))
         if binding is not None:
@@ -207,19 +214,22 @@ class SemanticModel:
         if type(node) is ast.Name:  # (the common case, without the chain's list)
             binding = self.lookup(node.id, scope)  # type: ignore[attr-defined]
             return None if binding is None else binding.qualified
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        root = node
+        while type(root) is ast.Attribute:
+            root = root.value  # type: ignore[attr-defined]
+        if type(root) is not ast.Name:
             return None
-        binding = self.lookup(node.id, scope)
+        binding = self.lookup(root.id, scope)  # type: ignore[attr-defined]
         if binding is None or binding.qualified is None:
-            return None
-        if not parts:
-            return binding.qualified
-        parts.append(binding.qualified)
-        return ".".join(reversed(parts))
+            return None  # (most chains: ``self.x.y``, a local's attribute; no list built)
+        parts = [binding.qualified]
+        while node is not root:
+            parts.append(node.attr)  # type: ignore[attr-defined]
+            node = node.value  # type: ignore[attr-defined]
+        if len(parts) == 2:
+            return parts[0] + "." + parts[1]
+        parts[1:] = parts[:0:-1]
+        return ".".join(parts)
 
     def star_candidates(self, name: str, scope: Scope | None = None) -> list[str]:
         """``m.name`` for each ``from m import *`` visible from ``scope`` (when nothing
