@@ -10,6 +10,7 @@ import ast
 import gc
 import sys
 import warnings
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -32,8 +33,13 @@ class Linter:
         named = {*settings.select, *settings.extend_select}
         self.rules: list[Rule] = [rule for rule in ruleset.rules if settings.is_enabled(rule.code)
                                   and (not rule.opt_in or rule.code in named)]
-        self.index: RuleIndex = build_index(ruleset, self.rules, settings.target, settings.min_torch,
-                                            settings.guards)
+
+    @cached_property
+    def index(self) -> RuleIndex:
+        """Built on first use: a run whose files all have other settings never builds the
+        working directory's (its settings and rulesets are still checked at start-up)."""
+        settings = self.settings
+        return build_index(self.ruleset, self.rules, settings.target, settings.min_torch, settings.guards)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Linter":

@@ -337,6 +337,7 @@ def _start_pool(linter: "Linter", workers: int) -> "_Pool":
     import multiprocessing  # only here: a single-file run never pays for it
 
     if _can_fork():
+        linter.index  # built once, here: the forked workers inherit it
         _LINTER = linter  # inherited by the forked workers
         return _Pool(multiprocessing.get_context("fork"), workers, bind_to_parent, (os.getpid(),))
     return _Pool(multiprocessing.get_context("spawn"), workers, _initialize,

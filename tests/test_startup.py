@@ -144,3 +144,21 @@ def test_progress_bar_only_on_an_interactive_terminal(monkeypatch: pytest.Monkey
         for done in range(0, progress.MIN_FILES + 51, 50):
             callback(done, progress.MIN_FILES + 50)
     assert "Checking" in terminal.getvalue()
+
+
+def test_a_linter_no_file_uses_never_builds_its_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The working directory's linter is built at start-up (its settings and rulesets are
+    checked there), but its rule index only when a file is checked with it."""
+    from portlint.workspace import Workspace
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "portlint.toml").write_text('target = "npu"\n')
+    (tmp_path / "sub" / "a.py").write_text("import torch\nx = torch.zeros(1).cuda()\n")
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(config=None, overrides={})
+    default = workspace.default_linter
+    report = workspace.check_paths(["sub"], jobs=1)
+    assert [f.code for f in report.findings] == ["PRT404"]
+    used = workspace.linter_for("sub/a.py")
+    assert used is not default and used.settings.target == "npu" and "index" in vars(used)
+    assert "index" not in vars(default)  # never needed: sub/ has its own settings
