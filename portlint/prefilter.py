@@ -22,8 +22,9 @@ Why each derivation is sound (never rejects a file the analyzer would flag):
   needs a call, ``(`` follows (after those, or after the ``)`` of ``(x.name)(...)``); when
   its ``first_arg`` must start with a digit, the first argument's leftmost token is a
   number, after optional ``(``.
-* keyword ``name``: a keyword argument spells its name as a token; when the matcher is
-  limited to some callees, one component of one of them occurs as a token too.
+* keyword ``name``: a keyword argument spells its name as a token, followed by ``=`` (only
+  whitespace, line continuations or comments between); when the matcher is limited to some
+  callees, one component of one of them occurs as a token too.
 * literal, idiom and explicit ``needles``: the ruleset's own needles (one of them occurs).
   A literal's value must fully match its pattern, so the substrings the pattern requires
   occur too (cut at braces: the analyzer writes ``{}`` for f-string fields, ``%d`` and
@@ -362,6 +363,8 @@ def requirement_for(matcher: Matcher) -> Requirement | None:
         clauses.append(frozenset((Needle(name, True),)))
         if matcher.calls:
             clauses.append(_callee_clause(matcher.calls))
+        # (as written in a call: the name, then `=`, blanks or comments between; not `==`)
+        patterns.append(re.compile(re.escape(name) + r"(?!\w)" + _GAP + r"=(?!=)"))
     elif matcher.kind == "attribute" and name:
         clauses.append(frozenset((Needle(name, True),)))
         tail = r"(?!\w)"

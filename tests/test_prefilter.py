@@ -489,3 +489,17 @@ def _text_screen_keeps(texts: list[str]) -> int:
             kept += 1
             assert int_value_in_text(text, calls, keywords), text
     return kept
+
+
+def test_keyword_matchers_need_the_name_followed_by_an_equals_sign() -> None:
+    class Keyword:
+        kind, name, needles, calls, call, first_arg, pattern = "keyword", "output_device", (), (), None, None, None
+
+    requirement = requirement_for(Keyword())  # type: ignore[arg-type]
+    assert requirement is not None
+    assert requirement.holds("DDP(m, output_device=0)")
+    assert requirement.holds("DDP(m, output_device  # the GPU\n    = 0)")
+    assert requirement.holds("DDP(m, output_device \\\n= 0)")
+    assert not requirement.holds("print(m.output_device)")
+    assert not requirement.holds("if output_device == 0: pass")
+    assert not requirement.holds("x = {'output_device': 0}")
