@@ -77,12 +77,8 @@ class ValueFlow:
                     or expr.value.id != _first_parameter(method.node)):
                 return self._object_attribute(expr, scope)
             found = self.class_attributes(klass.node).get(expr.attr, [])
-            if not found or any(value is None for value, _ in found):
+            if not found or not _one_value([value for value, _ in found]):
                 return None
-            if len(found) > 1:  # (several assignments: all of the same value, or no single value)
-                dumped = ast.dump(found[0][0])  # type: ignore[arg-type]
-                if any(ast.dump(value) != dumped for value, _ in found[1:]):  # type: ignore[arg-type]
-                    return None
             value, where = found[0]
             return Definition(value, self.model.scope_of(where))
         return None
@@ -407,16 +403,20 @@ def _binding_definition(binding: Binding) -> Definition | None:
     if binding.kind != ASSIGNMENT:
         return None
     value = _assigned_value(binding)
-    if value is None:
+    if value is None or not _one_value([_assigned_value(b) for b in same]):
         return None
-    if len(same) > 1:  # (one binding: its own value; several: all alike, or no single value)
-        dumped = ast.dump(value)
-        for other in same:
-            if other is not binding:
-                assigned = _assigned_value(other)
-                if assigned is None or ast.dump(assigned) != dumped:
-                    return None
     return Definition(value, scope)
+
+
+def _one_value(values: list[ast.expr | None]) -> bool:
+    """Every assignment has a value and all are the same expression (several assignments
+    alike: ``x = 0`` in each branch); the values are compared only when there are several."""
+    if any(value is None for value in values):
+        return False
+    if len(values) == 1:
+        return True
+    first = ast.dump(values[0])  # type: ignore[arg-type]
+    return all(ast.dump(value) == first for value in values[1:])  # type: ignore[arg-type]
 
 
 def _assigned_value(binding: Binding) -> ast.expr | None:

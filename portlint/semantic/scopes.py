@@ -172,13 +172,10 @@ class SemanticModel:
         scope = self.scope
         if scope.declared:
             binding = self.lookup(name)
-        else:  # (``lookup``, inlined: this runs for every name read)
+        else:  # (``lookup``'s steps, without its call: this runs for every name read)
             binding = scope.bindings.get(name)
-            current = scope.parent
-            while binding is None and current is not None:
-                if current.kind != "class":
-                    binding = current.bindings.get(name)
-                current = current.parent
+            if binding is None:
+                binding = _enclosing(name, scope)
         if self.loads is not None:
             self.loads.append((node, self.scope))
         if binding is not None:
@@ -195,16 +192,7 @@ class SemanticModel:
         if scope.declared and scope.declared.get(name) == "global":
             return self.module.bindings.get(name)
         binding = scope.bindings.get(name)  # the hottest call of a run: no generator here
-        if binding is not None:
-            return binding
-        current = scope.parent
-        while current is not None:
-            if current.kind != "class":
-                binding = current.bindings.get(name)
-                if binding is not None:
-                    return binding
-            current = current.parent
-        return None
+        return binding if binding is not None else _enclosing(name, scope)
 
     def resolve(self, node: ast.expr, scope: Scope | None = None) -> str | None:
         """The dotted name an expression (a Name or an Attribute chain on one) refers to,
@@ -318,3 +306,16 @@ class SemanticModel:
         return {node.id for node, scope, module_time in self.unresolved
                 if module_time and node.id in self.module.names and node.id not in BUILTINS
                 and all(node.id not in s.names for s in scope.visible_chain() if s is not self.module)}
+
+
+def _enclosing(name: str, scope: Scope) -> Binding | None:
+    """The binding of ``name`` in the scopes enclosing ``scope`` (a class body's names are
+    not visible from the functions in it)."""
+    current = scope.parent
+    while current is not None:
+        if current.kind != "class":
+            binding = current.bindings.get(name)
+            if binding is not None:
+                return binding
+        current = current.parent
+    return None
