@@ -329,6 +329,31 @@ def test_text_screen_keeps_what_the_tree_screen_keeps() -> None:
     assert kept > len(_TEXT_TRAPS)
 
 
+def test_text_screen_blanks_comments_and_literals() -> None:
+    """The reader's view of the text: comments removed, each literal `""` with its prefix kept,
+    the literals' places in the result recorded; None for a quote left over or an f-string
+    field that may hold a candidate."""
+    from portlint.intscreen import _blank_literals
+
+    calls, keywords = frozenset({"to", "device"}), frozenset({"device"})
+    text = ("x = f\"{a}\" + rb'\\''  # it's \"quoted\"\n"
+            "s = '''a\n#b'''; t = \"#\"\x7f\n"  # (DEL: the scan's spare first character)
+            "\"\" f\"{x}\"if\"{\"\n")
+    opaque: set[str] = set()
+    literals: list[tuple[int, str]] = []
+    code = _blank_literals(text, calls, keywords, opaque, literals)
+    assert code == "x = f\"\" + rb\"\"  \ns = \"\"; t = \"\"\x7f\n\"\" f\"\"if\"\"\n"
+    assert [body for _, body in literals] == ["\"{a}\"", "'\\''", "'''a\n#b'''", "\"#\"", "\"\"", "\"{x}\"", "\"{\""]
+    assert all(code[at:at + 2] == "\"\"" for at, _ in literals)
+    assert _blank_literals("s = f'{g(gpu=1)}'\n", calls, keywords, opaque) == "s = f\"\"\n" and opaque == {"gpu"}
+    for beyond in ["s = 'open\n", "x = \"\"\"never closed\n", "s = f'{x.to(0)}'", "s = F'{g(device=0)}'",
+                   "s = rf'{x.to  # c\n(1)}'"]:
+        assert _blank_literals(beyond, calls, keywords, set()) is None, beyond
+    # Not f-strings, so their braces are text: `if` before the quote is a keyword, and a prefix is a whole word.
+    for plain in ["y = if_'{x.to(0)}'", "y = x if'{x.to(0)}' else 0", "y = b'{x.to(0)}'"]:
+        assert _blank_literals(plain, calls, keywords, set()) is not None, plain
+
+
 def test_text_screen_rejects_plain_device_code() -> None:
     from portlint.intscreen import int_value_in_text
 
