@@ -16,7 +16,8 @@ Why each derivation is sound (never rejects a file the analyzer would flag):
 * symbol ``a.b.c`` / module ``a.b``: the analyzer resolves a name only through text that
   spells every component as an identifier (``import a.b as x`` then ``x.c``; ``from a.b
   import c``; ``y = a.b`` then ``y.c``; a star import then ``c``), so every component
-  occurs as a whole token.
+  occurs as a whole token, and the first one (``a``) in an import statement: when that is a
+  key, it is searched in the import statements only (``import_statements``).
 * attribute ``name``: an ``ast.Attribute`` is written ``.`` then ``name``, with only
   whitespace, line continuations or comments between (inside brackets). When the matcher
   needs a call, ``(`` follows (after those, or after the ``)`` of ``(x.name)(...)``); when
@@ -125,6 +126,8 @@ class Requirement:
     clauses: tuple[frozenset[Needle], ...]  # each: one of these needles occurs
     patterns: tuple[re.Pattern[str], ...] = ()  # each must search() successfully, in order
     pattern_first: bool = False  # the first pattern is cheap and selective: test it first
+    # Needle texts that occur in an import statement too (a symbol's or a module's first part).
+    roots: frozenset[str] = frozenset()
 
     def holds(self, text: str, memo: dict[Needle, bool] | None = None) -> bool:
         """``memo`` shares needle look-ups between the requirements tested on one text."""
@@ -145,7 +148,7 @@ class Requirement:
         # A one-token clause is only implied by the same one-token clause: a quick test.
         if not self._single_tokens <= other._single_tokens:
             return False
-        if not set(self.patterns) <= set(other.patterns):
+        if not set(self.patterns) <= set(other.patterns) or not self.roots <= other.roots:
             return False
         return all(any(_clause_implies(theirs, mine) for theirs in other.clauses) for mine in self.clauses)
 
@@ -156,6 +159,12 @@ class Requirement:
         if self.pattern_first and _selectivity(best) < 6:
             return None
         return frozenset(needle.text for needle in best)
+
+    @property
+    def key_in_imports(self) -> bool:
+        """The key is a first part (``roots``): it occurs in an import statement."""
+        best = max(self.clauses, key=_selectivity)
+        return len(best) == 1 and next(iter(best)).text in self.roots
 
     @property
     def decided_by_key(self) -> bool:
@@ -208,6 +217,7 @@ class Prefilter:
     _keys: dict[str, tuple[tuple[Requirement, bool], ...]] = field(default_factory=dict, repr=False)
     _by_pattern: tuple[Requirement, ...] = field(default=(), repr=False)
     _gates: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # key -> its gates (see above)
+    _in_imports: frozenset[str] = field(default=frozenset(), repr=False)  # keys searched in import statements
 
     def __post_init__(self) -> None:
         keyed: dict[str, list[Requirement]] = {}
@@ -233,6 +243,8 @@ class Prefilter:
         }
         self._by_pattern = tuple(by_pattern)
         self._gates = _gates(self._keys)
+        self._in_imports = frozenset(key for key, requirements in self._keys.items()
+                                     if all(r.key_in_imports for r, _ in requirements))
         if not self.needles:
             self.needles = tuple(sorted({*minimal, *(n.text for r in by_pattern
                                                        for n in max(r.clauses, key=_selectivity)),
@@ -265,6 +277,8 @@ class Prefilter:
         memo: dict[Needle, bool] = {}
         gates = self._gates
         gated: dict[str, bool] = {}  # gate -> it occurs in the text
+        in_imports = self._in_imports
+        imports: str | None = None  # the text's import statements, once a key needs them
         for key, requirements in self._keys.items():
             closed = False
             for gate in gates.get(key, ()):
@@ -276,13 +290,58 @@ class Prefilter:
                     break
             if closed:
                 continue
-            if key in text:
+            if key in in_imports:
+                if imports is None:
+                    imports = import_statements(text)
+                found = key in imports
+            else:
+                found = key in text
+            if found:
                 for requirement, decided in requirements:
                     if requirement not in tried:
                         if decided or requirement.holds(text, memo):
                             return True
                         tried.add(requirement)
         return any(requirement.holds(text, memo) for requirement in self._by_pattern)
+
+
+def import_statements(text: str) -> str:
+    """The lines of ``text`` that hold ``import`` (and the lines a backslash joins to them).
+
+    Where the analyzer matches a symbol or a module, the text names its first part in an import
+    statement: a name refers to a module only through an import (``import a.b as x``, ``from
+    a.b import c``, a star import, or an assignment of such a name), and a module matcher fires
+    on the import itself. That first part is written after ``import`` or between ``from`` and
+    ``import``, on the statement's logical line: only a backslash continues it (an import's
+    brackets hold imported names, never a module's first part). A superset is harmless (lines
+    inside strings, ``important``, a comment ending in a backslash), and a line break other than
+    ``\n`` only makes the lines longer.
+    """
+    find = text.find
+    parts = []
+    end = 0  # where the last part ended
+    at = find("import")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        while start > 1 and _continued(text, start - 1):
+            start = text.rfind("\n", 0, start - 1) + 1
+        stop = find("\n", at)
+        while stop >= 0 and _continued(text, stop):
+            stop = find("\n", stop + 1)
+        if stop < 0:
+            stop = len(text)
+        parts.append(text[max(start, end):stop])
+        end = stop
+        at = find("import", stop)
+    return "\n".join(parts)
+
+
+def _continued(text: str, newline: int) -> bool:
+    """Whether the line ending at ``newline`` (a ``\n``) ends with a backslash."""
+    before = newline - 1
+    if before >= 0 and text[before] == "\r":
+        before -= 1
+    return before >= 0 and text[before] == "\\"
 
 
 def _gates(keys: dict[str, tuple[tuple[Requirement, bool], ...]]) -> dict[str, tuple[str, ...]]:
@@ -357,8 +416,10 @@ def requirement_for(matcher: Matcher) -> Requirement | None:
             # The value starts with it (fullmatch), so in the source it follows the quote.
             patterns.append(re.compile("[\"']" + re.escape(prefix)))
     name = matcher.name
+    roots: frozenset[str] = frozenset()
     if matcher.kind in ("symbol", "module") and name:
         clauses.extend(frozenset((Needle(part, True),)) for part in name.split("."))
+        roots = frozenset((name.split(".", 1)[0],))
     elif matcher.kind == "keyword" and name:
         clauses.append(frozenset((Needle(name, True),)))
         if matcher.calls:
@@ -379,7 +440,7 @@ def requirement_for(matcher: Matcher) -> Requirement | None:
         return Requirement(_dedupe_clauses(clauses), tuple(patterns), pattern_first=True)
     if not clauses:
         return None
-    return Requirement(_dedupe_clauses(clauses), tuple(patterns))
+    return Requirement(_dedupe_clauses(clauses), tuple(patterns), roots=roots)
 
 
 def _pattern_clauses(pattern: re.Pattern[str]) -> list[frozenset[Needle]]:

@@ -403,6 +403,59 @@ def test_gates_never_change_the_screen(parts: list[str]) -> None:
     assert prefilter._check(text) == ungated._check(text)
 
 
+def test_import_statements_are_the_lines_holding_import() -> None:
+    from portlint.prefilter import import_statements
+
+    text = ("'''Uses apex.'''\nimport os, \\\n    apex as a\nx = 1\nfrom \\\n  cupy \\\r\n  import y\n"
+            "def f():\n    import numba; z = 2\nprint('important')")
+    assert import_statements(text) == ("import os, \\\n    apex as a\nfrom \\\n  cupy \\\r\n  import y\n"
+                                       "    import numba; z = 2\nprint('important')")
+    assert import_statements("x = 1\n") == ""
+    assert import_statements("import a\\") == "import a\\"  # (no line end after a backslash)
+
+
+def test_module_names_are_searched_in_import_statements() -> None:
+    """A module's or a symbol's first part (`apex`, `cupy`) occurs in an import statement
+    wherever the analyzer matches it: mentioned elsewhere only, the file is not parsed."""
+    prefilter = linter_for("agnostic").index.prefilter
+    assert {"apex", "cupy", "pynvml", "xformers"} <= prefilter._in_imports
+    assert "cuda" not in prefilter._in_imports  # (also a device string, an attribute...)
+    for text in ['"""Fused kernels, as apex and cupy have them."""\nx = 1\n', "# needs pynvml\nimportant = 1\n",
+                 "def f(apex):\n    return apex.amp.initialize(m)\n"]:
+        assert not prefilter.could_match(text), text
+    for text in ["import apex\n", "import os, \\\n    apex.amp as amp\n", "from \\\n apex import amp\n",
+                 "x = 1; import cupy as cp\n", "def f():\n    from pynvml import nvmlInit\n",
+                 "from apex \\\r\n   import amp\r\n"]:
+        assert prefilter.could_match(text), text
+
+
+_IMPORT_SHAPES = ["import {m}", "import {m} as alias", "import os, {m}", "import {m}.sub as s", "from {m} import x",
+                  "from {m}.sub import x", "from {m} import *", "from . import {m}", "x = 1; import {m}"]
+
+
+@given(st.sampled_from(sorted(linter_for("agnostic").index.prefilter._in_imports)), st.sampled_from(_IMPORT_SHAPES),
+       st.lists(st.sampled_from([" ", " \\\n", "\\\n ", " \\\n        "]), min_size=6, max_size=6),
+       st.sampled_from(["", "def f():\n    "]), st.sampled_from(["\n", "\r\n"]))
+@settings(max_examples=300, deadline=None)
+def test_screening_in_import_statements_never_hides_a_finding(module: str, shape: str, gaps: list[str],
+                                                              indent: str, newline: str) -> None:
+    """Differential: any import statement, its words joined by backslash continuations, then a
+    use of the module; a file the analysis flags is kept."""
+    import ast
+
+    from portlint.analyzer import analyze
+
+    words = shape.format(m=module).split(" ")
+    statement = words[0] + "".join(gap + word for gap, word in zip(gaps, words[1:]))
+    use = {"import {m} as alias": "alias", "import {m}.sub as s": "s"}.get(shape, module)
+    text = (indent + statement + "\n" + ("    " if indent else "") + f"{use}.run(x)\n").replace("\n", newline)
+    tree = ast.parse(text)
+    for target in ("agnostic", "npu"):
+        index = linter_for(target).index
+        if analyze(tree, text, "t.py", index):
+            assert index.prefilter.could_match(text), text
+
+
 # Each rule of the text reader (portlint/intscreen.py): a text it answers False for (as the
 # tree screen does), and a near miss it must keep (the tree screen keeps it: an int flows).
 _READER_RULES = {
