@@ -20,7 +20,7 @@ from portlint.discovery import discover
 from portlint.findings import FileError, FileResult, Finding, Report  # noqa: F401 - re-exported
 from portlint.index import RuleIndex, build_index
 from portlint.kinds import kind_of
-from portlint.noqa import file_is_exempt, suppress
+from portlint.noqa import file_is_exempt, mentions_noqa, suppress
 from portlint.rules import Rule, Ruleset, default_ruleset_files, load_rulesets
 from portlint.source import SourceError, decode_source, read_bytes
 from portlint.semantic.imports import top_level_cuda_imports
@@ -158,7 +158,7 @@ def check_text(text: str, path: str, index: RuleIndex,
     (one list of findings per index; ``portlint/report/joint.py``).
     """
     if not index.could_match(text):  # only unused noqa comments can be reported
-        if "noqa" not in text or file_is_exempt(text):
+        if not mentions_noqa(text) or file_is_exempt(text):
             return FileResult(path)
         return FileResult(path, [f for each in (analyze_for or (index,)) for f in suppress([], text, path, each)])
     if file_is_exempt(text):

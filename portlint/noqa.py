@@ -43,8 +43,26 @@ _NAMESPACE = re.compile(r"^[A-Z]+")
 ALL = frozenset({"*"})
 
 
+# Where any directive may be: `#`, blanks, maybe `portlint:` and blanks, then `noqa`, in any case
+# (Unicode case-insensitive matching, as the patterns above: only `i` has other forms, `İ` and
+# `ı`). Written as character classes, the search starts at each `#` (the engine's fast literal
+# scan): faster than `"noqa" in text`, which would also miss `# NOQA`.
+_MENTION = re.compile(r"#\s*(?:[pP][oO][rR][tT][lL][iIİı][nN][tT]:\s*)?[nN][oO][qQ][aA]")
+
+
+def mentions_noqa(text: str) -> bool:
+    """False only when no line of ``text`` can hold a noqa directive (in any case)."""
+    return _MENTION.search(text) is not None
+
+
 def file_is_exempt(text: str) -> bool:
-    return "noqa" in text and _FILE_EXEMPT.search(text) is not None
+    if not mentions_noqa(text):
+        return False
+    # (The pattern, case-insensitive, has no fast search for its letters: an ASCII text without
+    # "portlint" in any case is ruled out by a search of the lower-cased text first.)
+    if text.isascii() and "portlint" not in text.lower():
+        return False
+    return _FILE_EXEMPT.search(text) is not None
 
 
 def _split_codes(codes: str) -> frozenset[str]:
@@ -75,23 +93,53 @@ def _covers(codes: Iterable[str], code: str) -> list[str]:
     return [c for c in codes if code.startswith(c)]
 
 
-def is_suppressed(finding: Finding, lines: list[str], whole_file: frozenset[str] = frozenset()) -> bool:
+def _is_suppressed(finding: Finding, lines: dict[int, str], whole_file: frozenset[str] = frozenset()) -> bool:
+    """``lines``: the lines that hold "noqa" (``noqa_lines``), by number."""
     if _covers(whole_file, finding.code):
         return True
     for number in {finding.line, finding.end_line}:
-        if 0 < number <= len(lines):
-            codes = noqa_codes(lines[number - 1])
+        line = lines.get(number)
+        if line is not None:
+            codes = noqa_codes(line)
             if codes is not None and (codes is ALL or any(finding.code.startswith(c) for c in codes)):
                 return True
     return False
 
 
 def filter_suppressed(findings: list[Finding], text: str) -> list[Finding]:
-    if not findings or "noqa" not in text:
+    if not findings or not mentions_noqa(text):
         return findings
-    lines = _LINE_BREAK.split(text)
+    lines = dict(noqa_lines(text))
     whole_file = file_codes(text)
-    return [finding for finding in findings if not is_suppressed(finding, lines, whole_file)]
+    return [finding for finding in findings if not _is_suppressed(finding, lines, whole_file)]
+
+
+_NOQA_WORD = re.compile("noqa", re.IGNORECASE)
+
+
+def noqa_lines(text: str) -> list[tuple[int, str]]:
+    """The lines that hold "noqa" in any case, as (1-based number, line), in order: lines
+    end at ``\r\n``, ``\r`` or ``\n`` (as ``_LINE_BREAK`` splits them). Found from the
+    occurrences, without splitting the whole text (in ASCII text, by a search of the
+    lower-cased text: a case-insensitive pattern has no fast search for its letters)."""
+    found: list[tuple[int, str]] = []
+    lowered = text.lower() if text.isascii() else None  # (same positions)
+    number, counted, end = 1, 0, 0  # the number of the line starting at `counted`
+    find, rfind, count = text.find, text.rfind, text.count
+    while True:
+        if lowered is not None:
+            at = lowered.find("noqa", end)
+        else:
+            hit = _NOQA_WORD.search(text, end)
+            at = -1 if hit is None else hit.start()
+        if at < 0:
+            return found
+        start = max(rfind("\n", 0, at), rfind("\r", 0, at)) + 1
+        number += count("\n", counted, start) + count("\r", counted, start) - count("\r\n", counted, start)
+        counted = start
+        ends = [position for position in (find("\n", at), find("\r", at)) if position >= 0]
+        end = min(ends) if ends else len(text)
+        found.append((number, text[start:end]))
 
 
 # --------------------------------------------------------------------------- unused noqa
@@ -116,9 +164,10 @@ class _Directive:
         return tuple(code.upper() for _, code in self.written)
 
 
-def _directives(lines: list[str]) -> list[_Directive]:
+def _directives(lines: list[tuple[int, str]]) -> list[_Directive]:
+    """The directives on these lines (``noqa_lines``)."""
     found = []
-    for number, line in enumerate(lines, 1):
+    for number, line in lines:
         if "noqa" not in line.lower() or "#" not in line:
             continue
         file_level = _FILE_CODES.match(line)
@@ -144,14 +193,14 @@ def _directives(lines: list[str]) -> list[_Directive]:
 def suppress(findings: list[Finding], text: str, path: str, index: "RuleIndex") -> list[Finding]:
     """The findings no ``noqa`` suppresses, plus the unused-noqa findings (when that rule is
     enabled)."""
-    if "noqa" not in text:
+    if not mentions_noqa(text):
         return findings
     kept = filter_suppressed(findings, text)
     rule = index.unused_noqa
     if rule is None:
         return kept
-    lines = _LINE_BREAK.split(text)
-    directives = _directives(lines)
+    lines = dict(noqa_lines(text))
+    directives = _directives(list(lines.items()))
     if not directives:
         return kept
     enabled = {r.code for r in index.rules}
@@ -181,9 +230,9 @@ def suppress(findings: list[Finding], text: str, path: str, index: "RuleIndex") 
     return kept + filter_suppressed(unused_findings, text)
 
 
-def _finding(rule, index: "RuleIndex", path: str, lines: list[str], directive: _Directive,
+def _finding(rule, index: "RuleIndex", path: str, lines: dict[int, str], directive: _Directive,
              unused: list[str], unknown: list[str]) -> Finding:
-    line = lines[directive.line - 1]
+    line = lines[directive.line]
     stale = set(unused) | set(unknown)
     left = [(separator, code) for separator, code in directive.written if code.upper() not in stale]
     start, end = directive.start, directive.end

@@ -30,3 +30,24 @@ def test_noqa_on_last_line_of_multiline_finding() -> None:
 def test_file_level_exemption() -> None:
     assert codes("# portlint: noqa\ny = x.cuda()\n") == []
     assert codes("y = x.cuda()  # portlint: noqa is not a file marker here\n") == ["PRT404"]
+
+
+def test_noqa_lines_are_found_without_splitting_the_text() -> None:
+    """The lines holding "noqa" in any case, numbered as `\r\n`, `\r` and `\n` end them, in
+    ASCII text (searched lower-cased) and in other text (searched case-insensitively)."""
+    from portlint.noqa import _LINE_BREAK, noqa_lines
+
+    for text in ["a\r\nb  # NOQA: PRT401\rc\n\nd # noqa # NoQa\r\n# noqa", "é\r\n# NoQA\n\rx # noqa: PRT4",
+                 "", "noqa", "x\n", "\n\r\n\r# noqa: PRT990\r"]:
+        expected = [(n, line) for n, line in enumerate(_LINE_BREAK.split(text), 1) if "noqa" in line.lower()]
+        assert noqa_lines(text) == expected, text
+    assert noqa_lines("a\r\nb  # NOQA: PRT401\rc\n\nd # noqa # NoQa") == [(2, "b  # NOQA: PRT401"), (5, "d # noqa # NoQa")]
+
+
+def test_file_exemption_in_any_case() -> None:
+    from portlint.noqa import file_is_exempt
+
+    assert file_is_exempt("import torch\n  # PortLint: NOQA  \nx = 1\n")
+    assert file_is_exempt("# pörtlich\n# portlint: noqa\n")  # (not ASCII: the pattern alone decides)
+    assert not file_is_exempt("# portlint: noqa: PRT401\n# noqa\n")
+    assert not file_is_exempt("x = 1  # noqa\n# see the PORTLINT docs\n")

@@ -41,6 +41,17 @@ def test_file_level_codes() -> None:
     assert file_codes("x = 1\n") == frozenset()
 
 
+def test_directives_in_any_case() -> None:
+    """`# NOQA` (as flake8 and ruff read it) suppresses, and `# PORTLINT: NOQA` exempts the
+    file, also where no lower-case "noqa" is written anywhere in the file."""
+    source = "import torch\nx = torch.zeros(2).cuda()  # NOQA: PRT404\ny = torch.zeros(2).cuda()  # NoQa\n"
+    assert codes(source) == []
+    assert codes(source.replace("# NoQa", "")) == ["PRT404"]
+    assert codes("# PORTLINT: NOQA\nimport torch\nx = torch.zeros(2).cuda()\n") == []
+    assert codes("#PortLint:NOQA:PRT404\nimport torch\nx = torch.zeros(2).cuda()\n") == []
+    assert codes("import torch\nx = torch.zeros(2)  # NOQA: PRT404\n") == ["PRT990"]  # stale, in any case
+
+
 # --------------------------------------------------------------------------- unused noqa
 
 def unused(source: str, **options) -> list[tuple[int, str, str | None]]:
