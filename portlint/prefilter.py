@@ -256,21 +256,22 @@ class Prefilter:
     def screen(self, text: str) -> int:
         """ANY when some requirement holds, INT_VALUES when only integer-value ones do,
         else NOTHING."""
-        if self._holds(text):
+        if self.always or self._check(text):
             return ANY
-        if (self.int_values is not None and self.int_values._holds(text)
+        normal = _normal(text)  # (once for both sets of requirements)
+        if normal is not text and self._check(normal):
+            return ANY
+        values = self.int_values
+        if (values is not None and (values._check(text) or (normal is not text and values._check(normal)))
                 and int_value_in_text(text, self.int_calls, self.int_keywords)):
             return INT_VALUES
         return NOTHING
 
     def _holds(self, text: str) -> bool:
-        if self.always:
+        if self.always or self._check(text):
             return True
-        if self._check(text):
-            return True
-        if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
-            return self._check(unicodedata.normalize("NFKC", text))
-        return False
+        normal = _normal(text)
+        return normal is not text and self._check(normal)
 
     def _check(self, text: str) -> bool:
         tried = set()
@@ -303,6 +304,14 @@ class Prefilter:
                             return True
                         tried.add(requirement)
         return any(requirement.holds(text, memo) for requirement in self._by_pattern)
+
+
+def _normal(text: str) -> str:
+    """The text as Python reads its identifiers (NFKC); ``text`` itself when that changes
+    nothing (always for ASCII)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
 
 
 def import_statements(text: str) -> str:

@@ -86,6 +86,14 @@ def test_identifiers_match_after_nfkc_normalization() -> None:
     text = "import torch\nx = torch.zeros(2).\uff43\uff55\uff44\uff41()\n"
     assert linter_for("agnostic").index.could_match(text)
     assert any(f.code == "PRT404" for f in linter_for("agnostic").check_text(text).findings)
+    # ... and for the integer-value requirements too (`x.ｔｏ(0)` is `x.to(0)`), one normalization for both
+    from portlint.prefilter import INT_VALUES, NOTHING
+
+    prefilter = linter_for("agnostic").index.prefilter
+    assert prefilter.screen("gpu = 0\nx = x.\uff54\uff4f(gpu)\n") == INT_VALUES
+    assert prefilter.screen("gpu = 0\nx = \uff54\uff4f(gpu)\n") == NOTHING  # (a function `to`, not a method)
+    assert any(f.code == "PRT406" for f in linter_for("agnostic").check_text(
+        "import torch\ngpu = 0\nx = torch.ones(1).\uff54\uff4f(gpu)\n").findings)
 
 
 def test_symbol_components_must_be_whole_tokens() -> None:
