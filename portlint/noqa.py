@@ -109,7 +109,12 @@ def _is_suppressed(finding: Finding, lines: dict[int, str], whole_file: frozense
 def filter_suppressed(findings: list[Finding], text: str) -> list[Finding]:
     if not findings or not mentions_noqa(text):
         return findings
-    lines = dict(noqa_lines(text))
+    return _unsuppressed(findings, text, dict(noqa_lines(text)))
+
+
+def _unsuppressed(findings: list[Finding], text: str, lines: dict[int, str]) -> list[Finding]:
+    if not findings:
+        return findings
     whole_file = file_codes(text)
     return [finding for finding in findings if not _is_suppressed(finding, lines, whole_file)]
 
@@ -195,11 +200,11 @@ def suppress(findings: list[Finding], text: str, path: str, index: "RuleIndex") 
     enabled)."""
     if not mentions_noqa(text):
         return findings
-    kept = filter_suppressed(findings, text)
+    lines = dict(noqa_lines(text))  # (once, for both)
+    kept = _unsuppressed(findings, text, lines)
     rule = index.unused_noqa
     if rule is None:
         return kept
-    lines = dict(noqa_lines(text))
     directives = _directives(list(lines.items()))
     if not directives:
         return kept
@@ -227,7 +232,7 @@ def suppress(findings: list[Finding], text: str, path: str, index: "RuleIndex") 
             unused_findings.append(_finding(rule, index, path, lines, directive, unused, unknown))
     if not unused_findings:
         return kept
-    return kept + filter_suppressed(unused_findings, text)
+    return kept + _unsuppressed(unused_findings, text, lines)
 
 
 def _finding(rule, index: "RuleIndex", path: str, lines: dict[int, str], directive: _Directive,
