@@ -153,6 +153,7 @@ class _Analyzer(Binder):
         self._findings_by_line: dict[int, list[Finding]] | None = None  # while device sites are finished
         # Guard policy (see ``_portable_under``): the CUDA guards met, findings to drop.
         self._cuda_guards: list[Guard] = []
+        self._preconditions: list[Guard] = []  # see precondition_guard
         self._dropped: set[int] = set()
         self._compared: set[int] = set()  # ids of values compared (==, in ...): tests, not uses
         self._among_several: set[int] = set()  # ids of "cuda" compared in `x == "cuda" or x == "mlu"`
@@ -184,6 +185,8 @@ class _Analyzer(Binder):
         """After the traversal: judge the guards' own tests, name the device variable."""
         if self._cuda_guards:
             self._judge_guard_tests()
+        if self._preconditions:
+            self._keep_preconditions()
         if self._cover_checks:
             self._drop_covered()
         if self._as_value:
@@ -299,6 +302,22 @@ class _Analyzer(Binder):
                         self.findings[number] = replace(finding, fix=_weaken(finding.fix, weakest))
             if fast_path is not None and guard.suppressed and guard.test is not None:
                 self.report(fast_path, guard.test, self.segment(guard.test))
+
+    def precondition_guard(self, test: ast.expr) -> Guard:
+        guard = Guard(g.CUDA, test, True)
+        self._preconditions.append(guard)
+        return guard
+
+    def _keep_preconditions(self) -> None:
+        """``if not x.is_cuda: raise RuntimeError("requires CUDA tensors")``: what follows is
+        declared CUDA-only (a CUDA or Triton kernel). The check is reported, but never
+        rewritten: `is_npu` there would let NPU tensors into the CUDA kernel (InternLM/xtuner's
+        TileLang indexer)."""
+        for guard in self._preconditions:
+            for number in guard.test_findings:
+                finding = self.findings[number]
+                if finding.fix is not None and finding.fix.applicability != "manual":
+                    self.findings[number] = replace(finding, fix=_weaken(finding.fix, 0))
 
     def _weaken_values(self) -> None:
         """``unsafe_as_value``: a CUDA check that is not the test of a guard rewritten with the

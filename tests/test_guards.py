@@ -538,3 +538,48 @@ def test_family_siblings_replace_the_cuda_word_in_its_case() -> None:
     assert "init_hccl" in g.family_siblings("init_nccl")
     assert g.family_siblings("cudagraph_step") == []  # a word, not a part of one
     assert g.family_siblings("collect_results_cpu") == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_cuda_and_cpu_rung_of_a_ladder_with_an_npu_rung(target: str) -> None:
+    """`if device in ["cpu", "cuda"]: ... elif device == "npu": ...` (InternLM/xtuner's
+    rms_norm): the ladder already has its NPU rung. The list is not reported, and never
+    rewritten: "npu" there would shadow that rung and send CUDA to the `else`."""
+    ladder = textwrap.dedent("""\
+        def pick(device):
+            if device in ["cpu", "cuda"]:
+                return native
+            elif device == "npu":
+                return npu_kernel
+            else:
+                raise NotImplementedError(device)
+        """)
+    assert "PRT403" not in [f.code for f in lint(ladder, target)]
+    assert fix_text(ladder, linter_for(target), unsafe=True).text == ladder
+    later = ladder.replace('if device in ["cpu", "cuda"]', 'if device == "npu"', 1).replace(
+        'elif device == "npu"', 'elif device in ("cpu", "cuda")', 1)
+    assert "PRT403" not in [f.code for f in lint(later, target)]
+    # without a rung for another backend, NPU reaches the `raise`: reported
+    alone = ladder.replace('    elif device == "npu":\n        return npu_kernel\n', "")
+    assert [f.line for f in lint(alone, target) if f.code == "PRT403"] == [2]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_cuda_precondition_is_reported_but_never_rewritten(target: str) -> None:
+    """`if not q.is_cuda or not k.is_cuda: raise ...` declares a CUDA kernel's entry
+    (InternLM/xtuner's TileLang indexer): `is_npu` there would let NPU tensors into it."""
+    code = textwrap.dedent("""\
+        def indexer(q, k):
+            if not q.is_cuda or not k.is_cuda:
+                raise RuntimeError("requires CUDA tensors")
+            return cuda_kernel(q, k)
+        """)
+    found = [f for f in lint(code, target) if f.code == "PRT405"]
+    assert len(found) == 2 and all(f.fix is not None and f.fix.applicability == "manual" for f in found)
+    assert fix_text(code, linter_for(target), unsafe=True).text == code
+    single = code.replace("not q.is_cuda or not k.is_cuda", 'q.device.type != "cuda"')
+    assert all(f.fix is None or f.fix.applicability == "manual" for f in lint(single, target))
+    assert fix_text(single, linter_for(target), unsafe=True).text == single
+    # not a precondition (the branch moves the data): the check keeps its rewrite
+    moves = code.replace('raise RuntimeError("requires CUDA tensors")', "q, k = q.cuda(), k.cuda()")
+    assert fix_text(moves, linter_for(target), unsafe=True).text != moves

@@ -672,15 +672,47 @@ class Binder:
             self.visit_guarded(node.test, Guard(g.SKIP, node.test))
         else:
             test_guards: tuple[Guard | None, ...] = (body_guard, else_guard)
-            if classified is None and any_other and self._tests_cuda_somewhere(node.test):
+            if self._requires_cuda(node):
+                test_guards += (self.precondition_guard(node.test),)
+            if (classified is None and any_other and self._tests_cuda_somewhere(node.test)) \
+                    or (classified is not None and classified[0].kind == "several"
+                        and (any_other or self._later_rung_tests_other(node))):
                 # `elif in_colab and (not torch.cuda.is_available() or n < 2):` after a rung for
-                # another backend: the CUDA test is part of a ladder's choice, its branch no CUDA path
+                # another backend, or `if device in ["cpu", "cuda"]: ... elif device == "npu":`:
+                # the CUDA test is part of a ladder's choice (never rewritten: "npu" there would
+                # shadow the ladder's own NPU rung), its branch no CUDA path
                 test_guards += (self.branch_guards(node.test, (g.Test(g.CUDA), False), True)[0],)
             self.visit_test(node.test, test_guards)
         self.visit_guarded_block(node.body, body_guard)
         self.visit_guarded_block(node.orelse, else_guard)
         if else_guard is not None and not node.orelse and g.terminates(node.body):
             self.guards.append(else_guard)  # `if not cuda: return`: the rest of the block (visit_block ends it)
+
+    def _requires_cuda(self, node: ast.If) -> bool:
+        """``if not x.is_cuda or not y.is_cuda: raise ...`` (or ``x.device.type != "cuda"``):
+        a precondition that declares what follows CUDA-only (a CUDA kernel's entry)."""
+        test = node.test
+        if node.orelse or not node.body or not isinstance(node.body[-1], ast.Raise):
+            return False
+        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+        for part in parts:
+            found = self.classify(part)
+            if found is None or found[0].kind != g.CUDA or not found[0].device or not found[1]:
+                return False
+        return True
+
+    def precondition_guard(self, test: ast.expr) -> Guard | None:
+        """The guard that collects the findings of a CUDA precondition's test (``_requires_cuda``;
+        the analyzer keeps them but never rewrites them)."""
+        return None
+
+    def _later_rung_tests_other(self, node: ast.If) -> bool:
+        """A later rung of the ladder starting at ``node`` tests another backend."""
+        for test in g.ladder_tests(node)[1:]:
+            found = self.classify(test)
+            if found is not None and found[0].kind == g.OTHER and not found[1]:
+                return True
+        return False
 
     def _tests_cuda_somewhere(self, test: ast.expr) -> bool:
         """Some part of a condition that is nothing known as a whole tests CUDA."""
