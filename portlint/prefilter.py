@@ -267,12 +267,6 @@ class Prefilter:
             return INT_VALUES
         return NOTHING
 
-    def _holds(self, text: str) -> bool:
-        if self.always or self._check(text):
-            return True
-        normal = _normal(text)
-        return normal is not text and self._check(normal)
-
     def _check(self, text: str) -> bool:
         tried = set()
         memo: dict[Needle, bool] = {}

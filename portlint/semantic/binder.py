@@ -650,9 +650,7 @@ class Binder:
         all_other, any_other = rung if rung is not None else (True, False)
         several = any_other
         if classified is not None and classified[0].kind == g.CUDA and not several:
-            for test in g.ladder_tests(node)[1:]:
-                found = self.classify(test)
-                several = several or (found is not None and found[0].kind in (g.OTHER, "several"))
+            several = self._later_rung_tests_other(node)
         body_guard, else_guard = self.branch_guards(node.test, classified, several)
         other_rung = classified is not None and classified[0].kind in (g.OTHER, "several") and not classified[1]
         all_other = all_other and other_rung
@@ -707,10 +705,11 @@ class Binder:
         return None
 
     def _later_rung_tests_other(self, node: ast.If) -> bool:
-        """A later rung of the ladder starting at ``node`` tests another backend."""
+        """A later rung of the ladder starting at ``node`` tests another backend (or CUDA
+        among others)."""
         for test in g.ladder_tests(node)[1:]:
             found = self.classify(test)
-            if found is not None and found[0].kind == g.OTHER and not found[1]:
+            if found is not None and found[0].kind in (g.OTHER, "several"):
                 return True
         return False
 
